@@ -1,0 +1,33 @@
+"""The registry of checks: each module documents its rules and yields problems for a knowledge base."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from kbtool.checks import avoided, duplicates, flow, format_rules, ids, references, review, style, templates
+from kbtool.checks.base import RuleDoc
+from kbtool.model import KnowledgeBase
+from kbtool.problems import Problem
+
+# Order matters only for reading the docs; problems are sorted by position afterwards.
+CHECKS: tuple[ModuleType, ...] = (ids, references, flow, templates, review, style, avoided, duplicates)
+
+
+def all_rules() -> list[RuleDoc]:
+    """Every rule a report can show, in documentation order."""
+    rules = list(format_rules.RULES)
+    for module in CHECKS:
+        rules.extend(module.RULES)
+    return rules
+
+
+def run_checks(kb: KnowledgeBase) -> list[Problem]:
+    problems: list[Problem] = []
+    for module in CHECKS:
+        problems.extend(module.check(kb))
+    return problems
+
+
+def validate(kb: KnowledgeBase) -> list[Problem]:
+    """All problems of a loaded knowledge base, loading and checking alike, sorted by position."""
+    return sorted(set(kb.problems + run_checks(kb)))

@@ -1,0 +1,38 @@
+"""The phrasebook as a linter: what a phrase set teaches staff to avoid must not appear in the
+scripts, letters, phrases and standards' examples themselves."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from kbtool.checks.base import RuleDoc, at
+from kbtool.checks.style import CUSTOMER_FACING
+from kbtool.matching import PhraseMatcher
+from kbtool.model import KnowledgeBase, PhraseSet
+from kbtool.problems import Level, Problem
+
+AVOIDED_PHRASE = RuleDoc(
+    "avoided-phrase", Level.WARNING,
+    "Customer-facing text contains a phrasing that a phrase set lists under `avoid`.",
+    bad="# phrases/closing.yaml\navoid: [Is that everything?]\n# scripts/close.yaml\nsay: Is that everything?",
+    good="say: Is there anything else I can help with today?",
+)
+RULES = (AVOIDED_PHRASE,)
+
+
+def check(kb: KnowledgeBase) -> Iterator[Problem]:
+    matcher: PhraseMatcher[tuple[str, str, int]] = PhraseMatcher()
+    for entry in kb.entries:
+        if isinstance(entry, PhraseSet):
+            for i, phrase in enumerate(entry.phrases):
+                for text in phrase.avoid:
+                    matcher.add(text, (text, entry.path, entry.pos("phrases", i, "avoid")[0]))
+    if not matcher:
+        return
+    for entry in kb.entries:
+        for ref in entry.texts():
+            if ref.role not in CUSTOMER_FACING:
+                continue
+            for text, path, line in matcher.find(ref.text):
+                yield at(entry, ref.ptr, AVOIDED_PHRASE, f"contains \"{text.strip()}\", which {path}:{line} says to avoid",
+                         "rephrase it as the phrase set recommends")

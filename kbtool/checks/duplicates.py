@@ -1,0 +1,37 @@
+"""Duplicate sentences: the same `say` twice means two places to keep in step."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from kbtool.checks.base import RuleDoc, at
+from kbtool.matching import words
+from kbtool.model import KnowledgeBase, PhraseSet, Script
+from kbtool.problems import Level, Problem
+
+DUPLICATE_TEXT = RuleDoc(
+    "duplicate-text", Level.WARNING,
+    "Two script steps or phrases say exactly the same words; keep one and link to it with `related`.",
+    bad="# phrases/greetings.yaml\nsay: Thanks for calling.\n# scripts/inbound.yaml\nsay: Thanks for calling!",
+    good="# scripts/inbound.yaml\nsay: Thanks for calling, you're through to Sam.",
+)
+RULES = (DUPLICATE_TEXT,)
+
+
+def check(kb: KnowledgeBase) -> Iterator[Problem]:
+    seen: dict[tuple[str, ...], tuple[str, int]] = {}
+    for entry in kb.entries:
+        if not isinstance(entry, (Script, PhraseSet)):
+            continue
+        for ref in entry.texts():
+            if ref.role != "say":
+                continue
+            key = tuple(words(ref.text))
+            if len(key) < 3:
+                continue
+            if key in seen:
+                path, line = seen[key]
+                yield at(entry, ref.ptr, DUPLICATE_TEXT, f"the same words are already used at {path}:{line}",
+                         "reword one of them, or keep one and link the entries with related")
+            else:
+                seen[key] = (entry.path, entry.pos(*ref.ptr)[0])

@@ -1,0 +1,40 @@
+"""References: `related` ids and kb.yaml's start_here must name entries that exist."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from kbtool.checks.base import RuleDoc, at
+from kbtool.model import KnowledgeBase
+from kbtool.problems import Level, Problem
+from kbtool.schema import did_you_mean
+
+UNKNOWN_REFERENCE = RuleDoc(
+    "unknown-reference", Level.ERROR, "`related` or `start_here` names an entry id that does not exist.",
+    bad="related: [folow-up]", good="related: [follow-up]",
+)
+RETIRED_REFERENCE = RuleDoc(
+    "retired-reference", Level.WARNING, "`related` points at a retired entry, which the site does not publish.",
+    bad="related: [old-greeting]   # status: retired", good="related: [first-contact]",
+)
+RULES = (UNKNOWN_REFERENCE, RETIRED_REFERENCE)
+
+
+def check(kb: KnowledgeBase) -> Iterator[Problem]:
+    ids = list(kb.by_id)
+    for entry in kb.entries:
+        for index, ref in enumerate(entry.related):
+            target = kb.by_id.get(ref)
+            if target is None:
+                yield at(entry, ("related", index), UNKNOWN_REFERENCE, f"related entry '{ref}' does not exist",
+                         did_you_mean(ref, ids) or "use the id of an existing entry")
+            elif not target.published and entry.published:
+                yield at(entry, ("related", index), RETIRED_REFERENCE,
+                         f"related entry '{ref}' is retired", "remove it or point at its replacement")
+    config = kb.config
+    for index, ref in enumerate(config.start_here):
+        if ref not in kb.by_id:
+            line, column = config.positions.get(("start_here", index), (1, 1))
+            yield Problem("kb.yaml", line, column, UNKNOWN_REFERENCE.level, UNKNOWN_REFERENCE.id,
+                          f"start_here names '{ref}', which does not exist",
+                          did_you_mean(ref, ids) or "use the id of an existing entry")

@@ -1,0 +1,1 @@
+"""One module per command; shared options live in options.py."""

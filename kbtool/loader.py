@@ -1,0 +1,373 @@
+"""Safe, position-aware YAML loading: bytes -> a small node tree that remembers line and column.
+
+The tree is built from parser events, never through PyYAML's constructors, so no YAML tag can
+build a Python object and no scalar is type-guessed: `no`, `012` and `2027-01-01` stay the
+strings the mentor wrote. Anything surprising in a file is a Problem, never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+
+from kbtool.problems import Level, Problem
+
+try:  # libyaml parses about ten times faster; both are SafeLoader-family and keep marks.
+    from yaml import CSafeLoader as FastSafeLoader
+except ImportError:  # pragma: no cover - libyaml is in every PyYAML wheel we install
+    from yaml import SafeLoader as FastSafeLoader
+from yaml import SafeLoader as PureSafeLoader
+
+MAX_FILE_BYTES = 1024 * 1024
+# An entry needs at most six levels (entry > steps > step > options > option > value);
+# the headroom is for optional fields, and the bound keeps every later walk cheap.
+MAX_DEPTH = 10
+# libyaml recurses on flow collections and crashes the process tens of thousands deep, so a
+# file whose brackets could nest past this goes to the pure-Python parser, which does not.
+FLOW_SCREEN_DEPTH = 200
+
+NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
+# Plain keys that YAML 1.1 tools (PyYAML, many editors) would read as booleans, numbers or null.
+_NON_STRING_KEY = re.compile(
+    r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+    r"|~|null|Null|NULL|[-+]?(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][-+]?\d+)?|0x[0-9a-fA-F_]+|0o?[0-7_]+)$"
+)
+_TAB_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
+_FLOW_CHARS = re.compile(r"[\[\]{}]")
+
+
+class Scalar:
+    """A scalar exactly as written; `style` is None for plain scalars, else the quote or block char."""
+
+    __slots__ = ("value", "line", "column", "style")
+
+    def __init__(self, value: str | None, line: int, column: int, style: str | None) -> None:
+        self.value = value
+        self.line = line
+        self.column = column
+        self.style = style
+
+    def __repr__(self) -> str:
+        return f"Scalar({self.value!r}@{self.line}:{self.column})"
+
+
+class Mapping:
+    """A mapping; `items` maps each key to (key scalar, value node) in file order."""
+
+    __slots__ = ("items", "line", "column")
+
+    def __init__(self, line: int, column: int) -> None:
+        self.items: dict[str, tuple[Scalar, Node]] = {}
+        self.line = line
+        self.column = column
+
+
+class Sequence:
+    __slots__ = ("items", "line", "column")
+
+    def __init__(self, line: int, column: int) -> None:
+        self.items: list[Node] = []
+        self.line = line
+        self.column = column
+
+
+Node = Scalar | Mapping | Sequence
+
+
+@dataclass
+class SourceFile:
+    """One loaded file: its path as shown to users, its text and its node tree (None if unusable)."""
+
+    path: str
+    text: str = ""
+    root: Node | None = None
+    problems: list[Problem] = field(default_factory=list)
+    _lines: list[str] | None = None
+
+    def line_text(self, line: int) -> str:
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+
+
+def _problem(path: str, line: int, column: int, rule: str, message: str, hint: str = "") -> Problem:
+    return Problem(path, line, column, Level.ERROR, rule, message, hint)
+
+
+def decode(data: bytes, path: str) -> tuple[str | None, Problem | None]:
+    """Decode UTF-8 (a BOM is allowed), pointing at the first bad byte when it is not UTF-8."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, _problem(
+            path, line, column, "invalid-utf8",
+            f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x} cannot start a character)",
+            "save the file as UTF-8 in your editor (most editors: File > Save with Encoding > UTF-8)",
+        )
+    return text.removeprefix("\ufeff"), None
+
+
+def _needs_pure_parser(text: str) -> bool:
+    if text.count("[") + text.count("{") < FLOW_SCREEN_DEPTH:
+        return False
+    depth = 0
+    for match in _FLOW_CHARS.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > FLOW_SCREEN_DEPTH:
+            return True
+    return False
+
+
+def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
+    """Parse YAML text into nodes. Returns (None, problems) when the file cannot be used."""
+    problems: list[Problem] = []
+    tab = _TAB_INDENT.search(text)
+    if tab:
+        line = text.count("\n", 0, tab.start()) + 1
+        column = tab.end() - tab.start()
+        return None, [_problem(
+            path, line, column, "tab-indentation", "a tab is used for indentation",
+            "YAML indentation must be spaces; replace the tab with spaces (two per level)",
+        )]
+    loader_class = PureSafeLoader if _needs_pure_parser(text) else FastSafeLoader
+    loader = loader_class(text)
+    try:
+        root = _build(loader, path, problems)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        return None, [_problem(
+            path, line, column, "yaml-syntax", f"YAML syntax error: {message}", _syntax_hint(message)
+        )]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "position", None)
+        return None, [_problem(path, 1, 1, "yaml-syntax", f"YAML error: {exc}", "")]
+    finally:
+        loader.dispose()
+    if root is _TOO_DEEP:
+        return None, problems
+    return root, problems
+
+
+def _syntax_hint(message: str) -> str:
+    if "mapping values are not allowed" in message:
+        return 'a value contains ": "; put the whole value in double quotes'
+    if "found character" in message and "cannot start any token" in message:
+        return "quote the value: it starts with a character YAML reserves (such as @ or `)"
+    if "could not find expected ':'" in message:
+        return "each line of a mapping needs 'key: value'; check the indentation of this line"
+    if "expected <block end>" in message:
+        return "this line's indentation does not match the lines around it"
+    if "found unexpected end of stream" in message or "found unexpected end" in message:
+        return "a quote or bracket is opened but never closed"
+    return "check the quoting and indentation around this position"
+
+
+class _TooDeep:
+    pass
+
+
+_TOO_DEEP = _TooDeep()
+
+
+def _build(loader: yaml.SafeLoader, path: str, problems: list[Problem]) -> Node | None:
+    # Containers being filled, and for mappings the key waiting for its value.
+    stack: list[Mapping | Sequence] = []
+    keys: list[Scalar | None] = []
+    root: Node | None = None
+    documents = 0
+    get_event = loader.get_event
+
+    def add(node: Node) -> None:
+        nonlocal root
+        if not stack:
+            root = node
+            return
+        top = stack[-1]
+        if type(top) is Sequence:
+            top.items.append(node)
+            return
+        key = keys[-1]
+        if key is None:
+            if type(node) is not Scalar or node.value is None:
+                problems.append(_problem(
+                    path, node.line, node.column, "non-string-key",
+                    "a mapping key must be a plain word, not a list, mapping or empty value",
+                    "write 'name: value'",
+                ))
+                keys[-1] = _SKIP
+            else:
+                if node.style is None and _NON_STRING_KEY.match(node.value):
+                    problems.append(_problem(
+                        path, node.line, node.column, "non-string-key",
+                        f"the key '{node.value}' is read as a boolean, number or null by YAML 1.1 tools",
+                        "use a word as the key (field names are lower-case words)",
+                    ))
+                keys[-1] = node
+            return
+        keys[-1] = None
+        if key is _SKIP:
+            return
+        name = key.value
+        first = top.items.get(name)  # type: ignore[arg-type]
+        if first is not None:
+            problems.append(_problem(
+                path, key.line, key.column, "duplicate-key",
+                f"duplicate key '{name}': also defined on line {first[0].line}",
+                f"keep one '{name}' (lines {first[0].line} and {key.line}); YAML would silently keep the last",
+            ))
+            return
+        top.items[name] = (key, node)  # type: ignore[index]
+
+    while True:
+        event = get_event()
+        cls = type(event)
+        if cls is ScalarEvent:
+            mark = event.start_mark
+            _check_anchor_tag(event, path, problems)
+            value = event.value
+            style = event.style or None
+            if style is None and value in NULL_WORDS:
+                value = None
+            add(Scalar(value, mark.line + 1, mark.column + 1, style))
+        elif cls is MappingStartEvent or cls is SequenceStartEvent:
+            mark = event.start_mark
+            _check_anchor_tag(event, path, problems)
+            node: Mapping | Sequence = (
+                Mapping(mark.line + 1, mark.column + 1) if cls is MappingStartEvent
+                else Sequence(mark.line + 1, mark.column + 1)
+            )
+            add(node)
+            if len(stack) >= MAX_DEPTH:
+                problems.append(_problem(
+                    path, node.line, node.column, "too-deep",
+                    f"nesting is deeper than {MAX_DEPTH} levels",
+                    "entries never need this much nesting; check the indentation",
+                ))
+                return _TOO_DEEP  # type: ignore[return-value]
+            stack.append(node)
+            keys.append(None)
+        elif cls is MappingEndEvent or cls is SequenceEndEvent:
+            stack.pop()
+            keys.pop()
+        elif cls is AliasEvent:
+            mark = event.start_mark
+            problems.append(_problem(
+                path, mark.line + 1, mark.column + 1, "yaml-alias",
+                f"YAML alias '*{event.anchor}' is not allowed",
+                "write the value out in full; anchors and aliases are not supported",
+            ))
+            add(Scalar(None, mark.line + 1, mark.column + 1, None))
+        elif cls is DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                mark = event.start_mark
+                problems.append(_problem(
+                    path, mark.line + 1, mark.column + 1, "multiple-documents",
+                    "the file holds more than one YAML document",
+                    "put one entry per file; remove the '---' line and move the rest to a new file",
+                ))
+                return root
+        elif cls is StreamEndEvent:
+            return root
+
+
+class _Skip(Scalar):
+    pass
+
+
+_SKIP = _Skip(None, 0, 0, None)
+
+
+def _check_anchor_tag(event: ScalarEvent | MappingStartEvent | SequenceStartEvent, path: str,
+                      problems: list[Problem]) -> None:
+    mark = event.start_mark
+    if event.anchor is not None:
+        problems.append(_problem(
+            path, mark.line + 1, mark.column + 1, "yaml-anchor",
+            f"YAML anchor '&{event.anchor}' is not allowed",
+            "write the value out in full; anchors and aliases are not supported",
+        ))
+    if event.tag is not None and event.tag != "!":
+        problems.append(_problem(
+            path, mark.line + 1, mark.column + 1, "yaml-tag",
+            f"YAML tag '{event.tag}' is not allowed",
+            "remove the tag; kbtool reads every value as text and checks its type itself",
+        ))
+
+
+def load_file(file: Path, display_path: str) -> SourceFile:
+    """Read and parse one file; every failure becomes a problem on the returned SourceFile."""
+    source = SourceFile(display_path)
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            source.problems.append(_problem(
+                display_path, 1, 1, "file-too-large",
+                f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                "split it into several entries",
+            ))
+            return source
+        data = file.read_bytes()
+    except OSError as exc:
+        source.problems.append(_problem(
+            display_path, 1, 1, "unreadable-file", f"cannot read the file: {exc.strerror}", ""
+        ))
+        return source
+    return load_bytes(data, display_path)
+
+
+def load_bytes(data: bytes, display_path: str) -> SourceFile:
+    source = SourceFile(display_path)
+    if len(data) > MAX_FILE_BYTES:
+        source.problems.append(_problem(
+            display_path, 1, 1, "file-too-large",
+            f"the file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}",
+            "split it into several entries",
+        ))
+        return source
+    text, bad = decode(data, display_path)
+    if bad is not None or text is None:
+        source.problems.append(bad)  # type: ignore[arg-type]
+        return source
+    source.text = text
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        source.problems.append(_problem(
+            display_path, line, 1, "yaml-syntax", "the file contains a NUL character",
+            "this looks like a binary file; entries are plain text",
+        ))
+        return source
+    root, problems = parse(text, display_path)
+    source.problems.extend(problems)
+    if root is None and not problems:
+        source.problems.append(_problem(
+            display_path, 1, 1, "empty-file", "the file is empty",
+            "write an entry (kbtool new KIND ID makes a skeleton) or delete the file",
+        ))
+    elif root is not None and type(root) is not Mapping:
+        what = "a list" if type(root) is Sequence else "a single value"
+        source.problems.append(_problem(
+            display_path, root.line, root.column, "not-a-mapping",
+            f"the top level of the file is {what}; an entry is a mapping of fields",
+            "start the file with 'kind: ...' and 'id: ...' lines",
+        ))
+        root = None
+    source.root = root
+    return source
