@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -161,9 +164,29 @@ def _make_entry(kind: str, data: dict[str, Any], source: SourceFile,
     ])
 
 
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small acyclic objects.
+
+    Loading 10,000 entries creates millions of nodes and tuples; the collector's repeated
+    full scans over them took half the validation time, and none of them form cycles.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_knowledge_base(root: Path | str) -> KnowledgeBase:
     """Load every file under `root`; content problems are collected, never raised."""
-    root = Path(root)
+    with paused_gc():
+        return _load(Path(root))
+
+
+def _load(root: Path) -> KnowledgeBase:
     if not root.is_dir():
         raise KbError(f"knowledge-base root '{root}' is not a folder")
     config, problems = load_config(root)

@@ -240,28 +240,43 @@ def _build(loader: yaml.SafeLoader, path: str, problems: list[Problem]) -> Node 
         cls = type(event)
         if cls is ScalarEvent:
             mark = event.start_mark
-            _check_anchor_tag(event, path, problems)
+            if event.anchor is not None or event.tag is not None:
+                _check_anchor_tag(event, path, problems)
             value = event.value
             style = event.style or None
             if style is None and value in NULL_WORDS:
                 value = None
-            add(Scalar(value, mark.line + 1, mark.column + 1, style))
+            node = Scalar(value, mark.line + 1, mark.column + 1, style)
+            # Inlined add(): this loop runs once per value of every file.
+            if stack:
+                top = stack[-1]
+                if type(top) is Sequence:
+                    top.items.append(node)
+                else:
+                    key = keys[-1]
+                    if key is None and value is not None and (style is not None or not _NON_STRING_KEY.match(value)):
+                        keys[-1] = node
+                    else:
+                        add(node)
+            else:
+                add(node)
         elif cls is MappingStartEvent or cls is SequenceStartEvent:
             mark = event.start_mark
-            _check_anchor_tag(event, path, problems)
-            node: Mapping | Sequence = (
+            if event.anchor is not None or event.tag is not None:
+                _check_anchor_tag(event, path, problems)
+            container: Mapping | Sequence = (
                 Mapping(mark.line + 1, mark.column + 1) if cls is MappingStartEvent
                 else Sequence(mark.line + 1, mark.column + 1)
             )
-            add(node)
+            add(container)
             if len(stack) >= MAX_DEPTH:
                 problems.append(_problem(
-                    path, node.line, node.column, "too-deep",
+                    path, container.line, container.column, "too-deep",
                     f"nesting is deeper than {MAX_DEPTH} levels",
                     "entries never need this much nesting; check the indentation",
                 ))
                 return _TOO_DEEP  # type: ignore[return-value]
-            stack.append(node)
+            stack.append(container)
             keys.append(None)
         elif cls is MappingEndEvent or cls is SequenceEndEvent:
             stack.pop()

@@ -6,6 +6,7 @@ appear in this text?" for many phrasings and many texts.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Generic, TypeVar
 
@@ -15,9 +16,18 @@ _PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
-def words(text: str) -> list[str]:
-    """Lower-case words with apostrophes kept inside them ("that's"), placeholders dropped."""
-    return _WORD.findall(_PLACEHOLDER.sub(" ", text).translate(_QUOTES).lower())
+@functools.lru_cache(maxsize=1 << 18)
+def words(text: str) -> tuple[str, ...]:
+    """Lower-case words with apostrophes kept inside them ("that's"), placeholders dropped.
+
+    Cached: style rules, the phrasebook linter and the duplicate check all read the same texts.
+    """
+    if "{" in text:
+        text = _PLACEHOLDER.sub(" ", text)
+    text = text.lower()
+    if "\u2019" in text or "\u2018" in text or "\u02bc" in text:
+        text = text.translate(_QUOTES)
+    return tuple(_WORD.findall(text))
 
 
 class PhraseMatcher(Generic[T]):
@@ -27,7 +37,7 @@ class PhraseMatcher(Generic[T]):
         self._by_first: dict[str, list[tuple[tuple[str, ...], T]]] = {}
 
     def add(self, phrase: str, payload: T) -> None:
-        seq = tuple(words(phrase))
+        seq = words(phrase)
         if seq:
             self._by_first.setdefault(seq[0], []).append((seq, payload))
 
@@ -38,11 +48,13 @@ class PhraseMatcher(Generic[T]):
         found: list[T] = []
         tokens = words(text)
         index = self._by_first
+        if index.keys().isdisjoint(tokens):
+            return found
         for i, token in enumerate(tokens):
             candidates = index.get(token)
             if not candidates:
                 continue
             for seq, payload in candidates:
-                if tuple(tokens[i:i + len(seq)]) == seq and payload not in found:
+                if tokens[i:i + len(seq)] == seq and payload not in found:
                     found.append(payload)
         return found

@@ -7,9 +7,10 @@ page or search hit can point at the exact line to edit.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Iterator
+from typing import Any, ClassVar, NamedTuple
 
 from kbtool.loader import SourceFile
 from kbtool.problems import Problem
@@ -18,8 +19,7 @@ from kbtool.schema import BUILTIN_SITUATIONS, BUILTIN_VARIABLES
 Pointer = tuple[Any, ...]
 
 
-@dataclass(frozen=True)
-class TextRef:
+class TextRef(NamedTuple):
     """One piece of text inside an entry, with what it is for.
 
     `role` is the field name (say, avoid, dont, body...). `template` says placeholders are

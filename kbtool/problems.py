@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 
 
-class Level(str, enum.Enum):
+class Level(enum.StrEnum):
     ERROR = "error"
     WARNING = "warning"
 

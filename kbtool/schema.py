@@ -64,7 +64,7 @@ class Bool:
 
 @dataclass(frozen=True)
 class ListOf:
-    item: "Type"
+    item: Type
     description: str = ""
     min_items: int = 0
 
@@ -72,7 +72,7 @@ class ListOf:
 @dataclass(frozen=True)
 class Field:
     name: str
-    type: "Type"
+    type: Type
     required: bool = False
     description: str = ""
 
@@ -84,12 +84,18 @@ class Obj:
     description: str = ""
 
     def field_map(self) -> dict[str, Field]:
-        return {f.name: f for f in self.fields}
+        cached = _FIELD_MAPS.get(id(self))
+        if cached is None:
+            cached = _FIELD_MAPS[id(self)] = {f.name: f for f in self.fields}
+        return cached
+
+
+_FIELD_MAPS: dict[int, dict[str, Field]] = {}
 
 
 @dataclass(frozen=True)
 class MapOf:
-    value: "Type"
+    value: Type
     key_pattern: str = VARIABLE_NAME
     key_hint: str = ""
     description: str = ""
@@ -99,7 +105,7 @@ class MapOf:
 class OneOf:
     """A scalar string or an object (kb.yaml situations may be a description or more)."""
 
-    options: tuple["Type", ...]
+    options: tuple[Type, ...]
     description: str = ""
 
 
@@ -257,120 +263,169 @@ def _type_name(t: Type) -> str:
     return "a mapping"
 
 
-def convert(node: Node, t: Type, conv: Conversion, ptr: tuple[Any, ...], label: str) -> Any:
-    """Convert `node` to a Python value of type `t`; MISSING when it cannot be used."""
+def label_of(ptr: tuple[Any, ...]) -> str:
+    """A readable name for a value's place: ('steps', 2, 'say') -> 'steps[3].say'."""
+    out = ""
+    for part in ptr:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        elif part != "#key":
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def convert(node: Node, t: Type, conv: Conversion, ptr: tuple[Any, ...], label: str = "") -> Any:
+    """Convert `node` to a Python value of type `t`; MISSING when it cannot be used.
+
+    `label` is computed from `ptr` only when a problem is reported: this runs for every value
+    of every file, so the happy path does as little as possible.
+    """
     conv.positions[ptr] = (node.line, node.column)
-    if isinstance(t, Text):
-        return _convert_text(node, t, conv, label)
-    if isinstance(t, Bool):
-        if type(node) is Scalar and node.style is None and node.value in ("true", "false", "True", "False"):
-            return node.value in ("true", "True")
-        conv.report(node, "wrong-type", f"'{label}' must be true or false",
-                    "write true or false (without quotes)")
-        return MISSING
-    if isinstance(t, ListOf):
-        if type(node) is not Sequence:
-            hint = f"write it as a list: [{node.value}]" if type(node) is Scalar and node.value else \
-                "write it as a list, one '- item' per line"
-            conv.report(node, "wrong-type", f"'{label}' must be a list, found {_describe(node)}", hint)
-            return MISSING
-        if len(node.items) < t.min_items:
-            conv.report(node, "required-field", f"'{label}' must not be empty", "add at least one item")
-        out = []
-        for index, item in enumerate(node.items):
-            value = convert(item, t.item, conv, ptr + (index,), f"{label}[{index + 1}]")
-            if value is not MISSING:
-                out.append(value)
-        return out
-    if isinstance(t, MapOf):
-        if type(node) is not Mapping:
-            conv.report(node, "wrong-type", f"'{label}' must be a mapping of name: value, found {_describe(node)}")
-            return MISSING
-        result = {}
-        for key, (key_node, value_node) in node.items.items():
-            if not re.match(t.key_pattern, key):
-                conv.report(key_node, "invalid-name", f"'{key}' is not a valid name in '{label}'", t.key_hint)
-                continue
-            value = convert(value_node, t.value, conv, ptr + (key,), f"{label}.{key}")
-            if value is not MISSING:
-                result[key] = value
-        return result
-    if isinstance(t, OneOf):
-        for option in t.options:
-            if isinstance(option, Text) and type(node) is Scalar:
-                return convert(node, option, conv, ptr, label)
-            if isinstance(option, Obj) and type(node) is Mapping:
-                return convert(node, option, conv, ptr, label)
-        conv.report(node, "wrong-type", f"'{label}' must be {_type_name(t)}")
-        return MISSING
-    return convert_object(node, t, conv, ptr, label)
+    return _CONVERTERS[type(t)](node, t, conv, ptr)
 
 
-def convert_object(node: Node, t: Obj, conv: Conversion, ptr: tuple[Any, ...], label: str,
+def _convert_bool(node: Node, t: Bool, conv: Conversion, ptr: tuple[Any, ...]) -> Any:
+    if type(node) is Scalar and node.style is None and node.value in ("true", "false", "True", "False"):
+        return node.value in ("true", "True")
+    conv.report(node, "wrong-type", f"'{label_of(ptr)}' must be true or false", "write true or false (without quotes)")
+    return MISSING
+
+
+def _convert_list(node: Node, t: ListOf, conv: Conversion, ptr: tuple[Any, ...]) -> Any:
+    if type(node) is not Sequence:
+        hint = f"write it as a list: [{node.value}]" if type(node) is Scalar and node.value else \
+            "write it as a list, one '- item' per line"
+        conv.report(node, "wrong-type", f"'{label_of(ptr)}' must be a list, found {_describe(node)}", hint)
+        return MISSING
+    if len(node.items) < t.min_items:
+        conv.report(node, "required-field", f"'{label_of(ptr)}' must not be empty", "add at least one item")
+    out = []
+    item_type = t.item
+    convert_item = _CONVERTERS[type(item_type)]
+    positions = conv.positions
+    for index, item in enumerate(node.items):
+        item_ptr = ptr + (index,)
+        positions[item_ptr] = (item.line, item.column)
+        value = convert_item(item, item_type, conv, item_ptr)
+        if value is not MISSING:
+            out.append(value)
+    return out
+
+
+def _convert_map(node: Node, t: MapOf, conv: Conversion, ptr: tuple[Any, ...]) -> Any:
+    if type(node) is not Mapping:
+        conv.report(node, "wrong-type", f"'{label_of(ptr)}' must be a mapping of name: value, found {_describe(node)}")
+        return MISSING
+    result = {}
+    for key, (key_node, value_node) in node.items.items():
+        if not re.match(t.key_pattern, key):
+            conv.report(key_node, "invalid-name", f"'{key}' is not a valid name in '{label_of(ptr)}'", t.key_hint)
+            continue
+        conv.positions[ptr + (key, "#key")] = (key_node.line, key_node.column)
+        value = convert(value_node, t.value, conv, ptr + (key,))
+        if value is not MISSING:
+            result[key] = value
+    return result
+
+
+def _convert_one_of(node: Node, t: OneOf, conv: Conversion, ptr: tuple[Any, ...]) -> Any:
+    for option in t.options:
+        if isinstance(option, Text) and type(node) is Scalar:
+            return convert(node, option, conv, ptr)
+        if isinstance(option, Obj) and type(node) is Mapping:
+            return convert(node, option, conv, ptr)
+    conv.report(node, "wrong-type", f"'{label_of(ptr)}' must be {_type_name(t)}")
+    return MISSING
+
+
+def convert_object(node: Node, t: Obj, conv: Conversion, ptr: tuple[Any, ...], label: str = "",
                    check_unknown: bool = True) -> Any:
     if type(node) is not Mapping:
-        conv.report(node, "wrong-type", f"'{label}' must be a mapping of fields, found {_describe(node)}",
-                    "write 'field: value' lines indented under it")
+        conv.report(node, "wrong-type", f"'{label_of(ptr) or t.name}' must be a mapping of fields, "
+                    f"found {_describe(node)}", "write 'field: value' lines indented under it")
         return MISSING
-    conv.positions[ptr] = (node.line, node.column)
+    positions = conv.positions
+    positions[ptr] = (node.line, node.column)
     fields = t.field_map()
     result: dict[str, Any] = {}
+    unknown: list[str] = []
     for key, (key_node, value_node) in node.items.items():
         spec = fields.get(key)
         if spec is None:
+            unknown.append(key)
             if check_unknown:
                 conv.report(key_node, "unknown-field", f"unknown field '{key}' in {t.name}",
                             did_you_mean(key, list(fields)) or f"allowed fields: {', '.join(fields)}")
             continue
-        conv.positions[ptr + (key, "#key")] = (key_node.line, key_node.column)
-        sub_label = key if not label else f"{label}.{key}"
+        value_ptr = ptr + (key,)
+        positions[value_ptr + ("#key",)] = (key_node.line, key_node.column)
         if type(value_node) is Scalar and value_node.value is None:
             if spec.required:
-                conv.report(value_node, "required-field", f"'{sub_label}' is empty",
+                conv.report(value_node, "required-field", f"'{label_of(value_ptr)}' is empty",
                             f"give {t.name} a {key}: {spec.description}".rstrip(": "))
             continue
-        value = convert(value_node, spec.type, conv, ptr + (key,), sub_label)
+        positions[value_ptr] = (value_node.line, value_node.column)
+        value = _CONVERTERS[type(spec.type)](value_node, spec.type, conv, value_ptr)
         if value is not MISSING:
             result[key] = value
-    for spec in t.fields:
-        if spec.required and spec.name not in node.items:
+    if len(result) + len(unknown) < len(fields):
+        for spec in t.fields:
+            if not spec.required or spec.name in node.items:
+                continue
+            # A misspelt required field is reported once, as the unknown field with its suggestion.
+            if check_unknown and unknown and difflib.get_close_matches(spec.name, unknown, n=1, cutoff=0.6):
+                continue
             conv.report(node, "required-field", f"{t.name} is missing the required field '{spec.name}'",
-                        f"add '{spec.name}:' ({spec.description})" if spec.description else
-                        f"add '{spec.name}:'")
+                        f"add '{spec.name}:' ({spec.description})" if spec.description else f"add '{spec.name}:'")
     return result
 
 
-def _convert_text(node: Node, t: Text, conv: Conversion, label: str) -> Any:
+def _convert_obj(node: Node, t: Obj, conv: Conversion, ptr: tuple[Any, ...]) -> Any:
+    return convert_object(node, t, conv, ptr)
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _convert_text(node: Node, t: Text, conv: Conversion, ptr: tuple[Any, ...]) -> Any:
     if type(node) is not Scalar:
-        conv.report(node, "wrong-type", f"'{label}' must be text, found {_describe(node)}",
+        conv.report(node, "wrong-type", f"'{label_of(ptr)}' must be text, found {_describe(node)}",
                     'if the text contains ": " or starts with "[" or "{", put it in double quotes')
         return MISSING
     value = node.value
     if value is None:
-        conv.report(node, "required-field", f"'{label}' is empty")
+        conv.report(node, "required-field", f"'{label_of(ptr)}' is empty")
         return MISSING
     if t.one_line and "\n" in value.strip():
-        conv.report(node, "wrong-type", f"'{label}' must be a single line")
+        conv.report(node, "wrong-type", f"'{label_of(ptr)}' must be a single line")
         return MISSING
-    choices = t.enum or (conv.vocabularies.get(t.vocabulary) if t.vocabulary else None)
-    if choices is not None and value not in choices:
-        hint = did_you_mean(value, choices) or f"allowed values: {', '.join(choices)}"
-        if t.vocabulary:
-            hint += f" (add new {t.vocabulary}s under '{t.vocabulary}s:' in kb.yaml)"
-        conv.report(node, "unknown-value", f"'{value}' is not a valid {label.split('.')[-1].split('[')[0]}", hint)
-        return MISSING
+    if t.enum is not None or t.vocabulary is not None:
+        choices = t.enum if t.enum is not None else conv.vocabularies.get(t.vocabulary, ())  # type: ignore[arg-type]
+        if value not in choices:
+            hint = did_you_mean(value, choices) or f"allowed values: {', '.join(choices)}"
+            if t.vocabulary:
+                hint += f" (add new {t.vocabulary}s under '{t.vocabulary}s:' in kb.yaml)"
+            name = next((p for p in reversed(ptr) if isinstance(p, str)), "value")
+            conv.report(node, "unknown-value", f"'{value}' is not a valid {name}", hint)
+            return MISSING
     if t.pattern is not None and not re.match(t.pattern, value):
-        conv.report(node, t.pattern_rule, f"'{value}' is not a valid {label}", t.pattern_hint)
+        conv.report(node, t.pattern_rule, f"'{value}' is not a valid {label_of(ptr)}", t.pattern_hint)
         return MISSING
     if t.date:
         try:
-            if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
+            if not _DATE.match(value):
                 raise ValueError
             return dt.date.fromisoformat(value)
         except ValueError:
             conv.report(node, "invalid-date", f"'{value}' is not a date", "write the date as YYYY-MM-DD")
             return MISSING
     return value
+
+
+_CONVERTERS: dict[type, Any] = {
+    Text: _convert_text, Bool: _convert_bool, ListOf: _convert_list, MapOf: _convert_map, OneOf: _convert_one_of,
+    Obj: _convert_obj,
+}
 
 
 # ---- JSON Schema -------------------------------------------------------------------------

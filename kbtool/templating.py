@@ -51,8 +51,8 @@ def analyse(text: str) -> tuple[list[Placeholder], list[TemplateIssue]]:
 
 
 def _environment() -> Any:
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
     from jinja2 import StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
     env.globals.clear()

@@ -6,6 +6,7 @@ from types import ModuleType
 
 from kbtool.checks import avoided, duplicates, flow, format_rules, ids, references, review, style, templates
 from kbtool.checks.base import RuleDoc
+from kbtool.kb import paused_gc
 from kbtool.model import KnowledgeBase
 from kbtool.problems import Problem
 
@@ -30,4 +31,5 @@ def run_checks(kb: KnowledgeBase) -> list[Problem]:
 
 def validate(kb: KnowledgeBase) -> list[Problem]:
     """All problems of a loaded knowledge base, loading and checking alike, sorted by position."""
-    return sorted(set(kb.problems + run_checks(kb)))
+    with paused_gc():
+        return sorted(set(kb.problems + run_checks(kb)))

@@ -3,7 +3,7 @@ scripts, letters, phrases and standards' examples themselves."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from kbtool.checks.base import RuleDoc, at
 from kbtool.checks.style import CUSTOMER_FACING

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from kbtool.checks.base import RuleDoc, at
 from kbtool.matching import words
@@ -26,7 +26,7 @@ def check(kb: KnowledgeBase) -> Iterator[Problem]:
         for ref in entry.texts():
             if ref.role != "say":
                 continue
-            key = tuple(words(ref.text))
+            key = words(ref.text)
             if len(key) < 3:
                 continue
             if key in seen:

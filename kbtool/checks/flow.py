@@ -7,7 +7,7 @@ following step; when that step starts another branch, the caller hears the wrong
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from kbtool.checks.base import RuleDoc, at
 from kbtool.model import KnowledgeBase, Script

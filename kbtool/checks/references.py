@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from kbtool.checks.base import RuleDoc, at
 from kbtool.model import KnowledgeBase

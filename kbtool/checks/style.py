@@ -6,7 +6,7 @@ body), never at `avoid` and `dont` texts, which exist to show what not to say.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from kbtool.checks.base import RuleDoc, at
 from kbtool.matching import PhraseMatcher

@@ -3,12 +3,12 @@ and nothing beyond the allowed template constructs appears."""
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from kbtool.checks.base import RuleDoc
 from kbtool.model import Entry, KnowledgeBase, Letter
-from kbtool.problems import Problem
-from kbtool.problems import Level
+from kbtool.problems import Level, Problem
 from kbtool.schema import did_you_mean
 from kbtool.templating import analyse
 
@@ -84,7 +84,7 @@ def check(kb: KnowledgeBase) -> Iterator[Problem]:
         if isinstance(entry, Letter):
             for name in entry.variables:
                 if name not in used:
-                    line, column = entry.positions.get(("variables", name), entry.pos("variables"))
+                    line, column = entry.positions.get(("variables", name, "#key"), entry.pos("variables"))
                     yield Problem(entry.path, line, column, UNUSED_VARIABLE.level, UNUSED_VARIABLE.id,
                                   f"variable '{name}' is declared but not used in the subject or body",
                                   f"use {{{{ {name} }}}} in the letter or remove the declaration")

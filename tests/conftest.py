@@ -1,0 +1,82 @@
+"""Shared fixtures: small knowledge bases written to temporary folders, and a CLI runner."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+REPO = Path(__file__).resolve().parent.parent
+
+PHRASES = """\
+kind: phrases
+id: greetings
+title: Greetings
+owner: Sam Lee
+status: approved
+review_by: "2030-01-01"
+channels: [phone]
+situation: greeting
+phrases:
+  - id: hello
+    say: Good morning, you're through to {{ agent_name }} at {{ company_name }}.
+    avoid:
+      - Yeah, what is it?
+    why: A full greeting tells the caller they reached the right place.
+"""
+
+KB_YAML = """\
+variables:
+  company_name: Acme Homeware
+  support_phone: "+441234567890"
+"""
+
+
+def write_kb(root: Path, files: dict[str, str], kb_yaml: str | None = KB_YAML) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+    if kb_yaml is not None:
+        (root / "kb.yaml").write_text(kb_yaml, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def kb_root(tmp_path: Path):
+    """A factory: kb_root({path: text}) writes a knowledge base and returns its root."""
+
+    def make(files: dict[str, str], kb_yaml: str | None = KB_YAML) -> Path:
+        return write_kb(tmp_path, files, kb_yaml)
+
+    return make
+
+
+class Run:
+    def __init__(self, result) -> None:
+        self.result = result
+        self.code = result.exit_code
+        self.stdout = result.stdout
+        self.stderr = result.stderr
+        self.output = result.output
+
+
+@pytest.fixture
+def cli():
+    """Run kbtool in-process; fails the test if any Python traceback escapes."""
+    from kbtool.cli import cli as group
+
+    def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Run:
+        runner = CliRunner()
+        result = runner.invoke(group, list(args), env=env or {"NO_COLOR": "1"}, input=input)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise AssertionError(f"kbtool {' '.join(args)} raised {result.exception!r}") from result.exception
+        assert "Traceback" not in result.output
+        return Run(result)
+
+    return run

@@ -1,0 +1,103 @@
+"""Property-based: random and mutated files never raise; they give problems or a clean result."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kbtool.checks import validate
+from kbtool.kb import load_knowledge_base
+from kbtool.loader import load_bytes
+from kbtool.problems import Problem
+from tests.test_validate import GOOD
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+unicode_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80
+) | st.sampled_from(["\u202eevil", "e\u0301\u0301", "🙂👍🏽", "{{ x }}", "{% for %}", "no", "012", "&a", "*a", "!!str"])
+
+yaml_scalars = st.one_of(unicode_text, st.integers(), st.booleans(), st.none())
+yaml_values = st.recursive(
+    yaml_scalars,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=20,
+)
+
+
+def _to_yaml(value: object) -> str:
+    import yaml
+
+    return yaml.safe_dump(value, allow_unicode=True)
+
+
+def _check_kb(files: dict[str, bytes]) -> list[Problem]:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for rel, data in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        kb = load_knowledge_base(root)
+        problems = validate(kb)
+    for p in problems:
+        assert p.line >= 1 and p.column >= 1 and p.rule and p.message
+    return problems
+
+
+@SETTINGS
+@given(st.binary(max_size=400))
+def test_random_bytes_never_raise(data):
+    source = load_bytes(data, "x.yaml")
+    assert source.root is not None or source.problems
+
+
+@SETTINGS
+@given(yaml_values)
+def test_random_structures_as_entries_never_raise(value):
+    _check_kb({"standards/x.yaml": _to_yaml(value).encode()})
+
+
+@SETTINGS
+@given(st.sampled_from(sorted(GOOD)), st.data())
+def test_mutated_valid_files_never_raise(path, data):
+    original = GOOD[path].encode()
+    how = data.draw(st.sampled_from(["truncate", "flip", "insert", "delete-line", "dup-line"]))
+    if how == "truncate":
+        mutated = original[: data.draw(st.integers(0, len(original)))]
+    elif how == "flip":
+        i = data.draw(st.integers(0, len(original) - 1))
+        mutated = original[:i] + bytes([data.draw(st.integers(0, 255))]) + original[i + 1:]
+    elif how == "insert":
+        i = data.draw(st.integers(0, len(original)))
+        piece = data.draw(unicode_text).encode("utf-8", "surrogatepass")
+        mutated = original[:i] + piece + original[i:]
+    else:
+        lines = original.splitlines(keepends=True)
+        i = data.draw(st.integers(0, len(lines) - 1))
+        mutated = b"".join(lines[:i] + (lines[i + 1:] if how == "delete-line" else [lines[i]] + lines[i:]))
+    files = {k: v.encode() for k, v in GOOD.items()}
+    files[path] = mutated
+    _check_kb(files)
+
+
+@SETTINGS
+@given(st.sampled_from(sorted(GOOD)), unicode_text)
+def test_any_text_in_any_field_never_raises(path, text):
+    import yaml
+
+    data = yaml.safe_load(GOOD[path])
+    for key in ("title", "summary", "owner"):
+        data[key] = text
+    _check_kb({path: yaml.safe_dump(data, allow_unicode=True).encode()})
+
+
+def test_huge_strings_and_deep_nesting():
+    big = "x" * 900_000
+    _check_kb({"standards/big.yaml": f"kind: standard\nid: big\ntitle: '{big}'\n".encode()})
+    deep = "a: " + "{b: " * 5000 + "c" + "}" * 5000 + "\n"
+    problems = _check_kb({"standards/deep.yaml": deep.encode()})
+    assert [p.rule for p in problems] == ["too-deep"]
