@@ -17,6 +17,10 @@ from kbtool import __version__
 COMMANDS: dict[str, str] = {
     "validate": "kbtool.commands.validate:validate",
     "schema": "kbtool.commands.schema:schema",
+    "new": "kbtool.commands.new:new",
+    "diff": "kbtool.commands.diff:diff",
+    "report": "kbtool.commands.report:report",
+    "completion": "kbtool.commands.completion:completion",
 }
 
 

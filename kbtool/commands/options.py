@@ -27,3 +27,25 @@ def load_or_fail(root: Path) -> Any:
         return load_knowledge_base(root)
     except KbError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def complete_entry_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion for entry ids: reads only file names, so it answers instantly.
+
+    Files are named after their ids (the id-filename check keeps it so), which avoids
+    loading and validating the whole knowledge base on every Tab press.
+    """
+    from click.shell_completion import CompletionItem
+
+    from kbtool.kb import content_files
+
+    root = ctx.params.get("root") or Path(".")
+    kinds = getattr(param, "kbtool_kinds", None)
+    items = []
+    for path in content_files(Path(root)):
+        folder = path.parent.name
+        if kinds and folder not in kinds:
+            continue
+        if path.stem.startswith(incomplete):
+            items.append(CompletionItem(path.stem, help=folder))
+    return sorted(items, key=lambda item: item.value)

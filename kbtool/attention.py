@@ -1,0 +1,103 @@
+"""What needs a mentor's attention: reviews due or overdue, drafts, and gaps in coverage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from kbtool.model import Entry, KnowledgeBase
+
+CONVERSATIONAL_CHANNELS = ("phone", "email", "chat", "in_person", "social")
+GUIDANCE_KINDS = ("script", "letter", "phrases")
+
+
+@dataclass
+class Coverage:
+    """Situations x channels: which kinds of guidance exist for each pair."""
+
+    situations: list[str]
+    channels: list[str]
+    cells: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
+
+    def gaps(self) -> list[str]:
+        return [s for s in self.situations if not any(self.cells.get((s, c)) for c in self.channels)]
+
+
+def coverage(kb: KnowledgeBase) -> Coverage:
+    cov = Coverage(list(kb.config.situations), list(CONVERSATIONAL_CHANNELS) + ["sms", "letter"])
+    for entry in kb.published():
+        if entry.kind in GUIDANCE_KINDS and entry.situation:
+            for channel in entry.channels:
+                cov.cells.setdefault((entry.situation, channel), []).append(entry)
+    return cov
+
+
+def channels_without_greeting(kb: KnowledgeBase) -> list[str]:
+    have = {c for e in kb.published() if e.kind == "script" and e.situation == "greeting" for c in e.channels}
+    return [c for c in CONVERSATIONAL_CHANNELS if c not in have]
+
+
+def _brief(entry: Entry, today: dt.date) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": entry.id, "kind": entry.kind, "title": entry.title, "owner": entry.owner,
+                           "status": entry.status, "path": entry.path, "line": entry.pos("review_by")[0]}
+    if entry.review_by:
+        out["review_by"] = entry.review_by.isoformat()
+        out["days_left"] = (entry.review_by - today).days
+    return out
+
+
+def attention_report(kb: KnowledgeBase, today: dt.date, within_days: int = 30) -> dict[str, Any]:
+    """The weekly review: overdue and soon-due reviews grouped by owner, drafts, coverage gaps."""
+    overdue: dict[str, list[dict[str, Any]]] = {}
+    due_soon: dict[str, list[dict[str, Any]]] = {}
+    for entry in sorted(kb.published(), key=lambda e: (e.review_by or dt.date.max, e.id)):
+        if entry.review_by is None:
+            continue
+        days = (entry.review_by - today).days
+        bucket = overdue if days < 0 else due_soon if days <= within_days else None
+        if bucket is not None:
+            bucket.setdefault(entry.owner or "(no owner)", []).append(_brief(entry, today))
+    drafts = [_brief(e, today) for e in sorted(kb.entries, key=lambda e: e.id) if e.status == "draft"]
+    cov = coverage(kb)
+    return {
+        "date": today.isoformat(),
+        "within_days": within_days,
+        "overdue": dict(sorted(overdue.items())),
+        "due_soon": dict(sorted(due_soon.items())),
+        "drafts": drafts,
+        "gaps": {
+            "situations_without_guidance": cov.gaps(),
+            "channels_without_greeting_script": channels_without_greeting(kb),
+        },
+    }
+
+
+def format_report_text(report: dict[str, Any]) -> str:
+    lines = [f"Knowledge-base review, {report['date']}", ""]
+
+    def by_owner(title: str, groups: dict[str, list[dict[str, Any]]], late: bool) -> None:
+        count = sum(len(v) for v in groups.values())
+        lines.append(f"{title} ({count})")
+        if not groups:
+            lines.append("  none")
+        for owner, items in groups.items():
+            lines.append(f"  {owner}")
+            for item in items:
+                days = item["days_left"]
+                when = f"{-days} days overdue" if late else f"due in {days} days"
+                lines.append(f"    {item['review_by']}  {when:<18} {item['title']}  ({item['path']}:{item['line']})")
+        lines.append("")
+
+    by_owner("Reviews overdue", report["overdue"], True)
+    by_owner(f"Reviews due within {report['within_days']} days", report["due_soon"], False)
+    lines.append(f"Drafts ({len(report['drafts'])})")
+    lines += [f"  {d['title']}  owner: {d['owner']}  ({d['path']})" for d in report["drafts"]] or ["  none"]
+    lines.append("")
+    gaps = report["gaps"]
+    lines.append("Coverage gaps")
+    situations = gaps["situations_without_guidance"]
+    channels = gaps["channels_without_greeting_script"]
+    lines.append("  situations with no script, letter or phrases: " + (", ".join(situations) or "none"))
+    lines.append("  channels with no greeting script: " + (", ".join(channels) or "none"))
+    return "\n".join(lines) + "\n"
