@@ -89,7 +89,7 @@ def _analyse_with_jinja(text: str) -> tuple[list[Placeholder], list[TemplateIssu
     issues: list[TemplateIssue] = []
     allowed = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.If, nodes.Filter,
                nodes.Const, nodes.Not, nodes.And, nodes.Or, nodes.Compare, nodes.Operand, nodes.Test,
-               nodes.CondExpr, nodes.Concat)
+               nodes.CondExpr)
     stack: list[tuple[Any, int]] = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
@@ -143,7 +143,7 @@ _NODE_WORDS = {
     "FromImport": "imports", "Extends": "template inheritance", "Block": "blocks", "Mul": "arithmetic",
     "Add": "arithmetic", "Sub": "arithmetic", "Div": "arithmetic", "FloorDiv": "arithmetic", "Mod": "arithmetic",
     "Pow": "arithmetic", "Neg": "arithmetic", "Pos": "arithmetic", "List": "lists", "Dict": "dictionaries",
-    "Tuple": "tuples", "Slice": "slices", "With": "with blocks", "FilterBlock": "filter blocks",
+    "Tuple": "tuples", "Concat": "joining with ~", "Slice": "slices", "With": "with blocks", "FilterBlock": "filter blocks",
     "Scope": "scopes", "ExprStmt": "expression statements", "Continue": "loop control", "Break": "loop control",
 }
 

@@ -296,3 +296,31 @@ def test_bad_files_do_not_hide_good_ones(cli, kb_root):
     files["standards/tabbed.yaml"] = "rules:\n\t- id: a\n"
     code, found = problems(cli, kb_root(files))
     assert {p["rule"] for p in found} == {"invalid-utf8", "tab-indentation"}
+
+
+def test_committed_schema_matches_the_format(cli, tmp_path):
+    from tests.conftest import REPO
+
+    run = cli("schema", "--root", str(REPO), "--output", str(tmp_path))
+    assert run.code == 0
+    for name in ("entry.schema.json", "kb.schema.json"):
+        assert (tmp_path / name).read_text() == (REPO / "schema" / name).read_text(), f"run kbtool schema ({name})"
+
+
+def test_schema_describes_every_kind(cli):
+    data = json.loads(cli("schema", "--stdout").stdout)
+    kinds = {branch["if"]["properties"]["kind"]["const"]: branch["then"] for branch in data["allOf"]}
+    assert set(kinds) == {"standard", "script", "letter", "phrases"}
+    assert "situation" in kinds["script"]["required"] and "situation" not in kinds["standard"]["required"]
+    assert kinds["script"]["properties"]["steps"]["items"]["properties"]["next"]["pattern"] == "^[a-z0-9][a-z0-9-]*$"
+    assert kinds["standard"]["additionalProperties"] is False
+
+
+def test_every_bundled_file_has_the_schema_modeline():
+    from kbtool.kb import content_files
+    from tests.conftest import REPO
+
+    for path in content_files(REPO):
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        depth = len(path.relative_to(REPO).parts) - 1
+        assert first == "# yaml-language-server: $schema=" + "../" * depth + "schema/entry.schema.json", path
