@@ -1,0 +1,32 @@
+"""The README keeps up with the commands: an undocumented command fails the build."""
+
+from __future__ import annotations
+
+import re
+
+from kbtool.cli import COMMANDS, cli
+from tests.conftest import REPO
+
+
+def test_every_command_is_in_the_readme():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in COMMANDS if not re.search(rf"`kbtool {name}\b", readme)]
+    assert missing == []
+
+
+def test_every_command_has_help_with_an_example():
+    from click import Context
+
+    for name in COMMANDS:
+        command = cli.get_command(Context(cli), name)
+        assert command is not None and command.help, name
+        assert "kbtool " in command.help or isinstance(getattr(command, "commands", None), dict), name
+
+
+def test_readme_opens_with_the_two_setup_commands():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```bash\n(.*?)```", readme, re.S)
+    assert "pip install -e ." in blocks[0] and "kbtool" in blocks[0]
+    assert 'pip install -e ".[test]"' in blocks[1] and "pytest" in blocks[1]
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert blocks[1].strip() in ci
