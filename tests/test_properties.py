@@ -101,3 +101,24 @@ def test_huge_strings_and_deep_nesting():
     deep = "a: " + "{b: " * 5000 + "c" + "}" * 5000 + "\n"
     problems = _check_kb({"standards/deep.yaml": deep.encode()})
     assert [p.rule for p in problems] == ["too-deep"]
+
+
+template_text = st.lists(
+    st.sampled_from(["{{", "}}", "{%", "%}", "{#", "#}", " if ", " else ", " endif ", "customer_name", "|",
+                     "title", "default(", ")", "'x'", ".", "__class__", "[", "]", "*", "10", "~", " for ",
+                     " in ", "(", "\n", "é", "🙂", "\u202e"]) | unicode_text,
+    max_size=25,
+).map("".join)
+
+
+@SETTINGS
+@given(template_text)
+def test_templates_never_raise_anything_but_render_errors(text):
+    from kbtool.templating import RenderError, analyse, render
+
+    analyse(text)
+    try:
+        out = render(text, {"customer_name": "Ms Patel", "agent_name": "Sam"})
+    except RenderError:
+        return
+    assert len(out) <= 100_000
