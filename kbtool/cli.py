@@ -17,6 +17,8 @@ from kbtool import __version__
 COMMANDS: dict[str, str] = {
     "validate": "kbtool.commands.validate:validate",
     "schema": "kbtool.commands.schema:schema",
+    "build": "kbtool.commands.build:build",
+    "serve": "kbtool.commands.serve:serve",
     "new": "kbtool.commands.new:new",
     "diff": "kbtool.commands.diff:diff",
     "report": "kbtool.commands.report:report",

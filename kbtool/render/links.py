@@ -1,0 +1,48 @@
+"""Where each generated page lives, and relative links between pages.
+
+Page bodies are raw HTML that MkDocs does not rewrite, so links are computed here with MkDocs'
+own URL rules: `a/b.md` becomes `a/b/` with directory URLs and `a/b.html` without (the
+offline plugin needs the latter so the site works from file://).
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from kbtool.model import Entry
+
+KIND_FOLDERS = {"standard": "standards", "script": "scripts", "letter": "letters", "phrases": "phrases"}
+KIND_LABELS = {"standard": "Standards", "script": "Scripts", "letter": "Letters", "phrases": "Phrases"}
+KIND_SINGULAR = {"standard": "Standard", "script": "Script", "letter": "Letter", "phrases": "Phrase set"}
+
+
+def entry_src(entry: Entry) -> str:
+    return f"{KIND_FOLDERS[entry.kind]}/{entry.id}.md"
+
+
+def page_url(src_uri: str, directory_urls: bool) -> str:
+    """The URL MkDocs gives `src_uri`, relative to the site root."""
+    stem = src_uri[:-3] if src_uri.endswith(".md") else src_uri
+    if not directory_urls:
+        return stem + ".html"
+    if stem == "index":
+        return ""
+    if stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/"
+
+
+def relative_url(from_src: str, to_src: str, directory_urls: bool, fragment: str = "") -> str:
+    """A link from one page to another (or to an anchor on the same page)."""
+    suffix = f"#{fragment}" if fragment else ""
+    if from_src == to_src and fragment:
+        return suffix
+    source = page_url(from_src, directory_urls)
+    target = page_url(to_src, directory_urls)
+    base = source.rsplit("/", 1)[0] if "/" in source else "."
+    if target == "" or target.endswith("/"):
+        rel = posixpath.relpath(target.rstrip("/") or ".", base or ".")
+        rel = "./" if rel == "." else rel + "/"
+    else:
+        rel = posixpath.relpath(target, base or ".")
+    return rel + suffix
