@@ -1,0 +1,226 @@
+"""kbtool.render: pages from the model, escaping of contributor text, links between pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import PHRASES, write_kb
+
+SCRIPT = """\
+kind: script
+id: call
+title: "Call & *flow*"
+owner: Sam Lee
+status: draft
+review_by: "2020-01-01"
+channels: [phone]
+situation: greeting
+tags: [calls]
+related: [greetings]
+steps:
+  - id: greet
+    say: "Hello, this is {{ agent_name }} at {{ company_name }}."
+    options:
+      - when: They want a refund
+        next: refund
+      - when: Anything else
+        next: close
+  - id: refund
+    say: I can do that now.
+  - id: close
+    say: Thanks for calling.
+"""
+LETTER = """\
+kind: letter
+id: delay
+title: Delay letter
+owner: Sam Lee
+status: approved
+review_by: "2030-01-01"
+channels: [email]
+situation: delivery-delay
+subject: "Order {{ order }}"
+body: "Dear {{ customer_name }},\\n\\nYour order {{ order }} is late."
+variables:
+  order:
+    description: The order number.
+    example: FH-1
+"""
+STANDARD = """\
+kind: standard
+id: phone-standard
+title: Phone standard
+owner: Ann
+status: approved
+review_by: "2030-01-01"
+channels: [phone]
+rules:
+  - id: answer-fast
+    text: Answer within three rings.
+    why: Waiting feels longer on the phone.
+    do: ["Good morning, {{ company_name }}."]
+    dont: ["Yeah?"]
+targets:
+  - metric: Answer
+    channel: phone
+    within: 3 rings
+procedure: [Pick up, Greet]
+"""
+
+
+@pytest.fixture
+def pages(tmp_path):
+    from kbtool.kb import load_knowledge_base
+    from kbtool.render import SiteOptions, render_site
+
+    root = write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES,
+                               "scripts_library/scripts/call.yaml": SCRIPT,
+                               "scripts_library/letters/delay.yaml": LETTER,
+                               "standards/phone-standard.yaml": STANDARD})
+    kb = load_knowledge_base(root)
+    import datetime as dt
+
+    return {p.src_uri: p.markdown for p in render_site(kb, SiteOptions(directory_urls=False,
+                                                                         today=dt.date(2025, 1, 1)))}
+
+
+def test_heading_escapes_markdown_and_html():
+    from kbtool.render.text import heading
+
+    out = str(heading("<b>Hi</b> *x* {: onclick=y}"))
+    assert "<" not in out and "*" not in out and "{" not in out
+    assert "&#60;b&#62;" in out
+
+
+def test_block_keeps_inline_markdown_and_drops_markup():
+    from kbtool.render.text import block
+
+    out = str(block('**bold** <script>alert(1)</script> [a](javascript:alert(1)) [b](https://example.com)'))
+    assert "<strong>bold</strong>" in out
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert "javascript:" not in out.split("&lt;")[0] or 'href="javascript' not in out
+    assert 'href="javascript' not in out
+    assert '<a href="https://example.com">b</a>' in out
+
+
+def test_block_lists_and_mailto():
+    from kbtool.render.text import block
+
+    out = str(block("- one\n- two\n\n[mail](mailto:help@example.com)"))
+    assert "<ul>" in out and "<li>one</li>" in out
+    assert 'href="mailto:help@example.com"' in out
+
+
+def test_page_title_survives_striptags():
+    from markupsafe import Markup
+
+    from kbtool.render.text import page_title
+
+    title = page_title('<img src=x onerror="y">')
+    assert "<" not in Markup(title).striptags()
+
+
+@pytest.mark.parametrize("directory_urls, expected", [
+    (False, "../scripts/call.html#greet"),
+    (True, "../../scripts/call/#greet"),
+])
+def test_relative_url(directory_urls, expected):
+    from kbtool.render.links import relative_url
+
+    assert relative_url("phrases/greetings.md", "scripts/call.md", directory_urls, "greet") == expected
+
+
+def test_relative_url_to_home_and_same_page():
+    from kbtool.render.links import relative_url
+
+    assert relative_url("scripts/call.md", "index.md", True) == "../../"
+    assert relative_url("scripts/call.md", "index.md", False) == "../index.html"
+    assert relative_url("scripts/call.md", "scripts/call.md", False, "close") == "#close"
+
+
+def test_script_page_has_step_anchors_option_links_and_flow(pages):
+    page = pages["scripts/call.md"]
+    assert "{#greet}" in page and "{#refund}" in page
+    assert 'href="#refund"' in page and 'href="#close"' in page
+    assert '<pre class="mermaid">' in page and "s1 -->" in page
+    assert "Hello, this is Sam at Acme Homeware." in page  # placeholders resolved
+
+
+def test_draft_banner_and_escaped_title(pages):
+    page = pages["scripts/call.md"]
+    assert "Draft: not yet approved" in page
+    assert "# Call &#38; &#42;flow&#42;" in page
+
+
+def test_letter_page_highlights_placeholders_and_fills_example(pages):
+    page = pages["letters/delay.md"]
+    assert '<mark class="kb-placeholder">{{ order }}</mark>' in page
+    assert "Your order FH-1 is late." in page and "Dear Ms Patel," in page
+    assert "<code>{{ order }}</code>" in page
+
+
+def test_phrase_page_has_anchor_copy_button_and_avoid(pages):
+    page = pages["phrases/greetings.md"]
+    assert "{#hello}" in page
+    assert 'data-clipboard-text="Good morning, you&#x27;re through to Sam at Acme Homeware."' in page
+    assert "Yeah, what is it?" in page and "kb-avoid" in page
+
+
+def test_standard_page_has_rules_targets_procedure(pages):
+    page = pages["standards/phone-standard.md"]
+    assert "{#answer-fast}" in page and "Waiting feels longer" in page
+    assert "kb-do" in page and "kb-dont" in page
+    assert "<td>3 rings</td>" in page
+    assert '<ol class="kb-procedure">' in page
+
+
+def test_index_pages(pages):
+    assert {"index.md", "start-here.md", "browse/kinds.md", "browse/channels.md", "browse/situations.md",
+            "browse/tags.md", "browse/coverage.md", "mentors/needs-attention.md", "mentors/guide.md",
+            "mentors/scorecard-phone.md"} <= set(pages)
+    assert "<!-- material/tags -->" in pages["browse/tags.md"]
+    attention = pages["mentors/needs-attention.md"]
+    assert "Call &amp; *flow*" in attention and "draft, review overdue" in attention and "Sam Lee" in attention
+    assert "Answer within three rings." in pages["mentors/scorecard-phone.md"]
+    assert "kb-gap" in pages["browse/coverage.md"] and "kb-chip-script" in pages["browse/coverage.md"]
+
+
+def test_start_here_follows_kb_yaml(tmp_path):
+    from kbtool.kb import load_knowledge_base
+    from kbtool.render import render_site
+
+    root = write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES,
+                               "scripts_library/letters/delay.yaml": LETTER},
+                    kb_yaml="start_here: [delay, greetings]\n")
+    page = {p.src_uri: p for p in render_site(load_knowledge_base(root))}["start-here.md"].markdown
+    assert page.index("Delay letter") < page.index("Greetings")
+
+
+def test_retired_entries_are_not_published(tmp_path):
+    from kbtool.kb import load_knowledge_base
+    from kbtool.render import render_site
+
+    root = write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES.replace("approved", "retired")})
+    assert "phrases/greetings.md" not in {p.src_uri for p in render_site(load_knowledge_base(root))}
+
+
+def test_team_templates_override_by_name(tmp_path):
+    from kbtool.kb import load_knowledge_base
+    from kbtool.render import SiteOptions, render_site
+
+    root = write_kb(tmp_path / "kb", {"scripts_library/phrases/greetings.yaml": PHRASES})
+    custom = tmp_path / "templates"
+    custom.mkdir()
+    (custom / "phrases.md.j2").write_text("# {{ entry.title|heading }}\n\nTeam layout\n", encoding="utf-8")
+    pages = {p.src_uri: p.markdown for p in render_site(load_knowledge_base(root), SiteOptions(templates_dir=custom))}
+    assert "Team layout" in pages["phrases/greetings.md"]
+
+
+def test_sanitise_page_allows_structure_and_drops_handlers():
+    from kbtool.render.text import sanitise_page
+
+    html = ('<h2 id="x">T<a class="headerlink" href="#x">¶</a></h2><button class="kb-copy" '
+            'data-clipboard-text="hi" onclick="y()"></button><img src=x onerror=y><script>z</script>')
+    out = sanitise_page(html)
+    assert 'id="x"' in out and 'data-clipboard-text="hi"' in out
+    assert "onclick" not in out and "<img" not in out and "<script" not in out
