@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import PHRASES, REPO, write_kb
 
 BROKEN = PHRASES.replace("next: nowhere", "").replace("situation: greeting", "situation: greeting\nrelated: [nowhere]")
