@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "diff": "kbtool.commands.diff:diff",
     "report": "kbtool.commands.report:report",
     "completion": "kbtool.commands.completion:completion",
+    "export": "kbtool.commands.export:export",
 }
 
 
