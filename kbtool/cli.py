@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "report": "kbtool.commands.report:report",
     "completion": "kbtool.commands.completion:completion",
     "export": "kbtool.commands.export:export",
+    "search": "kbtool.commands.search:search",
+    "index": "kbtool.commands.index:index",
 }
 
 
