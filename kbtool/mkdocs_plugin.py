@@ -136,7 +136,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         from kbtool.render.text import page_title, sanitise_page
 
         generated = self.by_src.get(page.file.src_uri)
-        if generated is not None and (generated.entry is not None or page.file.src_uri == "index.md"):
+        if generated is not None and generated.entry is not None:
             # Themes print page.title unescaped, and Material's <title> unescapes it once more.
             page.title = page_title(generated.title)
         return sanitise_page(html)

@@ -1,0 +1,167 @@
+"""The built site in a real browser (Playwright driving Debian's chromium): search, links, offline, safety.
+
+Screenshots of the main page kinds go to test-artifacts/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+pytestmark = pytest.mark.browser
+playwright_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+ARTIFACTS = REPO / "test-artifacts"
+if not CHROMIUM.exists():
+    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def bundled_site(tmp_path_factory):
+    from kbtool.site import build_site
+
+    root = tmp_path_factory.mktemp("bundled")
+    for name in ("standards", "scripts_library", "docs_site"):
+        shutil.copytree(REPO / name, root / name)
+    for name in ("kb.yaml", "mkdocs.yml"):
+        shutil.copy(REPO / name, root / name)
+    return build_site(root, search_index=False).site_dir
+
+
+@pytest.fixture(scope="module")
+def server(bundled_site):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(bundled_site))
+    handler.log_message = lambda *args: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    # Nothing on the site needs the internet; keep the test from waiting on CDNs that may be unreachable.
+    tab.route("http*://unpkg.com/**", lambda route: route.abort())
+    tab.route("http*://fonts.googleapis.com/**", lambda route: route.abort())
+    tab.route("http*://fonts.gstatic.com/**", lambda route: route.abort())
+    yield tab
+    context.close()
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+def search(page, words):
+    """Type like a person: Material searches on key events, once its worker has the index."""
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    box = page.locator("input.md-search__input")
+    for _attempt in range(5):
+        box.fill("")
+        box.press_sequentially(words, delay=20)
+        try:
+            page.wait_for_selector(".md-search-result__item", timeout=3_000)
+            return
+        except playwright_api.TimeoutError:
+            continue  # the index was still loading; type again
+    raise AssertionError(f"no search results for {words!r}")
+
+
+def test_home_page_renders(page, server):
+    page.goto(f"{server}/index.html")
+    assert page.locator("article h1").inner_text().strip().rstrip("¶") == "Fernleaf Home service standards"
+    assert page.locator("a:has-text('Start here')").first.is_visible()
+    shot(page, "home")
+
+
+def test_search_finds_a_phrase_and_lands_on_its_anchor(page, server):
+    page.goto(f"{server}/index.html")
+    search(page, "sounds really frustrating")
+    link = page.locator(".md-search-result a[href*='#that-sounds-frustrating']").first
+    link.wait_for(timeout=15_000)
+    shot(page, "search")
+    link.click()
+    page.wait_for_url("**/phrases/empathy.html*#that-sounds-frustrating")
+    assert page.locator("#that-sounds-frustrating").is_visible()
+
+
+def test_script_option_link_lands_on_target_step(page, server):
+    page.goto(f"{server}/scripts/late-delivery-call.html")
+    shot(page, "script")
+    page.locator("a.kb-goto", has_text="Lost").first.click()
+    page.wait_for_url("**/scripts/late-delivery-call.html#lost")
+    assert page.locator("#lost").is_visible()
+
+
+@pytest.mark.parametrize("path, name", [
+    ("standards/telephone-conduct.html", "standard"),
+    ("letters/delay-apology.html", "letter"),
+    ("phrases/empathy.html", "phrases"),
+    ("browse/coverage.html", "coverage"),
+    ("mentors/scorecard-phone.html", "scorecard"),
+    ("mentors/needs-attention.html", "needs-attention"),
+])
+def test_page_kinds_render(page, server, path, name):
+    page.goto(f"{server}/{path}")
+    assert page.locator("article h1").is_visible()
+    shot(page, name)
+
+
+def test_offline_search_works_from_file_url(page, bundled_site):
+    page.goto((bundled_site / "index.html").as_uri())
+    search(page, "courier has lost track")
+    link = page.locator(".md-search-result a[href*='late-delivery-call.html'][href$='#lost']").first
+    link.wait_for(timeout=10_000)
+    shot(page, "offline-search")
+    link.click()
+    page.wait_for_url("file://**/scripts/late-delivery-call.html*#lost")
+
+
+def test_injection_payloads_show_as_text_and_never_run(browser, tmp_path):
+    from test_site_payloads import write_injection_kb
+
+    from kbtool.site import build_site
+
+    site = build_site(write_injection_kb(tmp_path), search_index=False).site_dir
+    context = browser.new_context()
+    tab = context.new_page()
+    dialogs = []
+    tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 10
+    for html in pages:
+        tab.goto(html.as_uri())
+        tab.mouse.move(300, 300)
+        for element in tab.locator("article p, article li").all()[:15]:
+            element.hover(timeout=2_000)
+        assert tab.evaluate("window.__pwned") is None, html
+    tab.goto((site / "scripts" / "evil-script.html").as_uri())
+    assert "<script>window.__pwned=1</script>" in tab.locator("article").inner_text()
+    tab.locator("input.md-search__input").press_sequentially("pwned script", delay=20)
+    tab.wait_for_timeout(1_500)
+    assert tab.evaluate("window.__pwned") is None
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / "injection.png"))
+    assert dialogs == []
+    context.close()
