@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "export": "kbtool.commands.export:export",
     "search": "kbtool.commands.search:search",
     "index": "kbtool.commands.index:index",
+    "render": "kbtool.commands.render:render",
 }
 
 

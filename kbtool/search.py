@@ -412,10 +412,11 @@ class SearchIndex:
         self.meta = meta
         try:
             self._ix = whoosh_index.open_dir(str(folder))
+            # Opened now, not at the first query: open files survive the build's later removal.
+            self._searcher: Any = self._ix.searcher()
         except Exception as exc:  # whoosh raises several types for a damaged index
             raise SearchError(f"the search index in {folder} cannot be read ({exc}); "
                               "run `kbtool index` to rebuild it") from None
-        self._searcher: Any = None
         self._filters: dict[tuple[str, str], Any] = {}
 
     @property
@@ -443,16 +444,25 @@ class SearchIndex:
 def open_index(root: Path) -> SearchIndex | None:
     """The current build under `root`, or None when there is none (or it is from an older kbtool)."""
     cache = cache_dir(Path(root))
-    folder = _current_folder(cache)
-    if folder is None:
-        return None
-    try:
-        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if meta.get("format") != FORMAT_VERSION:
-        return None
-    return SearchIndex(folder, meta)
+    for attempt in range(3):
+        folder = _current_folder(cache)
+        if folder is None:
+            return None
+        try:
+            meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            # Retired and removed between reading the link and opening it: read the link again.
+            continue
+        except (OSError, ValueError):
+            return None
+        if meta.get("format") != FORMAT_VERSION:
+            return None
+        try:
+            return SearchIndex(folder, meta)
+        except SearchError:
+            if attempt == 2 or _current_folder(cache) == folder:
+                raise
+    return None
 
 
 def fresh_index(root: Path, load: Callable[[Path], KnowledgeBase] | None = None) -> tuple[SearchIndex, str | None]:
@@ -463,10 +473,14 @@ def fresh_index(root: Path, load: Callable[[Path], KnowledgeBase] | None = None)
     """
     root = Path(root)
     signature = content_signature(root)
-    index = open_index(root)
-    if index is not None and index.meta.get("signature") == signature:
-        return index, None
-    reason = "there was no search index yet" if index is None else "the YAML changed since the index was built"
+    try:
+        index = open_index(root)
+    except SearchError:
+        index, reason = None, "the index could not be read"
+    else:
+        if index is not None and index.meta.get("signature") == signature:
+            return index, None
+        reason = "there was no search index yet" if index is None else "the YAML changed since the index was built"
     if index is not None:
         index.close()
     if load is None:
