@@ -381,8 +381,10 @@ def build_site(root: Path, site_dir: Path | None = None, progress: Progress = _n
 
 def build_search_index(kb: Any, progress: Progress = _noop) -> Path | None:
     """Build the terminal search index when kbtool.search provides one (it is a separate module)."""
+    import importlib
+
     try:
-        from kbtool import search
+        search = importlib.import_module("kbtool.search")
     except ImportError:
         progress("search index: skipped (kbtool.search is not installed)")
         return None
