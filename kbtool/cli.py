@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "search": "kbtool.commands.search:search",
     "index": "kbtool.commands.index:index",
     "render": "kbtool.commands.render:render",
+    "find": "kbtool.commands.find:find",
 }
 
 

@@ -1,0 +1,124 @@
+"""kbtool find, driven headlessly by Textual's own test pilot."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from kbtool.commands.find import make_app
+from kbtool.kb import load_knowledge_base
+from kbtool.search import build_index, open_index
+from tests.test_search import FILES, KB_YAML
+
+pytest.importorskip("textual")
+
+
+@pytest.fixture
+def index(kb_root):
+    root = kb_root(FILES, KB_YAML)
+    build_index(load_knowledge_base(root))
+    with open_index(root) as opened:
+        yield opened
+
+
+def run(app, steps):
+    async def drive():
+        async with app.run_test(size=(100, 30)) as pilot:
+            await steps(pilot, app)
+            await pilot.pause()
+    asyncio.run(drive())
+
+
+def detail_text(app) -> str:
+    from textual.widgets import Static
+
+    return str(app.query_one("#detail", Static).render())
+
+
+def test_typing_updates_results_on_every_key(index):
+    seen = []
+
+    async def steps(pilot, app):
+        await pilot.press(*"mone")
+        seen.append(len(app.hits))
+        await pilot.press(*"y back")
+        await pilot.pause()
+        seen.append([(h.id, h.item) for h in app.hits][:1])
+        await pilot.press("backspace", "backspace", *"ck")  # edits re-search too
+        seen.append(app.query_one("Input").value)
+
+    run(make_app(index, lambda text: None), steps)
+    assert seen[1] == [("refunds", "refund-today")]
+    assert seen[2] == "money back"
+
+
+def test_arrows_move_and_the_detail_follows_with_notes(index):
+    details = []
+
+    async def steps(pilot, app):
+        await pilot.press(*"parcel lamp today")
+        await pilot.pause()
+        details.append((app.query_one("#results").highlighted, detail_text(app)))
+        await pilot.press("down")
+        await pilot.pause()
+        details.append((app.query_one("#results").highlighted, detail_text(app)))
+        await pilot.press("up", "up")
+        await pilot.pause()
+        details.append((app.query_one("#results").highlighted, detail_text(app)))
+
+    run(make_app(index, lambda text: None), steps)
+    assert [d[0] for d in details] == [0, 1, 0]
+    assert details[0][1] != details[1][1]
+    assert details[0][1] == details[2][1]
+    assert any("Avoid: It's the courier's fault." in d[1] for d in details)
+    assert all(".yaml:" in d[1] for d in details)
+
+
+def test_enter_copies_the_highlighted_text(index):
+    copied = []
+
+    async def steps(pilot, app):
+        await pilot.press(*"money back", "enter")
+        await pilot.pause()
+
+    app = make_app(index, lambda text: copied.append(text) or "fake-clipboard")
+    run(app, steps)
+    assert copied and copied[0].startswith("I've refunded the full amount")
+    assert app.message.startswith("Copied")
+
+
+def test_enter_without_a_clipboard_exits_with_the_text(index):
+    async def steps(pilot, app):
+        await pilot.press(*"money back", "down", "enter")
+
+    app = make_app(index, lambda text: None)
+    run(app, steps)
+    assert app.return_value and app.return_value.startswith("I've refunded")
+
+
+def test_escape_quits_without_a_choice(index):
+    async def steps(pilot, app):
+        await pilot.press(*"lamp", "escape")
+
+    app = make_app(index, lambda text: None)
+    run(app, steps)
+    assert app.return_value is None and not app.is_running
+
+
+def test_typo_shows_the_correction(index):
+    async def steps(pilot, app):
+        await pilot.press(*"refnud")
+        await pilot.pause()
+        assert app.hits and "showing results for" in app.sub_title
+
+    run(make_app(index, lambda text: None), steps)
+
+
+def test_find_does_not_load_textual_for_other_commands():
+    import subprocess
+    import sys
+
+    code = "import sys, kbtool.commands.find; print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False"
