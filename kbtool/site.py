@@ -269,7 +269,54 @@ class _Scanner(HTMLParser):
         return text.lstrip().startswith(_THEME_INLINE) and len(text) < 4000
 
 
+# A quick first pass: pages with none of these tokens, and only theme scripts outside <article>,
+# cannot hold executable markup, so the (slow, pure-Python) HTML parser runs only on the rest.
+_SUSPECT = re.compile(r"[\s/\"'\x00]on[a-z]+\s*=|(?:java|vb)script[\x00-\x20]*:|srcdoc|data\s*:\s*text/html|"
+                      r"<\s*(?:iframe|object|embed|frame|base|applet)\b", re.IGNORECASE)
+_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+_SCRIPT_OPEN = re.compile(r"<script\b", re.IGNORECASE)
+_ATTR = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+
+
+_URL_VALUE = re.compile(r"""[\s/](?:href|src|action|formaction|data|poster|background|xlink:href)\s*=\s*["']?"""
+                        r"""([^"'>]{0,60})""", re.IGNORECASE)
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-\x00-\x20]*):")
+_SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel", "file"})
+
+
+def _suspect_url(value: str) -> bool:
+    """An allowlist: relative URLs and a few schemes pass; entities or other schemes need a full parse."""
+    value = value.strip()
+    if "&" in value:
+        return True
+    scheme = _SCHEME.match(value)
+    return bool(scheme) and _CONTROL.sub("", scheme.group(1)).lower() not in _SAFE_SCHEMES
+
+
+def _looks_clean(text: str, fragment: bool) -> bool:
+    if _SUSPECT.search(text):
+        return False
+    if any(_suspect_url(m.group(1)) for m in _URL_VALUE.finditer(text)):
+        return False
+    if fragment:
+        return not _SCRIPT_OPEN.search(text)
+    start, end = text.find("<article"), text.rfind("</article>")
+    scripts = list(_SCRIPT.finditer(text))
+    if len(scripts) != len(_SCRIPT_OPEN.findall(text)):
+        return False
+    probe = _Scanner("", False)
+    for match in scripts:
+        if start != -1 and start < match.start() < end:
+            return False
+        attrs = {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) for m in _ATTR.finditer(match.group(1))}
+        if not probe._theme_script(attrs, match.group(2)):
+            return False
+    return True
+
+
 def scan_html(text: str, path: str, fragment: bool = False) -> list[Finding]:
+    if _looks_clean(text, fragment):
+        return []
     scanner = _Scanner(path, fragment)
     scanner.feed(text)
     scanner.close()
