@@ -41,13 +41,15 @@ CONTENT_DIRS = ("standards", "scripts_library")
 CONFIG_FILES = ("kb.yaml", "mkdocs.yml")
 
 # The words a document exists to say count most; a standard that merely mentions them ranks lower.
-FIELD_BOOSTS = {"say": 4.0, "title": 2.0, "topic": 1.5, "context": 0.8}
+# Title (entry title plus item name) and topic (tags, situation) say what the text is for. Tuned
+# on tests/search_queries.yaml from a grid around these values; see docs/benchmarks.md.
+FIELD_BOOSTS = {"say": 4.0, "title": 3.0, "topic": 2.5, "context": 0.8}
 # Ready-to-say kinds first when scores are otherwise close.
 KIND_BOOSTS = {"phrase": 1.25, "step": 1.15, "letter": 1.0, "rule": 0.9, "standard": 0.8}
 KINDS = ("phrase", "step", "rule", "letter", "standard")
 # --kind accepts the entry kinds too: a script is searched through its steps, and so on.
 KIND_ALIASES = {"phrases": ("phrase",), "script": ("step",), "standard": ("rule", "standard")}
-SYNONYM_BOOST = 0.7
+SYNONYM_BOOST = 0.9
 CORRECTION_BOOST = 0.8
 # "Too little" for the fuzzy fallback: fewer exact hits than this, or a word the index lacks.
 FEW_HITS = 1
@@ -319,7 +321,8 @@ def build_index(kb: KnowledgeBase, signature: str | None = None) -> Path:
 def _add(writer: Any, doc: _Doc, site_url: str, directory_urls: bool) -> None:
     entry = doc.entry
     title = entry.title if doc.item is None else f"{entry.title}: {doc.title}"
-    topic = " ".join([*entry.tags, entry.situation or "", " ".join(entry.channels)]).replace("-", " ")
+    # Channels are left out of the words: "phone" in a query means the topic, not every phone entry.
+    topic = " ".join([*entry.tags, entry.situation or ""]).replace("-", " ")
     context = [c for c in doc.context if c]
     writer.add_document(
         entry=entry.id, item=doc.item, kind=doc.kind, entry_kind=entry.kind,
@@ -503,6 +506,10 @@ def _synonym_table(groups: tuple[tuple[str, ...], ...]) -> list[list[tuple[str, 
         members = []
         for member in group:
             analysed = tuple(stems(member))
+            if len(analysed) < min(2, len(member.split())):
+                # "in person" is just "person" once stop words go; as a synonym it would capture
+                # every query mentioning a person, so such members are left out.
+                continue
             if analysed and analysed not in members:
                 members.append(analysed)
         if len(members) > 1:
@@ -510,9 +517,16 @@ def _synonym_table(groups: tuple[tuple[str, ...], ...]) -> list[list[tuple[str, 
     return table
 
 
+@lru_cache(maxsize=8)
+def _synonym_words(groups: tuple[tuple[str, ...], ...]) -> frozenset[str]:
+    return frozenset(word for group in groups for member in group for word in surface_words(member))
+
+
 def _term(stem: str, boost: float = 1.0) -> Any:
     from whoosh.query import Or, Term
 
+    # Fields add up: a word in the text and in the entry's title is a better match than either.
+    # (Whoosh's DisjunctionMax was tried here and cut recall@3 from 0.93 to 0.74.)
     return Or([Term(name, stem, boost=weight * boost) for name, weight in FIELD_BOOSTS.items()])
 
 
@@ -528,16 +542,22 @@ def _known(reader: Any, stem: str) -> bool:
     return any(reader.doc_frequency(name, stem) for name in FIELD_BOOSTS)
 
 
-def _corrections(reader: Any, word: str, limit: int = 3) -> list[str]:
-    """Indexed words within a small edit distance of `word`, most common first."""
-    if len(word) < 3 or not word.isalpha():
+def _corrections(reader: Any, word: str, vocabulary: frozenset[str], limit: int = 3) -> list[str]:
+    """Known words within a small edit distance of `word`, closest first, then most common.
+
+    Candidates come from the index's own words and from kb.yaml's synonyms, so a misspelt
+    synonym that no entry uses ("furous" for "furious") still expands to its group.
+    """
+    if len(word) < 3 or not word.replace("'", "").isalpha():
         return []
+    import difflib
+
     maxdist = 1 if len(word) < 6 else 2
     found = set(reader.terms_within("spell", word, maxdist, prefix=1))
+    found.update(difflib.get_close_matches(word, vocabulary, n=limit, cutoff=0.75))
     found.discard(word)
     if not found:
         return []
-    import difflib
 
     def rank(candidate: str) -> tuple[float, int]:
         return (-difflib.SequenceMatcher(None, word, candidate).ratio(), -reader.doc_frequency("spell", candidate))
@@ -552,15 +572,31 @@ class _Plan:
     unknown: list[str]
 
 
-def _plan(index: SearchIndex, query: str, synonyms: list[list[tuple[str, ...]]], fuzzy: bool) -> _Plan:
-    """Turn typed words into query clauses: synonyms expanded, unknown words corrected."""
+def _plan(index: SearchIndex, query: str, synonyms: list[list[tuple[str, ...]]],
+          vocabulary: frozenset[str]) -> _Plan:
+    """Turn typed words into query clauses: unknown words corrected first, then synonyms expanded."""
+    from whoosh.query import Or
+
     reader = index.searcher.reader()
-    words = surface_words(query)
-    pairs = [(w, s) for w in words if (s := _stem_word(w)) is not None]
-    seq = [s for _, s in pairs]
-    clauses: list[Any] = []
+    synonym_stems = {stem for members in synonyms for member in members for stem in member}
+    terms: list[tuple[str, float]] = []  # (stem, boost); corrected words count a little less
     corrections: dict[str, str] = {}
     unknown: list[str] = []
+    for word in surface_words(query):
+        stem = _stem_word(word)
+        if stem is None:
+            continue
+        if stem in synonym_stems or _known(reader, stem):
+            terms.append((stem, 1.0))
+            continue
+        unknown.append(word)
+        fixes = _corrections(reader, word, vocabulary)
+        fixed = _stem_word(fixes[0]) if fixes else None
+        if fixed is not None:
+            corrections[word] = fixes[0]
+            terms.append((fixed, CORRECTION_BOOST))
+    seq = [stem for stem, _ in terms]
+    clauses: list[Any] = []
     i = 0
     while i < len(seq):
         match = None
@@ -569,28 +605,20 @@ def _plan(index: SearchIndex, query: str, synonyms: list[list[tuple[str, ...]]],
                 n = len(member)
                 if tuple(seq[i:i + n]) == member and (match is None or n > len(match[1])):
                     match = (members, member)
-        if match is not None:
-            members, member = match
-            from whoosh.query import Or
-
-            alternatives = [_sequence(member)] + [_sequence(m, SYNONYM_BOOST) for m in members if m != member]
-            clauses.append(Or(alternatives))
-            i += len(member)
+        if match is None:
+            clauses.append(_term(*terms[i]))
+            i += 1
             continue
-        word, stem = pairs[i]
-        if _known(reader, stem):
-            clauses.append(_term(stem))
-        else:
-            unknown.append(word)
-            if fuzzy:
-                fixes = _corrections(reader, word)
-                if fixes:
-                    corrections[word] = fixes[0]
-                    fixed = {s for f in fixes if (s := _stem_word(f)) is not None}
-                    from whoosh.query import Or
-
-                    clauses.append(Or([_term(s, CORRECTION_BOOST) for s in sorted(fixed)]))
-        i += 1
+        members, member = match
+        boost = min(b for _, b in terms[i:i + len(member)])
+        # Alternatives add up (Whoosh's DisjunctionMax, keeping only the best, scored lower MRR).
+        clause = Or([_sequence(member, boost)]
+                                + [_sequence(m, SYNONYM_BOOST * boost) for m in members if m != member])
+        if len(member) > 1:
+            # The typed words still count on their own, so "click and collect" finds "collect".
+            clause = Or([clause] + [_term(stem, 0.5 * boost) for stem in member])
+        clauses.append(clause)
+        i += len(member)
     return _Plan(clauses, corrections, unknown)
 
 
@@ -625,9 +653,10 @@ def run_query(index: SearchIndex, query: str, *, synonyms: Iterable[Iterable[str
 
     if synonyms is None:
         synonyms = index.meta.get("synonyms", [])
-    table = _synonym_table(tuple(tuple(g) for g in synonyms))
+    groups = tuple(tuple(g) for g in synonyms)
+    table = _synonym_table(groups)
     filt = _filter(index, kind, channel, situation, tag)
-    plan = _plan(index, query, table, fuzzy=True)
+    plan = _plan(index, query, table, _synonym_words(groups))
     hits: list[Hit] = []
     used_fuzzy = bool(plan.corrections)
     if plan.clauses:
