@@ -23,6 +23,10 @@ CSS_URI = "assets/kbtool/kbtool.css"
 ASSETS = Path(__file__).resolve().parent / "assets"
 CSS_FILE = ASSETS / "kbtool.css"
 WORKER_SHIM_URI = "assets/kbtool/iframe-worker.js"
+# Mermaid 11 (MIT), vendored: Material fetches it from a CDN only when no global `mermaid`
+# exists, so shipping it makes call-flow diagrams draw on offline desks too.
+MERMAID_URI = "assets/kbtool/mermaid.min.js"
+MERMAID_FILE = ASSETS / "mermaid" / "mermaid.min.js"
 
 # A knowledge base `kbtool build` has already loaded and validated, keyed by resolved root,
 # so the build does not load it twice. Only ever set by kbtool.site for one build.
@@ -67,6 +71,20 @@ def load_checked(root: Path) -> tuple[Any, list[Any]]:
     return kb, problems
 
 
+def _enable_mermaid(config: Any) -> None:
+    """Turn ```mermaid fences into diagrams (superfences' custom fence, as Material documents)."""
+    from pymdownx.superfences import fence_code_format
+
+    if "pymdownx.superfences" not in config.markdown_extensions:
+        config.markdown_extensions.append("pymdownx.superfences")
+    options = config.mdx_configs.setdefault("pymdownx.superfences", {})
+    fences = options.setdefault("custom_fences", [])
+    if not any(fence.get("name") == "mermaid" for fence in fences):
+        fences.append({"name": "mermaid", "class": "mermaid", "format": fence_code_format})
+    if MERMAID_URI not in [str(script) for script in config.extra_javascript]:
+        config.extra_javascript.append(MERMAID_URI)
+
+
 class KbtoolPlugin(BasePlugin[KbtoolConfig]):
     supports_multiple_instances = False
 
@@ -105,6 +123,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
             config.nav = navigation(self.pages, renderer.scorecard_channels())
         if CSS_URI not in config.extra_css:
             config.extra_css.append(CSS_URI)
+        _enable_mermaid(config)
         # Material's offline plugin loads its file:// worker shim from unpkg.com; desks are not
         # always online, so the site carries its own copy instead.
         polyfills = config.extra.get("polyfills")
@@ -123,6 +142,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
             files.append(File.generated(config, page.src_uri, content=page.markdown))
         files.append(File.generated(config, CSS_URI, abs_src_path=str(CSS_FILE)))
         files.append(File.generated(config, WORKER_SHIM_URI, abs_src_path=str(ASSETS / "iframe-worker.js")))
+        files.append(File.generated(config, MERMAID_URI, abs_src_path=str(MERMAID_FILE)))
         if self.nav_generated:
             extra = sorted(team_pages - {p.src_uri for p in self.pages})
             if extra:

@@ -137,6 +137,18 @@ def test_offline_search_works_from_file_url(page, bundled_site):
     page.wait_for_url("file://**/scripts/late-delivery-call.html*#lost")
 
 
+def test_call_flow_diagram_draws_offline_from_file_url(page, bundled_site):
+    # Mermaid ships with the site; the CDN is blocked above, as on a desk with no internet.
+    page.goto((bundled_site / "scripts" / "angry-caller.html").as_uri())
+    # Material swaps the <pre class="mermaid"> source for a <div> holding the drawn SVG (in a
+    # closed shadow root, so the drawing's size is what a test can see).
+    page.wait_for_function(
+        "() => { const d = document.querySelector('div.mermaid');"
+        " return d && !document.querySelector('pre.mermaid') && d.getBoundingClientRect().height > 300; }",
+        timeout=15_000)
+    shot(page, "script-flow-diagram")
+
+
 def test_injection_payloads_show_as_text_and_never_run(browser, tmp_path):
     from test_site_payloads import write_injection_kb
 

@@ -193,7 +193,7 @@ class SiteRenderer:
             Page(NEEDS_ATTENTION, "Needs attention", self._render(
                 "needs-attention.md.j2", NEEDS_ATTENTION, rows=self._attention())),
             Page(WRITING_GUIDE, "Mentors' guide", self._render("mentors-guide.md.j2", WRITING_GUIDE,
-                                                             rules=self._rule_docs())),
+                                                             rules=self._rule_docs(), **self._guide())),
         ]
         for channel, rules in self._scorecards():
             src = scorecard_src(channel)
@@ -261,6 +261,12 @@ class SiteRenderer:
 
     def scorecard_channels(self) -> list[str]:
         return [channel for channel, _ in self._scorecards()]
+
+    def _guide(self) -> dict[str, str]:
+        from kbtool import guide
+
+        return {"workflow": guide.WORKFLOW, "format_reference": guide.format_reference(),
+                "style_reference": guide.style_reference(self.kb.config)}
 
     def _rule_docs(self) -> list[Any]:
         from kbtool.checks import all_rules
