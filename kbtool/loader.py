@@ -46,6 +46,11 @@ _NON_STRING_KEY = re.compile(
     r"|~|null|Null|NULL|[-+]?(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][-+]?\d+)?|0x[0-9a-fA-F_]+|0o?[0-7_]+)$"
 )
 _TAB_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
+# Control characters only get into a value through escapes in double quotes ("\x1b"); they
+# can rewrite a staff member's terminal or hide text, so they are refused.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional overrides make text display in a different order than it is stored.
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 _FLOW_CHARS = re.compile(r"[\[\]{}]")
 
 
@@ -327,6 +332,33 @@ def _check_anchor_tag(event: ScalarEvent | MappingStartEvent | SequenceStartEven
         ))
 
 
+def _character_problems(root: Node, path: str) -> list[Problem]:
+    problems = []
+    todo: list[Node] = [root]
+    while todo:
+        node = todo.pop()
+        if type(node) is Mapping:
+            for key, value in node.items.values():
+                todo.extend((key, value))
+        elif type(node) is Sequence:
+            todo.extend(node.items)
+        elif node.value is not None:
+            control = _CONTROL.search(node.value)
+            if control:
+                problems.append(_problem(
+                    path, node.line, node.column, "control-character",
+                    f"the text contains the control character U+{ord(control.group()):04X}",
+                    "remove the escape sequence; it could rewrite a terminal or hide text",
+                ))
+            elif _BIDI.search(node.value):
+                problems.append(Problem(
+                    path, node.line, node.column, Level.WARNING, "bidi-control",
+                    "the text contains a bidirectional override, so it displays in a different order than stored",
+                    "remove the U+202A-U+202E / U+2066-U+2069 characters; right-to-left text needs none",
+                ))
+    return sorted(problems)
+
+
 def load_file(file: Path, display_path: str) -> SourceFile:
     """Read and parse one file; every failure becomes a problem on the returned SourceFile."""
     source = SourceFile(display_path)
@@ -371,6 +403,8 @@ def load_bytes(data: bytes, display_path: str) -> SourceFile:
         return source
     root, problems = parse(text, display_path)
     source.problems.extend(problems)
+    if root is not None and ("\\" in text or _BIDI.search(text)):
+        source.problems.extend(_character_problems(root, display_path))
     if root is None and not problems:
         source.problems.append(_problem(
             display_path, 1, 1, "empty-file", "the file is empty",

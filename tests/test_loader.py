@@ -158,3 +158,21 @@ def test_bom_is_allowed():
 def test_problems_serialise():
     p = one("a: 1\na: 2\n", "duplicate-key")
     assert json.loads(json.dumps(p.as_dict()))["rule"] == "duplicate-key"
+
+
+def test_control_characters_from_escapes_are_refused():
+    p = one('say: "Hello\\x1b]0;pwned\\x07"\n', "control-character")
+    assert (p.line, p.column) == (1, 6)
+    assert "U+001B" in p.message
+
+
+def test_bidi_overrides_warn_but_right_to_left_text_is_fine():
+    source = load_bytes("say: مرحبا بك\n".encode(), "x.yaml")
+    assert source.problems == []
+    source = load_bytes("say: \"abc \u202e fed\"\n".encode(), "x.yaml")
+    assert [(p.rule, p.level.value) for p in source.problems] == [("bidi-control", "warning")]
+
+
+def test_ordinary_escapes_are_fine():
+    source = load_bytes(b'say: "Line one\\nLine two \\u00e9 \\"quoted\\""\n', "x.yaml")
+    assert source.problems == []

@@ -52,5 +52,10 @@ RULES = (
             good="variables:\n  order_no: ..."),
     RuleDoc("invalid-value", E, "A value does not have the required form.", bad="review_period_days: soon",
             good="review_period_days: 180"),
+    RuleDoc("control-character", E, "A value contains a control character (written as an escape such as \\x1b); "
+            "it could rewrite a terminal's screen or hide text.", bad='say: "Hello\\x1b[2J"', good="say: Hello"),
+    RuleDoc("bidi-control", Level.WARNING, "A value contains a bidirectional override character, which makes text "
+            "display in a different order than it is stored. Right-to-left text itself is fine.",
+            bad='say: "Refund \\u202e01 ylno"', good="say: Refund only"),
     RuleDoc("no-content", Level.WARNING, "The folder has no standards/ or scripts_library/ entries."),
 )

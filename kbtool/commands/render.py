@@ -93,6 +93,8 @@ def letter(root: Path, letter_id: str, pairs: tuple[str, ...], vars_file: Path |
 
     values = read_vars_file(vars_file) if vars_file else {}
     values.update(parse_pairs(pairs))
+    from kbtool.terminal import safe_for_terminal
+
     kb = load_or_fail(root)
     entry = kb.by_id.get(letter_id)
     if not isinstance(entry, Letter):
@@ -119,10 +121,10 @@ def letter(root: Path, letter_id: str, pairs: tuple[str, ...], vars_file: Path |
             atomic_write_bytes(eml, to_eml(rendered, sender, recipient))
         except OSError as exc:
             raise click.ClickException(f"cannot write {eml}: {exc.strerror or exc}") from None
-        click.echo(f"Wrote {eml} (subject: {rendered.subject})", err=True)
+        click.echo(f"Wrote {eml} (subject: {safe_for_terminal(rendered.subject)})", err=True)
         return
-    click.echo(f"Subject: {rendered.subject}\n")
-    click.echo(rendered.body, nl=False)
+    click.echo(f"Subject: {safe_for_terminal(rendered.subject)}\n")
+    click.echo(safe_for_terminal(rendered.body), nl=False)
 
 
 def _ask_for_missing(needed: list[Any], values: dict[str, str]) -> None:

@@ -1,0 +1,138 @@
+"""Concurrency and interruption: builds killed at random points, builds and index rebuilds running
+while staff search, two builds at once. The previous site and index always stay whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+KBTOOL = [sys.executable, "-m", "kbtool"]
+
+
+def copy_bundled(root: Path) -> Path:
+    for name in ("standards", "scripts_library", "docs_site"):
+        shutil.copytree(REPO / name, root / name)
+    for name in ("kb.yaml", "mkdocs.yml"):
+        shutil.copy(REPO / name, root / name)
+    return root
+
+
+def run(*args: str, root: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([*KBTOOL, *args, "--root", str(root)], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "NO_COLOR": "1"})
+    assert "Traceback" not in result.stderr, result.stderr
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def site_pages(site: Path) -> set[str]:
+    return {p.relative_to(site).as_posix() for p in site.rglob("*.html")}
+
+
+def search_hits(root: Path, query: str) -> list[dict]:
+    result = run("search", query, "--json", "--no-log", root=root, check=False)
+    assert result.returncode in (0, 1), result.stderr
+    return json.loads(result.stdout or "[]")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = copy_bundled(tmp_path_factory.mktemp("kb"))
+    run("build", root=root)
+    return root
+
+
+@pytest.mark.slow
+def test_builds_killed_at_random_points_leave_site_and_index_whole(built):
+    site = built / "site"
+    pages = site_pages(site)
+    assert len(pages) > 80
+    assert search_hits(built, "refund")
+    rng = random.Random(20261123)
+    # Touch the content so each build does real work (and the index goes stale).
+    target = built / "scripts_library/phrases/refunds.yaml"
+    for attempt in range(6):
+        target.write_text(target.read_text(encoding="utf-8") + f"\n# edit {attempt}\n", encoding="utf-8")
+        process = subprocess.Popen([*KBTOOL, "build", "--root", str(built)], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(rng.uniform(0.05, 2.5))
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        assert site_pages(site) == pages, f"attempt {attempt}: the site changed shape after a kill"
+        assert (site / "index.html").stat().st_size > 1000
+        assert (site / "search" / "search_index.json").exists()
+        assert search_hits(built, "refund"), f"attempt {attempt}: search found nothing after a kill"
+    # And the next build runs normally: no stale lock, no leftovers in the way.
+    run("build", root=built)
+    assert site_pages(site) == pages
+
+
+def test_two_builds_at_once_one_is_told_clearly(built):
+    first = subprocess.Popen([*KBTOOL, "build", "--root", str(built)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)
+    second = run("build", root=built, check=False)
+    first_err = first.communicate(timeout=300)[1]
+    codes = sorted([first.returncode, second.returncode])
+    if codes == [0, 0]:
+        pytest.skip("the first build finished before the second started on this machine")
+    assert codes == [0, 1]
+    message = second.stderr if second.returncode else first_err
+    assert "another kbtool build is already writing" in message
+
+
+def test_searches_during_index_rebuilds_always_answer(built):
+    from kbtool.search import open_index, search
+
+    stop = threading.Event()
+    failures: list[str] = []
+
+    def rebuild_loop() -> None:
+        while not stop.is_set():
+            result = subprocess.run([*KBTOOL, "index", "--root", str(built)], capture_output=True, text=True)
+            if result.returncode != 0 or "Traceback" in result.stderr:
+                failures.append(result.stderr)
+
+    thread = threading.Thread(target=rebuild_loop)
+    thread.start()
+    answered = 0
+    try:
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:
+            # Opened afresh each time, as each `kbtool search` process does.
+            index = open_index(built)
+            assert index is not None, "no current index during a rebuild"
+            try:
+                hits = search(index, "refund", limit=3)
+            finally:
+                getattr(index, "close", lambda: None)()
+            assert hits, "a search during a rebuild found nothing"
+            answered += 1
+    finally:
+        stop.set()
+        thread.join()
+    assert failures == []
+    assert answered > 20
+
+
+def test_entry_count_limit_is_a_clear_error(cli, kb_root, monkeypatch):
+    from kbtool import kb as kb_module
+    from tests.test_validate import GOOD
+
+    monkeypatch.setattr(kb_module, "MAX_ENTRIES", 2)
+    run_result = cli("validate", "--root", str(kb_root(GOOD)))
+    assert run_result.code == 1
+    assert "the limit is 2" in run_result.stderr
