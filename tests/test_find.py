@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import textual  # noqa: E402,F401  - a declared dependency: fail, never skip, when it is missing
 
 from kbtool.commands.find import make_app
 from kbtool.kb import load_knowledge_base
 from kbtool.search import build_index, open_index
 from tests.test_search import FILES, KB_YAML
-
-pytest.importorskip("textual")
 
 
 @pytest.fixture
