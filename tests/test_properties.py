@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +16,8 @@ from kbtool.loader import load_bytes
 from kbtool.problems import Problem
 from tests.test_validate import GOOD
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=150, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 unicode_text = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80
@@ -84,15 +87,76 @@ def test_mutated_valid_files_never_raise(path, data):
     _check_kb(files)
 
 
+STRUCTURAL = {"kind", "id", "status", "review_by", "channels", "situation", "related", "next"}
+
+
+def _replace_text(data, text):
+    """Put `text` into every free-text leaf (ids, vocabularies and dates keep their values)."""
+    if isinstance(data, dict):
+        return {k: (v if k in STRUCTURAL else _replace_text(v, text)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_replace_text(v, text) for v in data]
+    return text if isinstance(data, str) else data
+
+
 @SETTINGS
 @given(st.sampled_from(sorted(GOOD)), unicode_text)
-def test_any_text_in_any_field_never_raises(path, text):
+def test_any_text_in_every_text_field_never_raises(path, text):
     import yaml
 
-    data = yaml.safe_load(GOOD[path])
-    for key in ("title", "summary", "owner"):
-        data[key] = text
-    _check_kb({path: yaml.safe_dump(data, allow_unicode=True).encode()})
+    data = _replace_text(yaml.safe_load(GOOD[path]), text)
+    files = {k: v.encode() for k, v in GOOD.items()}
+    files[path] = yaml.safe_dump(data, allow_unicode=True).encode()
+    _check_kb(files)
+
+
+@pytest.fixture(scope="module")
+def bundled_index(tmp_path_factory):
+    import shutil
+
+    from kbtool.search import build_index, open_index
+    from tests.conftest import REPO
+
+    root = tmp_path_factory.mktemp("search")
+    for name in ("standards", "scripts_library"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "kb.yaml", root / "kb.yaml")
+    build_index(load_knowledge_base(root))
+    index = open_index(root)
+    yield index
+    index.close()
+
+
+@SETTINGS
+@given(query=unicode_text | st.text(alphabet="abcdefghijklmnopqrstuvwxyz *?~^\"'()[]{}:-+!ANDORNOT", max_size=40))
+def test_any_search_query_never_raises(bundled_index, query):
+    from kbtool.search import run_query
+
+    results = run_query(bundled_index, query, limit=5)
+    assert all(hit.text for hit in results.hits)
+
+
+@SETTINGS
+@given(st.dictionaries(st.sampled_from(["order_number", "new_date", "promised_date", "reason", "customer_name",
+                                        "agent_name", "unknown", "__class__"]), unicode_text, max_size=8))
+def test_any_letter_values_render_or_give_a_letter_error(values):
+    from kbtool.letters import LetterError, render_letter
+
+    kb = _bundled_kb()
+    letter = kb.by_id["delay-apology"]
+    try:
+        rendered = render_letter(letter, values, kb.config)
+    except LetterError:
+        return
+    for value in values.values():
+        assert value.strip() in rendered.body or value.strip() in rendered.subject or not value.strip()
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_kb():
+    from tests.conftest import REPO
+
+    return load_knowledge_base(REPO)
 
 
 def test_huge_strings_and_deep_nesting():
