@@ -203,3 +203,14 @@ def test_render_letter_output_is_inert(cli, tmp_path, payload):
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
     visible = payload.replace("\x1b", "\\x1b").replace("\x07", "\\x07").replace("\u202e", "\\u202e")
     assert visible in out  # customer values are text, shown as typed
+
+
+def test_search_output_never_carries_terminal_control(cli, tmp_path):
+    # Validation refuses control characters, but search indexes whatever loads: the output
+    # must still be safe on a staff member's terminal.
+    root = write_kb(tmp_path, CONTROL + SITE_PAYLOADS[:3])
+    run = cli("search", "terminal escape", "--no-log", "--root", str(root))
+    assert run.code == 0, run.output
+    assert "terminal escape" in run.stdout
+    assert "\x1b" not in run.stdout and "\x07" not in run.stdout
+    assert "\\x1b]0;pwned\\x07" in run.stdout

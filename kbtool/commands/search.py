@@ -53,7 +53,11 @@ def use_colour() -> bool:
 
 def format_hit(number: int, hit: Any, colour: bool) -> str:
     """One hit as text: the ready-to-say text first and prominent, then where it comes from."""
+    from kbtool.terminal import safe_for_terminal
+
     def style(text: str, **kwargs: Any) -> str:
+        # Content is made terminal-safe before our own styling codes are added around it.
+        text = safe_for_terminal(text)
         return click.style(text, **kwargs) if colour else text
 
     text = hit.text.strip()
@@ -173,7 +177,9 @@ def _print_results(results: Any) -> None:
     if results.did_you_mean and results.hits:
         click.echo(f"(showing results for: {results.did_you_mean})", err=True)
     if not results.hits:
-        message = f"Nothing found for '{results.query}'."
+        from kbtool.terminal import safe_for_terminal
+
+        message = f"Nothing found for '{safe_for_terminal(results.query)}'."
         if results.did_you_mean:
             message += f" Did you mean: {results.did_you_mean}?"
         else:
@@ -187,6 +193,7 @@ def _print_misses(root: Path, as_json: bool) -> None:
     import datetime as dt
 
     from kbtool.search import read_misses
+    from kbtool.terminal import safe_for_terminal
 
     found = read_misses(root)
     if as_json:
@@ -199,4 +206,4 @@ def _print_misses(root: Path, as_json: bool) -> None:
     click.echo("Searches that found nothing, most frequent first (write phrases for these):")
     for miss in found:
         when = dt.datetime.fromtimestamp(miss.last_seen).strftime("%Y-%m-%d") if miss.last_seen else "?"
-        click.echo(f"{miss.count:>5}  {miss.query}   (last {when})")
+        click.echo(f"{miss.count:>5}  {safe_for_terminal(miss.query)}   (last {when})")
