@@ -7,6 +7,7 @@ strings the mentor wrote. Anything surprising in a file is a Problem, never an e
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,19 +55,28 @@ _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 _FLOW_CHARS = re.compile(r"[\[\]{}]")
 
 
-class Scalar:
-    """A scalar exactly as written; `style` is None for plain scalars, else the quote or block char."""
+class Scalar(tuple):
+    """A scalar exactly as written; `style` is None for plain scalars, else the quote or block char.
 
-    __slots__ = ("value", "line", "column", "style")
+    A tuple underneath: built by C code with no Python-level __init__, which matters because
+    one is made for every value of every file.
+    """
 
-    def __init__(self, value: str | None, line: int, column: int, style: str | None) -> None:
-        self.value = value
-        self.line = line
-        self.column = column
-        self.style = style
+    __slots__ = ()
+
+    def __new__(cls, value: str | None, line: int, column: int, style: str | None) -> Scalar:
+        return tuple.__new__(cls, (value, line, column, style))
+
+    value = property(operator.itemgetter(0))
+    line = property(operator.itemgetter(1))
+    column = property(operator.itemgetter(2))
+    style = property(operator.itemgetter(3))
 
     def __repr__(self) -> str:
         return f"Scalar({self.value!r}@{self.line}:{self.column})"
+
+
+_new_scalar = tuple.__new__
 
 
 class Mapping:
@@ -141,7 +151,7 @@ def _needs_pure_parser(text: str) -> bool:
 def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
     """Parse YAML text into nodes. Returns (None, problems) when the file cannot be used."""
     problems: list[Problem] = []
-    tab = _TAB_INDENT.search(text)
+    tab = _TAB_INDENT.search(text) if "\t" in text else None
     if tab:
         line = text.count("\n", 0, tab.start()) + 1
         column = tab.end() - tab.start()
@@ -251,7 +261,7 @@ def _build(loader: yaml.SafeLoader, path: str, problems: list[Problem]) -> Node 
             style = event.style or None
             if style is None and value in NULL_WORDS:
                 value = None
-            node = Scalar(value, mark.line + 1, mark.column + 1, style)
+            node = _new_scalar(Scalar, (value, mark.line + 1, mark.column + 1, style))
             # Inlined add(): this loop runs once per value of every file.
             if stack:
                 top = stack[-1]
@@ -403,7 +413,7 @@ def load_bytes(data: bytes, display_path: str) -> SourceFile:
         return source
     root, problems = parse(text, display_path)
     source.problems.extend(problems)
-    if root is not None and ("\\" in text or _BIDI.search(text)):
+    if root is not None and ("\\" in text or (not text.isascii() and _BIDI.search(text))):
         source.problems.extend(_character_problems(root, display_path))
     if root is None and not problems:
         source.problems.append(_problem(
