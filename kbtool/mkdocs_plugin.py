@@ -94,6 +94,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         self.generated: set[str] = set()
         self.by_src: dict[str, Any] = {}
         self.nav_generated = False
+        self.stashing = False  # true while MkDocs renders one of the generated pages
 
     @event_priority(-100)  # after the offline plugin, whose worker shim we replace
     def on_config(self, config: Any) -> Any:
@@ -124,6 +125,9 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         if CSS_URI not in config.extra_css:
             config.extra_css.append(CSS_URI)
         _enable_mermaid(config)
+        from kbtool.render.rawhtml import stash_extension
+
+        config.markdown_extensions.append(stash_extension(lambda: self.stashing))
         # Material's offline plugin loads its file:// worker shim from unpkg.com; desks are not
         # always online, so the site carries its own copy instead.
         polyfills = config.extra.get("polyfills")
@@ -149,8 +153,14 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
                 config.nav.append({"More": extra})
         return files
 
+    def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Files) -> str | None:
+        # MkDocs renders each page right after this event, one page at a time.
+        self.stashing = page.file.src_uri in self.generated
+        return markdown
+
     @event_priority(-100)  # after every other plugin has touched the HTML
     def on_page_content(self, html: str, page: Any, config: Any, files: Files) -> str | None:
+        self.stashing = False
         if page.file.src_uri not in self.generated:
             return html
         from kbtool.render.text import page_title, sanitise_page

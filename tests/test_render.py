@@ -223,3 +223,41 @@ def test_sanitise_page_allows_structure_and_drops_handlers():
     out = sanitise_page(html)
     assert 'id="x"' in out and 'data-clipboard-text="hi"' in out
     assert "onclick" not in out and "<img" not in out and "<script" not in out
+
+
+def _convert(text: str, stash: bool) -> str:
+    import markdown
+
+    from kbtool.render.rawhtml import stash_extension
+
+    extensions: list = ["attr_list", "admonition", "toc", "pymdownx.superfences"]
+    if stash:
+        extensions.append(stash_extension(lambda: True))
+    return markdown.Markdown(extensions=extensions, extension_configs={"toc": {"permalink": True}}).convert(text)
+
+
+def _body(markdown_text: str) -> str:
+    return markdown_text.split("---\n", 2)[2] if markdown_text.startswith("---\n") else markdown_text
+
+
+def test_stashed_raw_blocks_render_exactly_as_markdown_would(pages):
+    """The fast path for raw HTML blocks changes no byte of any generated page."""
+    for src, text in pages.items():
+        assert _convert(_body(text), True) == _convert(_body(text), False), src
+
+
+@pytest.mark.parametrize("text", [
+    "<div>\n<p>a</p>\n\n<p>b</p>\n</div>\n\nAfter *this*.",           # a blank line inside a block
+    "<div>a</div>\nText right after, *emphasised*.",                    # Markdown follows directly
+    "<div>a</div> tail *x*\n\nmore",                                     # text after the end tag
+    "Some text <span>open\n\n<div>x</div>",                              # inline HTML in Markdown
+    "<span>inline</span> start\n\n<div>x</div>",                         # not a block-level start
+    "<div>\n<!-- c -->\n</div>\n\n<div>*x*</div>",                      # a comment stops the fast path
+    "<div title='a > b' data-x=\"`\">x<br>y</div>\n\n## H {#h}\n\n<p>z</p>",
+    "<div>\n<script>1 < 2</script>\n</div>",
+    "<div>unclosed\n\n## H\n\n<p>z</p>",
+    "<hr>\n\n<p>x</p>",
+    "<p>a</p>",
+])
+def test_stash_agrees_with_markdown_on_edge_cases(text):
+    assert _convert(text, True) == _convert(text, False)
