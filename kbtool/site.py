@@ -271,63 +271,75 @@ class _Scanner(HTMLParser):
 
 # A quick first pass: pages with none of these tokens, and only theme scripts outside <article>,
 # cannot hold executable markup, so the (slow, pure-Python) HTML parser runs only on the rest.
-# Each check matches at least what the parser would report (a false alarm only costs a parse),
-# and runs over the page lower-cased once: case-insensitive regular expressions are many times
-# slower, and no alternation starts the pattern, so each search skips ahead on a literal.
-_EVENT = re.compile(r"on[^\s/>=\"'\x00]*\s*=")
-_EVENT_AFTER = frozenset("/\"'\x00")  # or any whitespace: what may come before an attribute
-_SCRIPT_URL = re.compile(r"script[\x00-\x20]*:")
-_ACTIVE_TOKENS = ("srcdoc", "text/html", "<iframe", "<object", "<embed", "<frame", "<base", "<applet")
-_ACTIVE_SPACED = re.compile(r"<\s+(?:iframe|object|embed|frame|base|applet)\b")
-# A URL attribute whose value starts with any scheme but a few safe ones, or has an entity
-# (decoded before use) where a scheme could be; browsers drop control characters and spaces
-# inside a scheme, so those count as scheme characters here.
-_URL_SUSPECT = re.compile(r"""(?:href|src|action|formaction|data|poster|background)\s*=\s*["']?"""
-                          r"""(?:[a-z0-9+.\-\x00-\x20]*&|[\x00-\x20]*(?!(?:https?|mailto|tel|file):)"""
-                          r"""[a-z][a-z0-9+.\-\x00-\x20]*:)""")
-_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
-_SCRIPT_OPEN = re.compile(r"<script\b", re.IGNORECASE)
+# Each check matches at least what the parser would report (a false alarm only costs a parse).
+# It runs over the page's UTF-8 bytes lower-cased once: byte patterns without IGNORECASE and
+# each led by a literal are many times faster than case-insensitive text patterns, and pages
+# grow with the navigation (every page carries its section's links), so this pass is most of
+# the scan. Bytes from 0x80 up may be Unicode whitespace, so they count as separators.
+_WS = bytes(range(0x21)) + bytes(range(0x80, 0x100))
+_ATTR_BEFORE = frozenset(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f/\"'\x00") | frozenset(range(0x80, 0x100))
+_EVENT = re.compile(rb"on[^\s/>=\x1c-\x1f]*[\s\x1c-\x1f\x80-\xff]*=")
+_SCRIPT_URL = re.compile(rb"script[\x00-\x20]*:")
+_ACTIVE_TOKENS = (b"srcdoc", b"text/html")
+_ACTIVE_TAG = re.compile(rb"<\s*(?:iframe|object|embed|frame|base|applet)\b")
+# An attribute value that starts with any scheme but a few safe ones, or has an entity (decoded
+# before use) where a scheme could be; browsers drop control characters and spaces inside a
+# scheme, so those count as scheme characters. Led by "=", the attribute name is checked after.
+_URL_VALUE = re.compile(rb"""=[\x00-\x20\x80-\xff]*["']?(?:[a-z0-9+.\-\x00-\x20]*&|"""
+                        rb"""[\x00-\x20]*(?!(?:https?|mailto|tel|file):)[a-z][a-z0-9+.\-\x00-\x20]*:)""")
+_URL_NAMES = (b"href", b"src", b"action", b"formaction", b"data", b"poster", b"background")
+_SCRIPT = re.compile(rb"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+_SCRIPT_OPEN = re.compile(rb"<script\b", re.IGNORECASE)
 _ATTR = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 
 
-def _suspect_tokens(lower: str) -> bool:
+def _suspect_tokens(lower: bytes) -> bool:
     """Anything in lower-cased HTML that might be an event handler, script URL or active element."""
-    for match in _EVENT.finditer(lower):
-        # Matches cannot overlap a later one that starts after a delimiter, so finditer is enough.
-        before = lower[match.start() - 1] if match.start() else "a"
-        if before in _EVENT_AFTER or before.isspace():
+    match = _EVENT.search(lower)
+    while match:
+        if match.start() == 0 or lower[match.start() - 1] in _ATTR_BEFORE:
             return True
+        match = _EVENT.search(lower, match.start() + 1)
     for match in _SCRIPT_URL.finditer(lower):
-        if lower.endswith(("java", "vb"), 0, match.start()):
+        if lower.endswith((b"java", b"vb"), 0, match.start()):
             return True
-    return (any(token in lower for token in _ACTIVE_TOKENS) or bool(_ACTIVE_SPACED.search(lower))
-            or bool(_URL_SUSPECT.search(lower)))
+    if any(token in lower for token in _ACTIVE_TOKENS) or _ACTIVE_TAG.search(lower):
+        return True
+    for match in _URL_VALUE.finditer(lower):
+        start = match.start()
+        name = lower[max(0, start - 64):start].rstrip(_WS + b"=")
+        if not name and start > 64 or name.endswith(_URL_NAMES):
+            return True
+    return False
 
 
-def _looks_clean(text: str, fragment: bool) -> bool:
-    if _suspect_tokens(text.lower()):
+def _looks_clean(data: bytes, fragment: bool) -> bool:
+    if _suspect_tokens(data.lower()):
         return False
     if fragment:
-        return not _SCRIPT_OPEN.search(text)
-    start, end = text.find("<article"), text.rfind("</article>")
-    scripts = list(_SCRIPT.finditer(text))
-    if len(scripts) != len(_SCRIPT_OPEN.findall(text)):
+        return not _SCRIPT_OPEN.search(data)
+    start, end = data.find(b"<article"), data.rfind(b"</article>")
+    scripts = list(_SCRIPT.finditer(data))
+    if len(scripts) != len(_SCRIPT_OPEN.findall(data)):
         return False
     probe = _Scanner("", False)
     for match in scripts:
         if start != -1 and start < match.start() < end:
             return False
-        attrs = {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) for m in _ATTR.finditer(match.group(1))}
-        if not probe._theme_script(attrs, match.group(2)):
+        head, body = (group.decode("utf-8", "replace") for group in match.groups())
+        attrs = {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) for m in _ATTR.finditer(head)}
+        if not probe._theme_script(attrs, body):
             return False
     return True
 
 
-def scan_html(text: str, path: str, fragment: bool = False) -> list[Finding]:
-    if _looks_clean(text, fragment):
+def scan_html(text: str | bytes, path: str, fragment: bool = False) -> list[Finding]:
+    """Executable markup in one page (or, with `fragment`, one piece of search-index text)."""
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    if _looks_clean(data, fragment):
         return []
     scanner = _Scanner(path, fragment)
-    scanner.feed(text)
+    scanner.feed(text if isinstance(text, str) else data.decode("utf-8", "replace"))
     scanner.close()
     return scanner.findings
 
@@ -353,7 +365,7 @@ def scan_site(site: Path) -> list[Finding]:
     findings: list[Finding] = []
     for file in sorted(site.rglob("*.html")):
         rel = file.relative_to(site).as_posix()
-        findings.extend(scan_html(file.read_text(encoding="utf-8", errors="replace"), rel))
+        findings.extend(scan_html(file.read_bytes(), rel))
     index = site / "search" / "search_index.json"
     if index.exists():
         findings.extend(scan_search_index(index, "search/search_index.json"))

@@ -107,6 +107,9 @@ def test_search_index_holds_no_markup(injection_site):
     ("<a href='\x01java\tscript:alert(1)'>x</a>", "executable URL"),
     ("<a href='" + "\t" * 80 + "&#106;avascript:alert(1)'>x</a>", "executable URL"),
     ("<p class='a'ONCLICK = 'x()'>hi</p>", "event-handler attribute 'onclick'"),
+    ("<p title='a'\xa0onclick='x()'>hi</p>", "event-handler attribute 'onclick'"),
+    ("<a href==javascript:alert(1)>x</a>", "executable URL"),
+    ("<a href" + " " * 100 + "=javascript:alert(1)>x</a>", "executable URL"),
     ("<iframe srcdoc='x'></iframe>", "<iframe> element"),
     ("<body><script>alert(1)</script></body>", "<script> in the page"),
 ])
