@@ -82,7 +82,6 @@ def load_config(root: Path) -> tuple[KbConfig, list[Problem]]:
     data = convert_object(source.root, KB_CONFIG, conv, (), "")
     problems.extend(conv.problems)
     config.source = source
-    config.positions = conv.positions
     if data is MISSING:
         return config, problems
     config.name = data.get("name", config.name)
@@ -124,17 +123,16 @@ def build_entry(source: SourceFile, vocabularies: dict[str, tuple[str, ...]]) ->
                     f"add 'situation:' with one of: {', '.join(vocabularies['situation'][:6])}, ...")
     if "id" not in data or "title" not in data:
         return None, conv.problems
-    entry = _make_entry(kind, data, source, conv.positions)
+    entry = _make_entry(kind, data, source)
     return entry, conv.problems
 
 
-def _make_entry(kind: str, data: dict[str, Any], source: SourceFile,
-                positions: dict[tuple[Any, ...], tuple[int, int]]) -> Entry:
+def _make_entry(kind: str, data: dict[str, Any], source: SourceFile) -> Entry:
     common = dict(
         id=data["id"], title=data["title"], owner=data.get("owner", ""), status=data.get("status", "draft"),
         review_by=data.get("review_by"), channels=data.get("channels", []), situation=data.get("situation"),
         summary=data.get("summary", ""), tags=data.get("tags", []), related=data.get("related", []),
-        source=source, positions=positions,
+        source=source,
     )
     cls = ENTRY_CLASSES[kind]
     if cls is Standard:

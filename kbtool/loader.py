@@ -11,6 +11,7 @@ import operator
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from yaml.events import (
@@ -116,6 +117,32 @@ class SourceFile:
         if self._lines is None:
             self._lines = self.text.splitlines()
         return self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+
+
+def locate(root: Node | None, ptr: tuple[Any, ...]) -> tuple[int, int]:
+    """Line and column of the value at `ptr` (keys and list indexes; a final "#key" asks for the
+    key itself), or of the nearest enclosing value when the path does not exist.
+
+    Positions are looked up only when something is reported, so loading stores none.
+    """
+    if root is None:
+        return (1, 1)
+    node: Node = root
+    key_position = (root.line, root.column)
+    for part in ptr:
+        if part == "#key":
+            return key_position
+        if type(node) is Mapping:
+            item = node.items.get(part)
+            if item is None:
+                break
+            key, node = item
+            key_position = (key.line, key.column)
+        elif type(node) is Sequence and type(part) is int and 0 <= part < len(node.items):
+            node = node.items[part]
+        else:
+            break
+    return (node.line, node.column)
 
 
 def _problem(path: str, line: int, column: int, rule: str, message: str, hint: str = "") -> Problem:

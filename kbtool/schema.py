@@ -226,11 +226,10 @@ KB_CONFIG = Obj("kb.yaml", (
 
 @dataclass
 class Conversion:
-    """Collects positions and problems while converting one file."""
+    """Collects the problems found while converting one file (positions come from its nodes)."""
 
     path: str
     vocabularies: dict[str, tuple[str, ...]]
-    positions: dict[tuple[Any, ...], tuple[int, int]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     def report(self, node: Node | Scalar, rule: str, message: str, hint: str = "",
@@ -280,7 +279,6 @@ def convert(node: Node, t: Type, conv: Conversion, ptr: tuple[Any, ...], label: 
     `label` is computed from `ptr` only when a problem is reported: this runs for every value
     of every file, so the happy path does as little as possible.
     """
-    conv.positions[ptr] = (node.line, node.column)
     return _CONVERTERS[type(t)](node, t, conv, ptr)
 
 
@@ -302,11 +300,8 @@ def _convert_list(node: Node, t: ListOf, conv: Conversion, ptr: tuple[Any, ...])
     out = []
     item_type = t.item
     convert_item = _CONVERTERS[type(item_type)]
-    positions = conv.positions
     for index, item in enumerate(node.items):
-        item_ptr = ptr + (index,)
-        positions[item_ptr] = (item.line, item.column)
-        value = convert_item(item, item_type, conv, item_ptr)
+        value = convert_item(item, item_type, conv, ptr + (index,))
         if value is not MISSING:
             out.append(value)
     return out
@@ -321,7 +316,6 @@ def _convert_map(node: Node, t: MapOf, conv: Conversion, ptr: tuple[Any, ...]) -
         if not re.match(t.key_pattern, key):
             conv.report(key_node, "invalid-name", f"'{key}' is not a valid name in '{label_of(ptr)}'", t.key_hint)
             continue
-        conv.positions[ptr + (key, "#key")] = (key_node.line, key_node.column)
         value = convert(value_node, t.value, conv, ptr + (key,))
         if value is not MISSING:
             result[key] = value
@@ -344,8 +338,6 @@ def convert_object(node: Node, t: Obj, conv: Conversion, ptr: tuple[Any, ...], l
         conv.report(node, "wrong-type", f"'{label_of(ptr) or t.name}' must be a mapping of fields, "
                     f"found {_describe(node)}", "write 'field: value' lines indented under it")
         return MISSING
-    positions = conv.positions
-    positions[ptr] = (node.line, node.column)
     fields = t.field_map()
     result: dict[str, Any] = {}
     unknown: list[str] = []
@@ -358,13 +350,11 @@ def convert_object(node: Node, t: Obj, conv: Conversion, ptr: tuple[Any, ...], l
                             did_you_mean(key, list(fields)) or f"allowed fields: {', '.join(fields)}")
             continue
         value_ptr = ptr + (key,)
-        positions[value_ptr + ("#key",)] = (key_node.line, key_node.column)
         if type(value_node) is Scalar and value_node.value is None:
             if spec.required:
                 conv.report(value_node, "required-field", f"'{label_of(value_ptr)}' is empty",
                             f"give {t.name} a {key}: {spec.description}".rstrip(": "))
             continue
-        positions[value_ptr] = (value_node.line, value_node.column)
         value = _CONVERTERS[type(spec.type)](value_node, spec.type, conv, value_ptr)
         if value is not MISSING:
             result[key] = value

@@ -34,7 +34,7 @@ def check(kb: KnowledgeBase) -> Iterator[Problem]:
     config = kb.config
     for index, ref in enumerate(config.start_here):
         if ref not in kb.by_id:
-            line, column = config.positions.get(("start_here", index), (1, 1))
+            line, column = config.pos("start_here", index)
             yield Problem("kb.yaml", line, column, UNKNOWN_REFERENCE.level, UNKNOWN_REFERENCE.id,
                           f"start_here names '{ref}', which does not exist",
                           did_you_mean(ref, ids) or "use the id of an existing entry")

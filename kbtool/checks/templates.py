@@ -84,7 +84,7 @@ def check(kb: KnowledgeBase) -> Iterator[Problem]:
         if isinstance(entry, Letter):
             for name in entry.variables:
                 if name not in used:
-                    line, column = entry.positions.get(("variables", name, "#key"), entry.pos("variables"))
+                    line, column = entry.pos("variables", name, "#key")
                     yield Problem(entry.path, line, column, UNUSED_VARIABLE.level, UNUSED_VARIABLE.id,
                                   f"variable '{name}' is declared but not used in the subject or body",
                                   f"use {{{{ {name} }}}} in the letter or remove the declaration")
