@@ -72,15 +72,9 @@ def load_checked(root: Path) -> tuple[Any, list[Any]]:
 
 
 def _enable_mermaid(config: Any) -> None:
-    """Turn ```mermaid fences into diagrams (superfences' custom fence, as Material documents)."""
-    from pymdownx.superfences import fence_code_format
-
-    if "pymdownx.superfences" not in config.markdown_extensions:
-        config.markdown_extensions.append("pymdownx.superfences")
-    options = config.mdx_configs.setdefault("pymdownx.superfences", {})
-    fences = options.setdefault("custom_fences", [])
-    if not any(fence.get("name") == "mermaid" for fence in fences):
-        fences.append({"name": "mermaid", "class": "mermaid", "format": fence_code_format})
+    """Ship Mermaid with the site. Generated pages emit `<pre class="mermaid">` themselves, so no
+    Markdown extension is needed (superfences costs ~0.3 ms per page); teams that write Mermaid
+    fences in their own pages configure superfences as Material documents."""
     if MERMAID_URI not in [str(script) for script in config.extra_javascript]:
         config.extra_javascript.append(MERMAID_URI)
 
