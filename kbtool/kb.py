@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from kbtool.layout import CONFIG_FILE, CONTENT_DIRS, content_files
 from kbtool.loader import SourceFile, load_file
 from kbtool.model import (
     DEFAULT_LETTER_WORDS,
@@ -42,24 +42,8 @@ from kbtool.schema import (
     did_you_mean,
 )
 
-CONTENT_DIRS = ("standards", "scripts_library")
-CONFIG_FILE = "kb.yaml"
 # A guard against pointing --root at a home folder by mistake, and a cap on memory.
 MAX_ENTRIES = 50_000
-
-
-def content_files(root: Path) -> list[Path]:
-    """Every entry file under the content folders, sorted so reports are stable."""
-    found: list[Path] = []
-    for top in CONTENT_DIRS:
-        base = root / top
-        if not base.is_dir():
-            continue
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            found.extend(Path(dirpath) / name for name in filenames
-                         if name.endswith((".yaml", ".yml")) and not name.startswith("."))
-    return sorted(found)
 
 
 def relative(root: Path, file: Path) -> str:
@@ -213,4 +197,4 @@ def _load(root: Path) -> KnowledgeBase:
     return KnowledgeBase(root=root, config=config, entries=entries, problems=problems, files=names)
 
 
-__all__ = ["load_knowledge_base", "content_files", "did_you_mean"]
+__all__ = ["CONFIG_FILE", "CONTENT_DIRS", "content_files", "did_you_mean", "load_knowledge_base"]

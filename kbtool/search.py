@@ -21,6 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kbtool.layout import content_files
+
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from kbtool.model import Entry, KnowledgeBase
 
@@ -37,7 +39,6 @@ ABANDONED_BUILD_SECONDS = 3600.0
 
 # Must list the same files as kbtool.kb.content_files (a test keeps them in step). Duplicated
 # so a search can check freshness without importing the YAML loader.
-CONTENT_DIRS = ("standards", "scripts_library")
 CONFIG_FILES = ("kb.yaml", "mkdocs.yml")
 
 # The words a document exists to say count most; a standard that merely mentions them ranks lower.
@@ -240,22 +241,10 @@ def _directory_urls(root: Path) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Freshness
 
-def _walk_content(root: Path) -> Iterator[Path]:
-    for top in CONTENT_DIRS:
-        base = root / top
-        if not base.is_dir():
-            continue
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in filenames:
-                if name.endswith((".yaml", ".yml")) and not name.startswith("."):
-                    yield Path(dirpath) / name
-
-
 def content_signature(root: Path) -> str:
     """A fingerprint of every YAML file's name, size and modification time: changes when content does."""
     digest = hashlib.sha1(usedforsecurity=False)
-    paths = sorted(_walk_content(root)) + [root / name for name in CONFIG_FILES]
+    paths = content_files(root) + [root / name for name in CONFIG_FILES]
     for path in paths:
         try:
             st = path.stat()

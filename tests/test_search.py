@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kbtool.kb import content_files, load_knowledge_base
+from kbtool.kb import load_knowledge_base
 from kbtool.search import (
-    _walk_content,
     anchor_url,
     build_index,
     cache_dir,
@@ -375,10 +374,6 @@ def test_search_during_rebuilds_in_another_process(kb):
     finally:
         proc.wait(timeout=60)
     assert proc.returncode == 0 and seen > 0
-
-
-def test_freshness_walk_matches_the_loader(tmp_path):
-    assert [p for p in sorted(_walk_content(REPO))] == content_files(REPO)
 
 
 def test_search_command_imports_no_jinja_yaml_mkdocs_or_textual(tmp_path):
