@@ -324,3 +324,32 @@ def test_every_bundled_file_has_the_schema_modeline():
         first = path.read_text(encoding="utf-8").splitlines()[0]
         depth = len(path.relative_to(REPO).parts) - 1
         assert first == "# yaml-language-server: $schema=" + "../" * depth + "schema/entry.schema.json", path
+
+
+BAD_INPUTS = [
+    ("duplicate-key", b"kind: phrases\nid: x\nid: y\n", 3),
+    ("yaml-anchor", b"kind: phrases\nchannels: &c [phone]\n", 2),
+    ("yaml-alias", b"kind: phrases\nid: x\ntags: *c\n", 3),
+    ("yaml-tag", b"kind: phrases\nid: !!python/object/apply:os.system ['true']\n", 2),
+    ("non-string-key", b"kind: phrases\nyes: 1\n", 2),
+    ("invalid-utf8", b"kind: phrases\ntitle: caf\xe9\n", 2),
+    ("tab-indentation", b"kind: phrases\nphrases:\n\t- id: a\n", 3),
+    ("empty-file", b"# nothing here\n", 1),
+    ("not-a-mapping", b"- kind: phrases\n", 1),
+    ("too-deep", b"kind: phrases\na:\n" + b"".join(b"  " * i + b"  k:\n" for i in range(1, 12)) + b"  " * 12 + b"  v\n", 12),
+    ("too-deep", b"kind: phrases\na: " + b"[" * 30000 + b"]" * 30000 + b"\n", 2),
+    ("file-too-large", b"kind: phrases\ntitle: " + b"x" * (1024 * 1024) + b"\n", 1),
+    ("multiple-documents", b"kind: phrases\n---\nkind: script\n", 2),
+    ("yaml-syntax", b"kind: phrases\ntitle: Sorry: late\n", 2),
+    ("control-character", b'kind: phrases\ntitle: "a\\x1bb"\n', 2),
+]
+
+
+@pytest.mark.parametrize("rule, data, line", BAD_INPUTS, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(BAD_INPUTS)])
+def test_each_bad_input_exits_1_naming_file_and_line(cli, kb_root, rule, data, line):
+    files = dict(GOOD)
+    files["standards/bad.yaml"] = data
+    run = cli("validate", "--root", str(kb_root(files)))
+    assert run.code == 1
+    assert f"standards/bad.yaml:{line}:" in run.stdout and f"[{rule}]" in run.stdout, run.stdout
+    assert "Traceback" not in run.output
