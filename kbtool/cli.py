@@ -6,6 +6,7 @@ Lazy loading keeps `kbtool search` from paying for MkDocs or Jinja2 it never use
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -53,14 +54,38 @@ def cli() -> None:
     \b
     Start with:
       kbtool validate            check every file, with file:line:col for each problem
-      kbtool schema              write the JSON Schema editors use for autocompletion
+      kbtool build               build the site (and the search index) into site/
+      kbtool search WORDS        find the words to say, mid-call
+      kbtool new KIND ID         start a new entry from a skeleton
     """
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Console-script entry point. Unexpected failures become one readable line, not a traceback."""
+    """Console-script entry point. Unexpected failures become one readable line, not a traceback.
+
+    Set KBTOOL_DEBUG=1 to see the traceback of an unexpected failure when reporting it.
+    """
     try:
-        return cli.main(args=argv, prog_name="kbtool", standalone_mode=True)
+        cli.main(args=argv, prog_name="kbtool", standalone_mode=False)
+        return 0
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except OSError as exc:
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+        sys.exit(1)
+    except Exception as exc:
+        if os.environ.get("KBTOOL_DEBUG"):
+            raise
+        click.echo(f"Error: kbtool failed unexpectedly ({type(exc).__name__}: {exc}). "
+                   "Please report it; KBTOOL_DEBUG=1 shows the details.", err=True)
+        sys.exit(1)

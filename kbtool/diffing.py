@@ -138,6 +138,11 @@ def load_at_revision(root: Path, revision: str, into: Path) -> KnowledgeBase:
 
 
 def diff_against(root: Path, base: str | None) -> tuple[str, list[EntryChange]]:
+    try:
+        _git(root, "rev-parse", "--git-dir")
+    except KbError:
+        raise KbError(f"{root} is not in a git repository; kbtool diff compares the content with a git "
+                      "revision (run it inside the knowledge base's checkout)") from None
     revision = base or default_base(root)
     _git(root, "rev-parse", "--verify", f"{revision}^{{commit}}")
     with tempfile.TemporaryDirectory() as tmp:
