@@ -40,3 +40,10 @@ def test_unexpected_failures_are_one_line_unless_debugging(tmp_path, monkeypatch
     debug = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60,
                            env={**os.environ, "KBTOOL_DEBUG": "1"})
     assert "Traceback" in debug.stderr
+
+
+def test_whoosh_imports_cleanly_with_warnings_as_errors():
+    # Why whoosh3 is pinned: whoosh 2.7.4 fails this with invalid-escape warnings on 3.12+.
+    code = "import whoosh.index, whoosh.fields, whoosh.qparser, whoosh.analysis, whoosh.query, whoosh.scoring"
+    result = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
