@@ -136,3 +136,31 @@ def test_entry_count_limit_is_a_clear_error(cli, kb_root, monkeypatch):
     run_result = cli("validate", "--root", str(kb_root(GOOD)))
     assert run_result.code == 1
     assert "the limit is 2" in run_result.stderr
+
+
+def test_template_output_size_limit_is_a_clear_error(cli, tmp_path):
+    values = tmp_path / "values.yaml"
+    values.write_text("reason: " + "x" * 150_000 + "\n", encoding="utf-8")
+    run = cli("render", "letter", "delay-apology", "--root", str(REPO), "--no-input", "--vars", str(values),
+              "--var", "customer_name=Ann", "--var", "agent_name=Sam", "--var", "order_number=FH-1",
+              "--var", "promised_date=Monday", "--var", "new_date=Friday")
+    assert run.code == 1
+    assert "the limit is 100,000" in run.stderr
+
+
+def test_material_custom_dir_overrides_keep_working(tmp_path):
+    from kbtool.site import build_site
+
+    root = copy_bundled(tmp_path)
+    overrides = root / "overrides"
+    overrides.mkdir()
+    (overrides / "main.html").write_text(
+        '{% extends "base.html" %}\n{% block announce %}Team notice: new refund rules from Monday{% endblock %}\n',
+        encoding="utf-8")
+    config = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    (root / "mkdocs.yml").write_text(config.replace("  # custom_dir: overrides", "  custom_dir: overrides"),
+                                     encoding="utf-8")
+    site = build_site(root, search_index=False).site_dir
+    page = (site / "scripts" / "late-delivery-call.html").read_text(encoding="utf-8")
+    assert "Team notice: new refund rules from Monday" in page
+    assert 'id="lost"' in page  # kbtool's own page content is still there
