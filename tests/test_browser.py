@@ -36,10 +36,14 @@ def bundled_site(tmp_path_factory):
     return build_site(root, search_index=False).site_dir
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
 @pytest.fixture(scope="module")
 def server(bundled_site):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(bundled_site))
-    handler.log_message = lambda *args: None
+    handler = functools.partial(QuietHandler, directory=str(bundled_site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
