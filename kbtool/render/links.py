@@ -7,6 +7,7 @@ offline plugin needs the latter so the site works from file://).
 
 from __future__ import annotations
 
+import functools
 import posixpath
 
 from kbtool.model import Entry
@@ -32,8 +33,12 @@ def page_url(src_uri: str, directory_urls: bool) -> str:
     return stem + "/"
 
 
+@functools.lru_cache(maxsize=65536)
 def relative_url(from_src: str, to_src: str, directory_urls: bool, fragment: str = "") -> str:
-    """A link from one page to another (or to an anchor on the same page)."""
+    """A link from one page to another (or to an anchor on the same page).
+
+    Cached: index pages link every entry and posixpath.relpath is slow enough to show in builds.
+    """
     suffix = f"#{fragment}" if fragment else ""
     if from_src == to_src and fragment:
         return suffix
