@@ -3,8 +3,6 @@ code that enforces them, so the guide cannot drift from the validator."""
 
 from __future__ import annotations
 
-import html
-
 from kbtool.checks import all_rules
 from kbtool.model import KbConfig
 from kbtool.schema import ENTRY_TYPES, KB_CONFIG, Bool, Field, ListOf, MapOf, Obj, OneOf, Text, Type
@@ -29,11 +27,10 @@ WORKFLOW = """\
 
 
 def esc(text: str) -> str:
-    """Escape contributor text for Markdown and HTML alike."""
-    out = html.escape(text, quote=True)
-    for char in "\\`*_[]#|{}":
-        out = out.replace(char, "\\" + char)
-    return out
+    """Contributor text (kb.yaml's style rules and situations) for a Markdown table cell: inert."""
+    from kbtool.render.text import heading
+
+    return str(heading(text))
 
 
 def _type_words(t: Type) -> str:

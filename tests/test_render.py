@@ -261,3 +261,16 @@ def test_stashed_raw_blocks_render_exactly_as_markdown_would(pages):
 ])
 def test_stash_agrees_with_markdown_on_edge_cases(text):
     assert _convert(text, True) == _convert(text, False)
+
+
+def test_mentors_guide_shows_kb_yaml_style_rules_once_escaped(tmp_path):
+    from kbtool.kb import load_knowledge_base
+    from kbtool.render import render_site
+
+    root = write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES},
+                    kb_yaml="style:\n  phrases:\n    - text: \"<script>alert(1)</script> won't\"\n      why: x\n")
+    page = {p.src_uri: p for p in render_site(load_knowledge_base(root))}["mentors/guide.md"].markdown
+    assert "that&#39;s our policy" in page  # the built-in rule, escaped exactly once
+    assert "&amp;#" not in page
+    assert "<script>" not in page and "&#60;script&#62;" in page
+    assert "| `kind` | yes |" in page  # the format reference is Markdown, not escaped text

@@ -265,8 +265,10 @@ class SiteRenderer:
     def _guide(self) -> dict[str, str]:
         from kbtool import guide
 
-        return {"workflow": guide.WORKFLOW, "format_reference": guide.format_reference(),
-                "style_reference": guide.style_reference(self.kb.config)}
+        # Markdown written by kbtool itself, with kb.yaml's text already escaped inside it, so
+        # the autoescaping page template must not escape it a second time.
+        return {"workflow": Markup(guide.WORKFLOW), "format_reference": Markup(guide.format_reference()),
+                "style_reference": Markup(guide.style_reference(self.kb.config))}
 
     def _rule_docs(self) -> list[Any]:
         from kbtool.checks import all_rules
