@@ -226,16 +226,16 @@ class SiteRenderer:
         return [row for row in out if row[2]] + [row for row in out if not row[2]]
 
     def _coverage(self) -> dict[str, Any]:
+        from kbtool.attention import coverage
+
+        # The same matrix `kbtool report` reads its gaps from; cells listed in page order.
+        cells = coverage(self.kb).cells
+        order = {id(e): i for i, e in enumerate(self.entries)}
         channels = list(CHANNEL_LABELS)
-        matrix = []
-        for situation in self.kb.config.situations:
-            cells = []
-            for channel in channels:
-                found = [e for e in self.entries if e.situation == situation and channel in e.channels
-                         and e.kind in ("script", "letter", "phrases")]
-                cells.append(found)
-            matrix.append((situation, cells))
-        gaps = sum(1 for _, cells in matrix for c in cells if not c)
+        matrix = [(situation, [sorted(cells.get((situation, channel), []), key=lambda e: order[id(e)])
+                               for channel in channels])
+                  for situation in self.kb.config.situations]
+        gaps = sum(1 for _, row in matrix for cell in row if not cell)
         return {"channels": channels, "matrix": matrix, "gaps": gaps}
 
     def _attention(self) -> list[tuple[Entry, list[str]]]:
