@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kbtool.layout import content_files
+from kbtool.layout import KIND_FOLDERS, anchor, content_files, page_url
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from kbtool.model import Entry, KnowledgeBase
@@ -212,15 +212,12 @@ def _documents(entry: Entry, fill: Callable[[str], str]) -> Iterator[_Doc]:
                    entry.pos("subject")[0], [f"Fill it in: kbtool render letter {entry.id}"])
 
 
-_KIND_FOLDERS = {"standard": "standards", "script": "scripts", "letter": "letters", "phrases": "phrases"}
-_SAFE_ID = re.compile(r"[^a-z0-9-]+")
 
 
 def anchor_url(site_url: str, directory_urls: bool, entry_kind: str, entry_id: str, item: str | None) -> str:
     """The site address of an entry's page, at the item's anchor (the site's own URL scheme)."""
-    page = f"{_KIND_FOLDERS.get(entry_kind, entry_kind)}/{entry_id}"
-    page = page + "/" if directory_urls else page + ".html"
-    fragment = "#" + (_SAFE_ID.sub("-", item.lower()).strip("-") or "item") if item else ""
+    page = page_url(f"{KIND_FOLDERS.get(entry_kind, entry_kind)}/{entry_id}.md", directory_urls)
+    fragment = "#" + anchor(item) if item else ""
     if site_url:
         return site_url.rstrip("/") + "/" + page + fragment
     # Without a site_url the built site is a folder of files; file URLs need the page's file name.

@@ -10,27 +10,15 @@ from __future__ import annotations
 import functools
 import posixpath
 
+from kbtool.layout import KIND_FOLDERS, page_url
 from kbtool.model import Entry
 
-KIND_FOLDERS = {"standard": "standards", "script": "scripts", "letter": "letters", "phrases": "phrases"}
 KIND_LABELS = {"standard": "Standards", "script": "Scripts", "letter": "Letters", "phrases": "Phrases"}
 KIND_SINGULAR = {"standard": "Standard", "script": "Script", "letter": "Letter", "phrases": "Phrase set"}
 
 
 def entry_src(entry: Entry) -> str:
     return f"{KIND_FOLDERS[entry.kind]}/{entry.id}.md"
-
-
-def page_url(src_uri: str, directory_urls: bool) -> str:
-    """The URL MkDocs gives `src_uri`, relative to the site root."""
-    stem = src_uri[:-3] if src_uri.endswith(".md") else src_uri
-    if not directory_urls:
-        return stem + ".html"
-    if stem == "index":
-        return ""
-    if stem.endswith("/index"):
-        return stem[: -len("index")]
-    return stem + "/"
 
 
 @functools.lru_cache(maxsize=65536)

@@ -16,6 +16,10 @@ from typing import Any
 import nh3
 from markupsafe import Markup
 
+# The one definition of an anchor, shared with search hits and exports; page templates use it
+# as a filter from here.
+from kbtool.layout import anchor as anchor
+
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 # What contributor text may become inside a page body: inline emphasis, code, links and lists.
@@ -123,12 +127,6 @@ def humanise(slug: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-_SAFE_ID = re.compile(r"[^a-z0-9-]+")
-
-
-def anchor(slug: str) -> str:
-    """An HTML id from a slug; validation guarantees slugs, this keeps a broken one harmless."""
-    return _SAFE_ID.sub("-", str(slug).lower()).strip("-") or "item"
 
 
 _MERMAID_UNSAFE = re.compile(r"[^\w ,.?'/-]+")
