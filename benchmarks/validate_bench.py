@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_kb import generate  # noqa: E402
 
 from kbtool.checks import validate  # noqa: E402
-from kbtool.kb import content_files, load_knowledge_base  # noqa: E402
+from kbtool.source.kb import content_files, load_knowledge_base  # noqa: E402
 
 
 def parse_only(root: Path) -> list[object]:

@@ -1,5 +1,5 @@
 """`python -m kbtool` runs the command line, like the `kbtool` script."""
 
-from kbtool.cli import main
+from kbtool.cli.main import main
 
 main()

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
-from kbtool.loader import SourceFile, locate
+from kbtool.format.types import BUILTIN_SITUATIONS, BUILTIN_VARIABLES
 from kbtool.problems import Problem
-from kbtool.schema import BUILTIN_SITUATIONS, BUILTIN_VARIABLES
+from kbtool.source.loader import SourceFile, locate
 
 Pointer = tuple[Any, ...]
 

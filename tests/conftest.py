@@ -69,7 +69,7 @@ class Run:
 @pytest.fixture
 def cli():
     """Run kbtool in-process; fails the test if any Python traceback escapes."""
-    from kbtool.cli import cli as group
+    from kbtool.cli.main import cli as group
 
     def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Run:
         runner = CliRunner()

@@ -26,7 +26,7 @@ if not CHROMIUM.exists():
 
 @pytest.fixture(scope="module")
 def bundled_site(tmp_path_factory):
-    from kbtool.site import build_site
+    from kbtool.mkdocs.build import build_site
 
     root = tmp_path_factory.mktemp("bundled")
     for name in ("standards", "scripts_library", "docs_site"):
@@ -156,7 +156,7 @@ def test_call_flow_diagram_draws_offline_from_file_url(page, bundled_site):
 def test_injection_payloads_show_as_text_and_never_run(browser, tmp_path):
     from test_site_payloads import write_injection_kb
 
-    from kbtool.site import build_site
+    from kbtool.mkdocs.build import build_site
 
     site = build_site(write_injection_kb(tmp_path), search_index=False).site_dir
     context = browser.new_context()

@@ -12,9 +12,9 @@ import re
 import pytest
 
 from kbtool.checks import validate
-from kbtool.kb import load_knowledge_base
 from kbtool.matching import words
 from kbtool.model import Letter, PhraseSet, Script, Standard
+from kbtool.source.kb import load_knowledge_base
 from tests.conftest import REPO
 
 CONVERSATIONAL = ("phone", "email", "chat", "in_person", "social")

@@ -29,9 +29,9 @@ def test_usage_errors_exit_2_and_help_exits_0():
 
 def test_unexpected_failures_are_one_line_unless_debugging(tmp_path, monkeypatch):
     # A corrupt search index folder is the kind of surprise a desk machine can have.
-    code = ("import sys, kbtool.cli as c, kbtool.commands.report as r\n"
+    code = ("import sys, kbtool.cli.main as c, kbtool.cli.commands.report as r\n"
             "def boom(*a, **k): raise RuntimeError('disk gremlin')\n"
-            "import kbtool.attention as a; a.attention_report = boom\n"
+            "import kbtool.authoring.attention as a; a.attention_report = boom\n"
             "sys.argv = ['kbtool', 'report', '--root', sys.argv[1]]\n"
             "c.main()\n")
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kbtool.cli import COMMANDS, cli
+from kbtool.cli.main import COMMANDS, cli
 from tests.conftest import REPO
 
 

@@ -20,9 +20,9 @@ from kbtool.exports.espanso import (
     package_name,
     snippets,
 )
-from kbtool.kb import load_knowledge_base
 from kbtool.model import Letter, PhraseSet
 from kbtool.problems import Level
+from kbtool.source.kb import load_knowledge_base
 from kbtool.templating import analyse
 from tests.conftest import REPO
 from tests.export_fixtures import FILES, KB_YAML

@@ -10,7 +10,7 @@ import pytest
 
 from kbtool import __version__
 from kbtool.exports.json_export import FORMAT, VERSION, export_document, export_json_schema, schema_text
-from kbtool.kb import load_knowledge_base
+from kbtool.source.kb import load_knowledge_base
 from tests.conftest import REPO
 from tests.export_fixtures import FILES, KB_YAML
 

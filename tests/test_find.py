@@ -7,9 +7,9 @@ import asyncio
 import pytest
 import textual  # noqa: E402,F401  - a declared dependency: fail, never skip, when it is missing
 
-from kbtool.commands.find import make_app
-from kbtool.kb import load_knowledge_base
-from kbtool.search import build_index, open_index
+from kbtool.cli.commands.find import make_app
+from kbtool.search.api import build_index, open_index
+from kbtool.source.kb import load_knowledge_base
 from tests.test_search import FILES, KB_YAML
 
 
@@ -118,6 +118,6 @@ def test_find_does_not_load_textual_for_other_commands():
     import subprocess
     import sys
 
-    code = "import sys, kbtool.commands.find; print('textual' in sys.modules)"
+    code = "import sys, kbtool.cli.commands.find; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False"

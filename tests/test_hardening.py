@@ -95,7 +95,7 @@ def test_two_builds_at_once_one_is_told_clearly(built):
 
 
 def test_searches_during_index_rebuilds_always_answer(built):
-    from kbtool.search import open_index, search
+    from kbtool.search.api import open_index, search
 
     stop = threading.Event()
     failures: list[str] = []
@@ -129,7 +129,7 @@ def test_searches_during_index_rebuilds_always_answer(built):
 
 
 def test_entry_count_limit_is_a_clear_error(cli, kb_root, monkeypatch):
-    from kbtool import kb as kb_module
+    from kbtool.source import kb as kb_module
     from tests.test_validate import GOOD
 
     monkeypatch.setattr(kb_module, "MAX_ENTRIES", 2)
@@ -149,7 +149,7 @@ def test_template_output_size_limit_is_a_clear_error(cli, tmp_path):
 
 
 def test_material_custom_dir_overrides_keep_working(tmp_path):
-    from kbtool.site import build_site
+    from kbtool.mkdocs.build import build_site
 
     root = copy_bundled(tmp_path)
     overrides = root / "overrides"

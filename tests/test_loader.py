@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from kbtool.loader import MAX_FILE_BYTES, Mapping, Scalar, Sequence, load_bytes
+from kbtool.source.loader import MAX_FILE_BYTES, Mapping, Scalar, Sequence, load_bytes
 from tests.conftest import PHRASES
 
 

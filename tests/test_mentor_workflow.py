@@ -113,13 +113,13 @@ def test_completion_scripts_and_entry_ids(cli, kb_root):
     assert run.code == 0 and "_KBTOOL_COMPLETE" in run.stdout
     from click.shell_completion import ShellComplete
 
-    from kbtool.cli import cli as group
+    from kbtool.cli.main import cli as group
     root = kb_root(GOOD)
     completions = ShellComplete(group, {}, "kbtool", "_KBTOOL_COMPLETE").get_completions([], "va")
     assert "validate" in [c.value for c in completions]
     import click
 
-    from kbtool.commands.options import complete_entry_ids
+    from kbtool.cli.options import complete_entry_ids
     ctx = click.Context(group)
     ctx.params["root"] = root
     assert [c.value for c in complete_entry_ids(ctx, click.Argument(["x"]), "gre")] == [

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kbtool.checks import validate
-from kbtool.kb import load_knowledge_base
-from kbtool.loader import load_bytes
 from kbtool.problems import Problem
+from kbtool.source.kb import load_knowledge_base
+from kbtool.source.loader import load_bytes
 from tests.test_validate import GOOD
 
 SETTINGS = settings(max_examples=150, deadline=None,
@@ -114,7 +114,7 @@ def test_any_text_in_every_text_field_never_raises(path, text):
 def bundled_index(tmp_path_factory):
     import shutil
 
-    from kbtool.search import build_index, open_index
+    from kbtool.search.api import build_index, open_index
     from tests.conftest import REPO
 
     root = tmp_path_factory.mktemp("search")
@@ -130,7 +130,7 @@ def bundled_index(tmp_path_factory):
 @SETTINGS
 @given(query=unicode_text | st.text(alphabet="abcdefghijklmnopqrstuvwxyz *?~^\"'()[]{}:-+!ANDORNOT", max_size=40))
 def test_any_search_query_never_raises(bundled_index, query):
-    from kbtool.search import run_query
+    from kbtool.search.api import run_query
 
     results = run_query(bundled_index, query, limit=5)
     assert all(hit.text for hit in results.hits)
@@ -140,7 +140,7 @@ def test_any_search_query_never_raises(bundled_index, query):
 @given(st.dictionaries(st.sampled_from(["order_number", "new_date", "promised_date", "reason", "customer_name",
                                         "agent_name", "unknown", "__class__"]), unicode_text, max_size=8))
 def test_any_letter_values_render_or_give_a_letter_error(values):
-    from kbtool.letters import LetterError, render_letter
+    from kbtool.authoring.letters import LetterError, render_letter
 
     kb = _bundled_kb()
     letter = kb.by_id["delay-apology"]

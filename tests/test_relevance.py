@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kbtool.kb import load_knowledge_base
-from kbtool.search import build_index, open_index, run_query
+from kbtool.search.api import build_index, open_index, run_query
+from kbtool.source.kb import load_knowledge_base
 
 REPO = Path(__file__).resolve().parent.parent
 QUERIES = Path(__file__).resolve().parent / "search_queries.yaml"

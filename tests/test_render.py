@@ -1,4 +1,4 @@
-"""kbtool.render: pages from the model, escaping of contributor text, links between pages."""
+"""kbtool.site.pages: pages from the model, escaping of contributor text, links between pages."""
 
 from __future__ import annotations
 
@@ -69,8 +69,8 @@ procedure: [Pick up, Greet]
 
 @pytest.fixture
 def pages(tmp_path):
-    from kbtool.kb import load_knowledge_base
-    from kbtool.render import SiteOptions, render_site
+    from kbtool.site.pages import SiteOptions, render_site
+    from kbtool.source.kb import load_knowledge_base
 
     root = write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES,
                                "scripts_library/scripts/call.yaml": SCRIPT,
@@ -84,7 +84,7 @@ def pages(tmp_path):
 
 
 def test_heading_escapes_markdown_and_html():
-    from kbtool.render.text import heading
+    from kbtool.site.text import heading
 
     out = str(heading("<b>Hi</b> *x* {: onclick=y}"))
     assert "<" not in out and "*" not in out and "{" not in out
@@ -92,7 +92,7 @@ def test_heading_escapes_markdown_and_html():
 
 
 def test_block_keeps_inline_markdown_and_drops_markup():
-    from kbtool.render.text import block
+    from kbtool.site.text import block
 
     out = str(block('**bold** <script>alert(1)</script> [a](javascript:alert(1)) [b](https://example.com)'))
     assert "<strong>bold</strong>" in out
@@ -103,7 +103,7 @@ def test_block_keeps_inline_markdown_and_drops_markup():
 
 
 def test_block_lists_and_mailto():
-    from kbtool.render.text import block
+    from kbtool.site.text import block
 
     out = str(block("- one\n- two\n\n[mail](mailto:help@example.com)"))
     assert "<ul>" in out and "<li>one</li>" in out
@@ -113,7 +113,7 @@ def test_block_lists_and_mailto():
 def test_page_title_survives_striptags():
     from markupsafe import Markup
 
-    from kbtool.render.text import page_title
+    from kbtool.site.text import page_title
 
     title = page_title('<img src=x onerror="y">')
     assert "<" not in Markup(title).striptags()
@@ -124,13 +124,13 @@ def test_page_title_survives_striptags():
     (True, "../../scripts/call/#greet"),
 ])
 def test_relative_url(directory_urls, expected):
-    from kbtool.render.links import relative_url
+    from kbtool.publish.urls import relative_url
 
     assert relative_url("phrases/greetings.md", "scripts/call.md", directory_urls, "greet") == expected
 
 
 def test_relative_url_to_home_and_same_page():
-    from kbtool.render.links import relative_url
+    from kbtool.publish.urls import relative_url
 
     assert relative_url("scripts/call.md", "index.md", True) == "../../"
     assert relative_url("scripts/call.md", "index.md", False) == "../index.html"
@@ -185,8 +185,8 @@ def test_index_pages(pages):
 
 
 def test_start_here_follows_kb_yaml(tmp_path):
-    from kbtool.kb import load_knowledge_base
-    from kbtool.render import render_site
+    from kbtool.site.pages import render_site
+    from kbtool.source.kb import load_knowledge_base
 
     root = write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES,
                                "scripts_library/letters/delay.yaml": LETTER},
@@ -196,16 +196,16 @@ def test_start_here_follows_kb_yaml(tmp_path):
 
 
 def test_retired_entries_are_not_published(tmp_path):
-    from kbtool.kb import load_knowledge_base
-    from kbtool.render import render_site
+    from kbtool.site.pages import render_site
+    from kbtool.source.kb import load_knowledge_base
 
     root = write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES.replace("approved", "retired")})
     assert "phrases/greetings.md" not in {p.src_uri for p in render_site(load_knowledge_base(root))}
 
 
 def test_team_templates_override_by_name(tmp_path):
-    from kbtool.kb import load_knowledge_base
-    from kbtool.render import SiteOptions, render_site
+    from kbtool.site.pages import SiteOptions, render_site
+    from kbtool.source.kb import load_knowledge_base
 
     root = write_kb(tmp_path / "kb", {"scripts_library/phrases/greetings.yaml": PHRASES})
     custom = tmp_path / "templates"
@@ -216,7 +216,7 @@ def test_team_templates_override_by_name(tmp_path):
 
 
 def test_sanitise_page_allows_structure_and_drops_handlers():
-    from kbtool.render.text import sanitise_page
+    from kbtool.site.text import sanitise_page
 
     html = ('<h2 id="x">T<a class="headerlink" href="#x">¶</a></h2><button class="kb-copy" '
             'data-clipboard-text="hi" onclick="y()"></button><img src=x onerror=y><script>z</script>')
@@ -228,7 +228,7 @@ def test_sanitise_page_allows_structure_and_drops_handlers():
 def _convert(text: str, stash: bool) -> str:
     import markdown
 
-    from kbtool.render.rawhtml import stash_extension
+    from kbtool.site.rawhtml import stash_extension
 
     extensions: list = ["attr_list", "admonition", "toc", "pymdownx.superfences"]
     if stash:
@@ -264,8 +264,8 @@ def test_stash_agrees_with_markdown_on_edge_cases(text):
 
 
 def test_mentors_guide_shows_kb_yaml_style_rules_once_escaped(tmp_path):
-    from kbtool.kb import load_knowledge_base
-    from kbtool.render import render_site
+    from kbtool.site.pages import render_site
+    from kbtool.source.kb import load_knowledge_base
 
     root = write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES},
                     kb_yaml="style:\n  phrases:\n    - text: \"<script>alert(1)</script> won't\"\n      why: x\n")

@@ -7,9 +7,9 @@ import email.policy
 
 import pytest
 
-from kbtool.kb import load_knowledge_base
-from kbtool.letters import LetterError, render_letter
+from kbtool.authoring.letters import LetterError, render_letter
 from kbtool.model import KbConfig
+from kbtool.source.kb import load_knowledge_base
 
 LETTER = """\
 kind: letter
@@ -201,7 +201,7 @@ def test_eml_output(kb, cli, tmp_path):
 
 
 def test_prompts_for_missing_values_on_a_terminal(kb, cli, monkeypatch):
-    monkeypatch.setattr("kbtool.commands.render.interactive", lambda: True)
+    monkeypatch.setattr("kbtool.cli.commands.render.interactive", lambda: True)
     result = cli("render", "letter", "delay", "--root", str(kb), "--var", "customer_name=Ms Patel",
                  input="FH-77\nSaturday\nSam\n")
     assert result.code == 0, result.output
@@ -211,13 +211,13 @@ def test_prompts_for_missing_values_on_a_terminal(kb, cli, monkeypatch):
 
 
 def test_no_input_never_prompts(kb, cli, monkeypatch):
-    monkeypatch.setattr("kbtool.commands.render.interactive", lambda: True)
+    monkeypatch.setattr("kbtool.cli.commands.render.interactive", lambda: True)
     result = cli("render", "letter", "delay", "--root", str(kb), "--no-input")
     assert result.code == 1 and "missing required value(s)" in result.stderr
 
 
 def test_every_bundled_letter_renders_with_its_examples():
-    from kbtool.schema import BUILTIN_VARIABLE_EXAMPLES
+    from kbtool.format.types import BUILTIN_VARIABLE_EXAMPLES
     from tests.conftest import REPO
 
     kb = load_knowledge_base(REPO)

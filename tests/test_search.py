@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kbtool.kb import load_knowledge_base
-from kbtool.search import (
+from kbtool.search.api import (
     anchor_url,
     build_index,
     cache_dir,
@@ -26,6 +25,7 @@ from kbtool.search import (
     run_query,
     search,
 )
+from kbtool.source.kb import load_knowledge_base
 from tests.conftest import REPO
 
 COMMON = """\
@@ -259,7 +259,7 @@ def test_no_query_is_a_usage_error(kb, cli):
 
 
 def test_copy_without_a_clipboard_says_so(kb, cli, monkeypatch):
-    monkeypatch.setattr("kbtool.commands.search.clipboard_commands", lambda: [])
+    monkeypatch.setattr("kbtool.cli.commands.search.clipboard_commands", lambda: [])
     result = cli("search", "money back", "--root", str(kb), "--copy")
     assert result.code == 0 and "no clipboard found" in result.stderr
     assert "I've refunded" in result.stdout
@@ -358,7 +358,7 @@ def test_search_during_concurrent_rebuilds_never_sees_an_empty_index(kb):
 
 def test_search_during_rebuilds_in_another_process(kb):
     code = (
-        "import sys; from kbtool.kb import load_knowledge_base; from kbtool.search import build_index\n"
+        "import sys; from kbtool.source.kb import load_knowledge_base; from kbtool.search.api import build_index\n"
         f"kb = load_knowledge_base({str(kb)!r})\n"
         "for _ in range(15): build_index(kb)\n"
     )
@@ -383,7 +383,7 @@ def test_search_command_imports_no_jinja_yaml_mkdocs_or_textual(tmp_path):
     shutil.copy(REPO / "kb.yaml", root / "kb.yaml")
     build_index(load_knowledge_base(root))
     code = (
-        "import sys\nfrom kbtool.cli import main\n"
+        "import sys\nfrom kbtool.cli.main import main\n"
         f"try:\n    main(['search', 'parcel', 'late', '--root', {str(root)!r}, '--no-log'])\n"
         "except SystemExit:\n    pass\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "

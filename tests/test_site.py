@@ -1,4 +1,4 @@
-"""kbtool.site and the build/serve commands: checked builds, atomic swap, rollback, the lock, mkdocs."""
+"""kbtool.mkdocs.build and the build/serve commands: checked builds, atomic swap, rollback, the lock, mkdocs."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_rollback_without_previous_is_a_clean_error(small_kb, cli):
 
 
 def test_lock_stops_a_second_build(small_kb, cli):
-    from kbtool.site import build_lock
+    from kbtool.mkdocs.build import build_lock
 
     with build_lock((small_kb / "site").resolve()):
         run = cli("build", "--root", str(small_kb), "--no-search-index")
@@ -69,7 +69,7 @@ def test_lock_stops_a_second_build(small_kb, cli):
 
 
 def test_unsafe_output_fails_and_keeps_previous(small_kb, monkeypatch):
-    from kbtool import site as site_module
+    from kbtool.mkdocs import build as site_module
 
     site_module.build_site(small_kb, search_index=False)
     (small_kb / "site" / "marker.txt").write_text("old", encoding="utf-8")
@@ -82,12 +82,12 @@ def test_unsafe_output_fails_and_keeps_previous(small_kb, monkeypatch):
 def test_build_calls_search_index_when_available(small_kb, monkeypatch):
     import types
 
-    from kbtool import site as site_module
+    from kbtool.mkdocs import build as site_module
 
     called = []
-    fake = types.ModuleType("kbtool.search")
+    fake = types.ModuleType("kbtool.search.api")
     fake.build_index = lambda kb: called.append(kb) or small_kb / "index"
-    monkeypatch.setitem(sys.modules, "kbtool.search", fake)
+    monkeypatch.setitem(sys.modules, "kbtool.search.api", fake)
     messages = []
     result = site_module.build_site(small_kb, progress=messages.append)
     assert called and result.search_index == small_kb / "index"

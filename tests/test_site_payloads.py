@@ -52,7 +52,7 @@ def write_injection_kb(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def injection_site(tmp_path_factory):
-    from kbtool.site import build_site
+    from kbtool.mkdocs.build import build_site
 
     root = write_injection_kb(tmp_path_factory.mktemp("evil"))
     result = build_site(root, search_index=False)
@@ -61,7 +61,7 @@ def injection_site(tmp_path_factory):
 
 def test_injection_kb_validates_without_errors(tmp_path):
     from kbtool.checks import validate
-    from kbtool.kb import load_knowledge_base
+    from kbtool.source.kb import load_knowledge_base
 
     kb = load_knowledge_base(write_injection_kb(tmp_path))
     errors = [p for p in validate(kb) if p.level.value == "error"]
@@ -70,7 +70,7 @@ def test_injection_kb_validates_without_errors(tmp_path):
 
 
 def test_injection_site_builds_and_scans_clean(injection_site):
-    from kbtool.site import scan_site
+    from kbtool.mkdocs.build import scan_site
 
     assert scan_site(injection_site) == []
     assert (injection_site / "standards" / "evil-standard.html").exists()
@@ -91,7 +91,7 @@ def test_payload_shows_as_text_on_entry_pages(injection_site):
 
 
 def test_search_index_holds_no_markup(injection_site):
-    from kbtool.site import scan_search_index
+    from kbtool.mkdocs.build import scan_search_index
 
     index = injection_site / "search" / "search_index.json"
     assert scan_search_index(index, "search_index.json") == []
@@ -114,14 +114,14 @@ def test_search_index_holds_no_markup(injection_site):
     ("<body><script>alert(1)</script></body>", "<script> in the page"),
 ])
 def test_scan_finds_executable_markup(html, message):
-    from kbtool.site import scan_html
+    from kbtool.mkdocs.build import scan_html
 
     findings = scan_html(html, "page.html")
     assert any(message in f.message for f in findings), findings
 
 
 def test_scan_allows_theme_scripts_outside_content():
-    from kbtool.site import scan_html
+    from kbtool.mkdocs.build import scan_html
 
     page = ('<head><script>__md_scope=new URL("..",location)</script>'
             '<script src="assets/javascripts/bundle.js"></script>'

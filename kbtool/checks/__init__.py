@@ -6,9 +6,9 @@ from types import ModuleType
 
 from kbtool.checks import avoided, duplicates, flow, format_rules, ids, references, review, style, templates
 from kbtool.checks.base import RuleDoc
-from kbtool.kb import paused_gc
 from kbtool.model import KnowledgeBase
 from kbtool.problems import Problem
+from kbtool.source.kb import paused_gc
 
 # Order matters only for reading the docs; problems are sorted by position afterwards.
 CHECKS: tuple[ModuleType, ...] = (ids, references, flow, templates, review, style, avoided, duplicates)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kbtool.checks.base import RuleDoc, at
+from kbtool.format.types import did_you_mean
 from kbtool.model import KnowledgeBase, Script
 from kbtool.problems import Level, Problem
-from kbtool.schema import did_you_mean
 
 UNKNOWN_STEP = RuleDoc(
     "unknown-step", Level.ERROR, "`next` names a step that is not in this script.",

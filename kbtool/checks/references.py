@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kbtool.checks.base import RuleDoc, at
+from kbtool.format.types import did_you_mean
 from kbtool.model import KnowledgeBase
 from kbtool.problems import Level, Problem
-from kbtool.schema import did_you_mean
 
 UNKNOWN_REFERENCE = RuleDoc(
     "unknown-reference", Level.ERROR, "`related` or `start_here` names an entry id that does not exist.",

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from kbtool.checks.base import RuleDoc
+from kbtool.format.types import did_you_mean
 from kbtool.model import Entry, KnowledgeBase, Letter
 from kbtool.problems import Level, Problem
-from kbtool.schema import did_you_mean
 from kbtool.templating import analyse
 
 TEMPLATE_SYNTAX = RuleDoc(

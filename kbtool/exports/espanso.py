@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from kbtool import __version__
+from kbtool.format.types import BUILTIN_VARIABLES
 from kbtool.model import Entry, KnowledgeBase, Letter, Phrase, PhraseSet
-from kbtool.schema import BUILTIN_VARIABLES
 from kbtool.templating import RenderError, analyse, render
 
 # espanso names the form of a `form:` shorthand match `form1`; the verbose syntax lets us pick,

@@ -13,11 +13,11 @@ import re
 from typing import Any
 
 from kbtool import __version__
-from kbtool.layout import page_url
+from kbtool.format.types import BUILTIN_VARIABLE_EXAMPLES, BUILTIN_VARIABLES, CHANNELS, KINDS, SLUG, STATUSES
 from kbtool.model import Entry, KnowledgeBase, Letter, PhraseSet, Script, Standard
-from kbtool.render.links import entry_src
-from kbtool.render.text import anchor
-from kbtool.schema import BUILTIN_VARIABLE_EXAMPLES, BUILTIN_VARIABLES, CHANNELS, KINDS, SLUG, STATUSES
+from kbtool.publish.urls import entry_src
+from kbtool.site.text import anchor
+from kbtool.source.layout import page_url
 from kbtool.templating import analyse
 
 FORMAT = "kbtool-export"

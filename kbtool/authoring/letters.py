@@ -1,0 +1,140 @@
+"""Filling a letter template for a real customer: checks the values given, then renders in the sandbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
+    from kbtool.model import KbConfig, Letter
+
+
+class LetterError(Exception):
+    """A letter cannot be filled: values missing or unknown, or the template refused.
+
+    `missing` holds (name, description, example) for every required value not given, so a
+    caller can list them all at once or ask for each.
+    """
+
+    def __init__(self, message: str, missing: list[tuple[str, str, str]] | None = None,
+                 unknown: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.missing = missing or []
+        self.unknown = unknown or []
+
+
+@dataclass(frozen=True)
+class RenderedLetter:
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Needed:
+    """A value the letter needs from whoever sends it."""
+
+    name: str
+    description: str
+    example: str
+    required: bool = True
+
+
+@dataclass
+class LetterValues:
+    """What a letter takes: its own variables, the built-ins it uses, and kb.yaml's settings."""
+
+    needed: list[Needed] = field(default_factory=list)
+    settings: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def names(self) -> set[str]:
+        from kbtool.format.types import BUILTIN_VARIABLES
+
+        # The built-ins are always accepted, so a tool can pass customer_name to every letter.
+        return {n.name for n in self.needed} | set(self.settings) | set(BUILTIN_VARIABLES)
+
+
+def letter_values(letter: Letter, kb_config: KbConfig) -> LetterValues:
+    """The values `letter` needs (in the order they appear) and those kb.yaml fills in."""
+    from kbtool.format.types import BUILTIN_VARIABLE_EXAMPLES, BUILTIN_VARIABLES
+
+    used = _used(letter)
+    needed: list[Needed] = []
+    for name in used:
+        if name in letter.variables:
+            var = letter.variables[name]
+            needed.append(Needed(name, var.description, var.example, var.required))
+        elif name in BUILTIN_VARIABLES:
+            needed.append(Needed(name, BUILTIN_VARIABLES[name], BUILTIN_VARIABLE_EXAMPLES.get(name, "")))
+    # Declared but unused variables are still accepted (the validator warns about them).
+    for name, var in letter.variables.items():
+        if name not in used:
+            needed.append(Needed(name, var.description, var.example, False))
+    return LetterValues(needed, dict(kb_config.variables))
+
+
+def render_letter(letter: Letter, values: dict[str, str], kb_config: KbConfig) -> RenderedLetter:
+    """Fill `letter` with `values` (plus kb.yaml's variables); raise LetterError listing every problem.
+
+    Values are data, never templates: a customer name containing `{{ }}` is printed as typed.
+    Rendering uses the sandboxed, allowlisted environment with strict undefined values.
+    """
+    from kbtool.templating import RenderError, render
+
+    spec = letter_values(letter, kb_config)
+    unknown = sorted(name for name in values if name not in spec.names)
+    missing = [(n.name, n.description, n.example) for n in spec.needed
+               if n.required and not str(values.get(n.name, "")).strip()]
+    undefined_settings = [name for name in _used(letter) if name not in spec.names]
+    problems = []
+    if missing:
+        problems.append("missing required value(s):\n" + "\n".join(
+            f"  {name}: {description}" + (f" (e.g. {example})" if example else "")
+            for name, description, example in missing))
+    if unknown:
+        known = ", ".join(sorted(n.name for n in spec.needed)) or "none"
+        problems.append(f"unknown variable(s) for letter '{letter.id}': {', '.join(unknown)} "
+                        f"(this letter takes: {known})")
+    if undefined_settings:
+        problems.append(f"the template uses {', '.join(undefined_settings)}, which neither the letter nor "
+                        "kb.yaml defines (run `kbtool validate`)")
+    if problems:
+        raise LetterError("\n".join(problems), missing, unknown)
+    # Optional values not given become empty, so `{% if name %}` blocks drop out cleanly.
+    context = {n.name: "" for n in spec.needed}
+    context.update(spec.settings)
+    context.update({k: str(v) for k, v in values.items()})
+    try:
+        subject = render(letter.subject, context)
+        body = render(letter.body, context)
+    except RenderError as exc:
+        raise LetterError(f"letter '{letter.id}' cannot be filled: {exc}") from None
+    return RenderedLetter(" ".join(subject.split()), body.strip("\n") + "\n")
+
+
+def _used(letter: Letter) -> list[str]:
+    from kbtool.templating import analyse
+
+    names: list[str] = []
+    for text in (letter.subject, letter.body):
+        for placeholder in analyse(text)[0]:
+            if placeholder.name not in names:
+                names.append(placeholder.name)
+    return names
+
+
+def to_eml(rendered: RenderedLetter, sender: str = "", to: str = "") -> bytes:
+    """The letter as an RFC 5322 message a mail client opens as a draft."""
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = rendered.subject
+    if sender:
+        message["From"] = sender
+    if to:
+        message["To"] = to
+    # Opens as an unsent draft in Thunderbird and Outlook, so staff can check it before sending.
+    message["X-Unsent"] = "1"
+    message.set_content(rendered.body)
+    return message.as_bytes()

@@ -1,0 +1,77 @@
+"""`kbtool build`: validate, build the site into a fresh folder, check it, swap it in; then the search index."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kbtool.cli.options import root_option
+
+
+def site_dir_option(func):  # noqa: ANN001, ANN201 - a click decorator
+    return click.option(
+        "--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Where the site goes (default: mkdocs.yml's site_dir, else ROOT/site).",
+    )(func)
+
+
+def report_problems(problems: list) -> None:
+    """Print problems exactly as `kbtool validate` does (stdout), with its summary line (stderr)."""
+    from kbtool.reporters import format_text, use_colour
+
+    text = format_text(problems, use_colour(sys.stdout))
+    if text:
+        click.echo(text, nl=False)
+
+
+@click.command()
+@root_option
+@site_dir_option
+@click.option("--rollback", is_flag=True, help="Put the previous build back in place instead of building.")
+@click.option("--no-search-index", is_flag=True, help="Skip the index `kbtool search` uses.")
+def build(root: Path, site_dir: Path | None, rollback: bool, no_search_index: bool) -> None:
+    """Build the standards site (and the search index) from the knowledge base.
+
+    Validates first: any error stops the build with file:line:col messages, exactly as
+    `kbtool validate` prints them. The site is built into a temporary folder, checked for
+    executable markup, and only then swapped into place; the previous build is kept beside
+    it (.site.previous) so `kbtool build --rollback` can restore it. A root without an
+    mkdocs.yml builds with kbtool's default (Material, search, tags, offline).
+
+    \b
+    Examples:
+      kbtool build
+      kbtool build --root path/to/kb --site-dir public
+      kbtool build --rollback
+    """
+    from kbtool.mkdocs.build import ContentErrors, SiteError, build_site, default_site_dir
+    from kbtool.mkdocs.build import rollback as do_rollback
+    from kbtool.problems import EXIT_PROBLEMS
+
+    def progress(message: str) -> None:
+        click.echo(f"kbtool: {message}", err=True)
+
+    try:
+        if rollback:
+            target = do_rollback(site_dir or default_site_dir(root.resolve()))
+            progress(f"rolled back: {target} is the previous build again")
+            return
+        result = build_site(root, site_dir, progress, search_index=not no_search_index)
+    except ContentErrors as exc:
+        report_problems(exc.problems)
+        errors = sum(1 for p in exc.problems if p.level.value == "error")
+        click.echo(f"kbtool: {errors} error{'s' * (errors != 1)}; the site was not built and the previous "
+                   "one is unchanged", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    except SiteError as exc:
+        click.echo(f"kbtool: error: {exc}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    except OSError as exc:
+        click.echo(f"kbtool: error: {exc}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    if result.warnings:
+        report_problems(result.warnings)
+    click.echo(f"kbtool: built {result.pages} pages in {result.seconds:.1f}s"
+               + (f" ({len(result.warnings)} warnings)" if result.warnings else ""), err=True)

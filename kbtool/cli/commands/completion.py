@@ -1,0 +1,24 @@
+"""`kbtool completion SHELL`: print the shell completion script (commands, options and entry ids)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the completion script for SHELL; entry ids complete where a command takes one.
+
+    \b
+    Examples:
+      eval "$(kbtool completion bash)"            # in ~/.bashrc
+      kbtool completion fish > ~/.config/fish/completions/kbtool.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    from kbtool.cli.main import cli
+
+    cls = get_completion_class(shell)
+    assert cls is not None  # the Choice above allows only shells click supports
+    click.echo(cls(cli, {}, "kbtool", "_KBTOOL_COMPLETE").source())

@@ -1,0 +1,41 @@
+"""`kbtool diff [BASE]`: a pull-request summary of what a change does to the content."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from kbtool.cli.options import root_option
+
+
+@click.command()
+@root_option
+@click.argument("base", required=False)
+@click.option("--format", "output_format", type=click.Choice(["markdown", "json"]), default="markdown",
+              show_default=True)
+def diff(root: Path, base: str | None, output_format: str) -> None:
+    """Summarise content changes against BASE (default: the merge base with main).
+
+    Compares the working tree, uncommitted edits included, with the knowledge base at BASE:
+    entries added, removed, retitled, status changes, and rules, steps and phrases added,
+    removed or reworded, with the old and new text.
+
+    \b
+    Examples:
+      kbtool diff                       # for a pull-request description
+      kbtool diff HEAD~3 --format json
+    """
+    from kbtool.authoring.diffing import diff_against, format_markdown
+    from kbtool.problems import KbError
+
+    try:
+        revision, changes = diff_against(root, base)
+    except KbError as exc:
+        raise click.ClickException(str(exc)) from None
+    if output_format == "json":
+        click.echo(json.dumps({"base": revision, "changes": [c.as_dict() for c in changes]}, indent=2,
+                              ensure_ascii=False))
+    else:
+        click.echo(format_markdown(revision, changes), nl=False)

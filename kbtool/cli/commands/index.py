@@ -1,0 +1,47 @@
+"""`kbtool index`: build the search index now (searches also rebuild it when the YAML changed)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from kbtool.cli.options import load_or_fail, root_option
+
+
+@click.command()
+@root_option
+def index(root: Path) -> None:
+    """Build the index `kbtool search` and `kbtool find` read, in ROOT/.kbtool/.
+
+    Each build goes to a new folder that is swapped in at once, so searches running meanwhile
+    keep answering from the previous build. Retired entries are left out.
+
+    \b
+    Examples:
+      kbtool index
+      kbtool index --root path/to/kb
+    """
+    from kbtool.problems import Level
+    from kbtool.search.api import build_index, content_signature
+
+    started = time.perf_counter()
+    signature = content_signature(root)
+    kb = load_or_fail(root)
+    try:
+        folder = build_index(kb, signature)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the search index under {root}: {exc.strerror or exc}") from None
+    import json
+
+    from kbtool.search.api import META_FILE
+
+    documents = json.loads((folder / META_FILE).read_text(encoding="utf-8"))["documents"]
+    published = sum(1 for e in kb.entries if e.published)
+    click.echo(f"Indexed {documents} texts from {published} entries in {time.perf_counter() - started:.2f} s "
+               f"({folder.relative_to(root)}).")
+    errors = sum(1 for p in kb.problems if p.level == Level.ERROR)
+    if errors:
+        click.echo(f"note: {errors} problem(s) in the YAML; entries that failed to load are not indexed "
+                   "(run `kbtool validate`)", err=True)

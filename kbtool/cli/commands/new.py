@@ -1,0 +1,46 @@
+"""`kbtool new KIND ID`: write a valid skeleton entry in the right folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kbtool.cli.options import load_or_fail, root_option
+
+
+@click.command()
+@root_option
+@click.argument("kind", type=click.Choice(["standard", "script", "letter", "phrases"]))
+@click.argument("entry_id", metavar="ID")
+@click.option("--title", help="The title (default: made from the id).")
+@click.option("--owner", help="Who maintains it (default: git config user.name).")
+@click.option("--situation", help="Situation from the vocabulary (default: greeting; optional for standards).")
+def new(root: Path, kind: str, entry_id: str, title: str | None, owner: str | None, situation: str | None) -> None:
+    """Create a new entry from a skeleton that validates, as a draft, and print its path.
+
+    The review date is kb.yaml's review_period_days ahead (default 180). Existing files are
+    never overwritten.
+
+    \b
+    Examples:
+      kbtool new phrases refund-wording --title "Refund wording"
+      kbtool new script returns-call --situation refund
+    """
+    from kbtool.authoring.skeleton import create_entry
+    from kbtool.format.types import did_you_mean
+    from kbtool.problems import KbError
+
+    kb = load_or_fail(root)
+    if situation is not None and situation not in kb.config.situations:
+        hint = did_you_mean(situation, list(kb.config.situations))
+        raise click.UsageError(f"unknown situation '{situation}'" + (f"; {hint}" if hint else ""))
+    if situation is None and kind != "standard":
+        situation = "greeting"
+    try:
+        path = create_entry(root, kind, entry_id, title, owner, kb.config.review_period_days, situation,
+                            set(kb.by_id))
+    except KbError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path))
+    click.echo("Created as a draft; edit it, then run kbtool validate.", err=True)

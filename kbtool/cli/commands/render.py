@@ -1,0 +1,136 @@
+"""`kbtool render letter ID`: a letter template filled in for a real customer, printed or saved as .eml."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kbtool.cli.options import complete_entry_ids, load_or_fail, root_option
+
+
+@click.group()
+def render() -> None:
+    """Fill templates for a real customer.
+
+    \b
+    Examples:
+      kbtool render letter delay-apology --var customer_name="Ms Patel" --var order_number=FH-104233 ...
+      kbtool render letter refund-confirmation --vars case-8812.yaml --eml reply.eml
+    """
+
+
+def interactive() -> bool:
+    """Ask for missing values only when a person is at the terminal (never in CI or a pipe)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def parse_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.UsageError(f"--var takes NAME=VALUE, got '{pair}'")
+        values[name.strip()] = value
+    return values
+
+
+def read_vars_file(path: Path) -> dict[str, str]:
+    """A flat YAML mapping of name -> text, read with the safe loader; problems name file:line."""
+    from kbtool.source.loader import Mapping, Scalar, load_file
+
+    if not path.is_file():
+        raise click.ClickException(f"{path}: no such file")
+    source = load_file(path, str(path))
+    if source.problems:
+        first = source.problems[0]
+        raise click.ClickException(f"{first.path}:{first.line}:{first.column}: {first.message}")
+    node = source.root
+    if not isinstance(node, Mapping):
+        line = getattr(node, "line", 1)
+        raise click.ClickException(f"{path}:{line}: expected a mapping of variable names to values, "
+                                   "e.g.\n  customer_name: Ms Patel\n  order_number: FH-104233")
+    values: dict[str, str] = {}
+    for name, (key, value) in node.items.items():
+        if not isinstance(value, Scalar):
+            raise click.ClickException(f"{path}:{value.line}: the value of '{name}' must be text, "
+                                       "not a list or mapping")
+        values[name] = value.value if value.value is not None else ""
+        del key
+    return values
+
+
+@render.command("letter")
+@root_option
+@click.argument("letter_id", metavar="ID", shell_complete=complete_entry_ids)
+@click.option("--var", "pairs", multiple=True, metavar="NAME=VALUE", help="A value to fill in (repeatable).")
+@click.option("--vars", "vars_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A YAML file of NAME: VALUE lines (--var wins over it).")
+@click.option("--eml", type=click.Path(dir_okay=False, path_type=Path), help="Write an .eml draft here instead.")
+@click.option("--to", "recipient", metavar="ADDRESS", default="", help="The To: address for --eml.")
+@click.option("--no-input", is_flag=True, help="Never ask for missing values, even on a terminal.")
+def letter(root: Path, letter_id: str, pairs: tuple[str, ...], vars_file: Path | None, eml: Path | None,
+           recipient: str, no_input: bool) -> None:
+    """Fill a letter template and print its subject and body (or save an .eml draft).
+
+    On a terminal, kbtool asks for each missing required value, showing its description and an
+    example. Otherwise a missing value is an error listing every one. Templates render in a
+    sandbox: values are used as plain text.
+
+    \b
+    Examples:
+      kbtool render letter delay-apology --var customer_name="Ms Patel" \\
+          --var order_number=FH-104233 --var promised_date="Tuesday 14 March" \\
+          --var new_date="Friday 17 March" --var reason="The courier missed its collection." \\
+          --var agent_name=Sam
+      kbtool render letter delay-apology --vars case.yaml --eml reply.eml --to customer@example.com
+    """
+    from kbtool.authoring.letters import LetterError, letter_values, render_letter, to_eml
+    from kbtool.format.types import did_you_mean
+    from kbtool.model import Letter
+
+    values = read_vars_file(vars_file) if vars_file else {}
+    values.update(parse_pairs(pairs))
+    from kbtool.terminal import safe_for_terminal
+
+    kb = load_or_fail(root)
+    entry = kb.by_id.get(letter_id)
+    if not isinstance(entry, Letter):
+        letters = sorted(e.id for e in kb.entries if isinstance(e, Letter))
+        if entry is not None:
+            raise click.ClickException(f"'{letter_id}' is a {entry.kind}, not a letter")
+        hint = did_you_mean(letter_id, letters)
+        raise click.ClickException(f"no letter with id '{letter_id}'" + (f"; {hint}" if hint else "")
+                                   + (f"\nletters: {', '.join(letters)}" if letters else ""))
+    if not entry.published:
+        click.echo(f"note: letter '{letter_id}' is retired; check with its owner ({entry.owner}) before sending",
+                   err=True)
+    if interactive() and not no_input:
+        _ask_for_missing(letter_values(entry, kb.config).needed, values)
+    try:
+        rendered = render_letter(entry, values, kb.config)
+    except LetterError as exc:
+        raise click.ClickException(str(exc)) from None
+    if eml is not None:
+        from kbtool.fileops import atomic_write_bytes
+
+        sender = kb.config.variables.get("support_email", "")
+        try:
+            atomic_write_bytes(eml, to_eml(rendered, sender, recipient))
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {eml}: {exc.strerror or exc}") from None
+        click.echo(f"Wrote {eml} (subject: {safe_for_terminal(rendered.subject)})", err=True)
+        return
+    click.echo(f"Subject: {safe_for_terminal(rendered.subject)}\n")
+    click.echo(safe_for_terminal(rendered.body), nl=False)
+
+
+def _ask_for_missing(needed: list[Any], values: dict[str, str]) -> None:
+    for item in needed:
+        if not item.required or str(values.get(item.name, "")).strip():
+            continue
+        click.echo(click.style(item.name, bold=True) + f": {item.description}", err=True)
+        prompt = f"  value (e.g. {item.example})" if item.example else "  value"
+        values[item.name] = click.prompt(prompt, err=True).strip()

@@ -1,0 +1,178 @@
+"""The MkDocs adapter: `- kbtool` under `plugins:` renders the knowledge base into the site.
+
+A thin layer over kbtool.site.pages: load and validate once per build (errors stop the build with
+the same file:line lines as `kbtool validate`), add the pages in memory, sanitise their
+rendered HTML, and watch the YAML folders under `mkdocs serve`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+
+log = logging.getLogger("mkdocs.plugins.kbtool")
+
+CSS_URI = "assets/kbtool/kbtool.css"
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+CSS_FILE = ASSETS / "kbtool.css"
+WORKER_SHIM_URI = "assets/kbtool/iframe-worker.js"
+# Mermaid 11 (MIT), vendored: Material fetches it from a CDN only when no global `mermaid`
+# exists, so shipping it makes call-flow diagrams draw on offline desks too.
+MERMAID_URI = "assets/kbtool/mermaid.min.js"
+MERMAID_FILE = ASSETS / "mermaid" / "mermaid.min.js"
+
+# A knowledge base `kbtool build` has already loaded and validated, keyed by resolved root,
+# so the build does not load it twice. Only ever set by kbtool.mkdocs.build for one build.
+PRELOADED: dict[Path, tuple[Any, list[Any]]] = {}
+
+
+class KbtoolConfig(Config):
+    # The knowledge-base root, relative to mkdocs.yml; empty means mkdocs.yml's own folder.
+    root = c.Type(str, default="")
+    # A folder of page templates that replace kbtool's by file name (e.g. script.md.j2).
+    templates_dir = c.Optional(c.Type(str))
+    # Build the navigation when mkdocs.yml has no `nav:` of its own.
+    nav = c.Type(bool, default=True)
+
+
+def resolve_root(config_file: str | None, root: str) -> Path:
+    base = Path(config_file).resolve().parent if config_file else Path.cwd()
+    return (base / root).resolve() if root else base
+
+
+def load_checked(root: Path) -> tuple[Any, list[Any]]:
+    """Load and validate; raise PluginError with validate's text lines when there are errors."""
+    from kbtool.checks import validate
+    from kbtool.problems import KbError, Level
+    from kbtool.reporters import format_text
+    from kbtool.source.kb import load_knowledge_base
+
+    preloaded = PRELOADED.get(root)
+    if preloaded is not None:
+        kb, problems = preloaded
+    else:
+        try:
+            kb = load_knowledge_base(root)
+        except KbError as exc:
+            raise PluginError(f"kbtool: {exc}") from None
+        problems = validate(kb)
+    errors = [p for p in problems if p.level is Level.ERROR]
+    if errors:
+        count = f"{len(errors)} error{'s' * (len(errors) != 1)}"
+        raise PluginError(f"kbtool: the knowledge base has {count}; the site was not built:\n"
+                          + format_text(errors).rstrip("\n"))
+    return kb, problems
+
+
+def _enable_mermaid(config: Any) -> None:
+    """Ship Mermaid with the site. Generated pages emit `<pre class="mermaid">` themselves, so no
+    Markdown extension is needed (superfences costs ~0.3 ms per page); teams that write Mermaid
+    fences in their own pages configure superfences as Material documents."""
+    if MERMAID_URI not in [str(script) for script in config.extra_javascript]:
+        config.extra_javascript.append(MERMAID_URI)
+
+
+class KbtoolPlugin(BasePlugin[KbtoolConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.root: Path | None = None
+        self.pages: list[Any] = []
+        self.generated: set[str] = set()
+        self.by_src: dict[str, Any] = {}
+        self.nav_generated = False
+        self.stashing = False  # true while MkDocs renders one of the generated pages
+
+    @event_priority(-100)  # after the offline plugin, whose worker shim we replace
+    def on_config(self, config: Any) -> Any:
+        from kbtool.checks.base import today
+        from kbtool.problems import Level
+        from kbtool.site.pages import SiteOptions, SiteRenderer, navigation
+
+        self.root = resolve_root(config.config_file_path, self.config.root)
+        kb, problems = load_checked(self.root)
+        for problem in problems:
+            if problem.level is Level.WARNING:
+                # INFO, not WARNING: stale review dates must not fail `mkdocs build --strict`.
+                log.info("%s:%s:%s: warning [%s] %s", problem.path, problem.line, problem.column,
+                         problem.rule, problem.message)
+        templates = self.config.templates_dir
+        templates_dir = resolve_root(config.config_file_path, templates) if templates else None
+        renderer = SiteRenderer(kb, SiteOptions(directory_urls=config.use_directory_urls,
+                                                templates_dir=templates_dir, today=today()))
+        try:
+            self.pages = renderer.pages()
+        except Exception as exc:  # a team template with a mistake: name it instead of a traceback
+            raise PluginError(f"kbtool: could not render the pages: {type(exc).__name__}: {exc}") from None
+        self.generated = {page.src_uri for page in self.pages}
+        self.by_src = {page.src_uri: page for page in self.pages}
+        self.nav_generated = config.nav is None and self.config.nav
+        if self.nav_generated:
+            config.nav = navigation(self.pages, renderer.scorecard_channels())
+        if CSS_URI not in config.extra_css:
+            config.extra_css.append(CSS_URI)
+        _enable_mermaid(config)
+        from kbtool.site.rawhtml import stash_extension
+
+        config.markdown_extensions.append(stash_extension(lambda: self.stashing))
+        # Material's offline plugin loads its file:// worker shim from unpkg.com; desks are not
+        # always online, so the site carries its own copy instead.
+        polyfills = config.extra.get("polyfills")
+        if polyfills:
+            config.extra["polyfills"] = [WORKER_SHIM_URI if "iframe-worker" in str(url) else url
+                                         for url in polyfills]
+        return config
+
+    def on_files(self, files: Files, config: Any) -> Files:
+        team_pages = {f.src_uri for f in files.documentation_pages()}
+        for page in self.pages:
+            if page.src_uri in team_pages:
+                # The team wrote this page themselves (a custom home page, say): theirs wins.
+                self.generated.discard(page.src_uri)
+                continue
+            files.append(File.generated(config, page.src_uri, content=page.markdown))
+        files.append(File.generated(config, CSS_URI, abs_src_path=str(CSS_FILE)))
+        files.append(File.generated(config, WORKER_SHIM_URI, abs_src_path=str(ASSETS / "iframe-worker.js")))
+        files.append(File.generated(config, MERMAID_URI, abs_src_path=str(MERMAID_FILE)))
+        if self.nav_generated:
+            extra = sorted(team_pages - {p.src_uri for p in self.pages})
+            if extra:
+                config.nav.append({"More": extra})
+        return files
+
+    def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Files) -> str | None:
+        # MkDocs renders each page right after this event, one page at a time.
+        self.stashing = page.file.src_uri in self.generated
+        return markdown
+
+    @event_priority(-100)  # after every other plugin has touched the HTML
+    def on_page_content(self, html: str, page: Any, config: Any, files: Files) -> str | None:
+        self.stashing = False
+        if page.file.src_uri not in self.generated:
+            return html
+        from kbtool.site.text import page_title, sanitise_page
+
+        generated = self.by_src.get(page.file.src_uri)
+        if generated is not None and generated.entry is not None:
+            # Themes print page.title unescaped, and Material's <title> unescapes it once more.
+            page.title = page_title(generated.title)
+        return sanitise_page(html)
+
+    def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
+        from kbtool.source.kb import CONFIG_FILE, CONTENT_DIRS
+
+        assert self.root is not None
+        for name in (*CONTENT_DIRS, CONFIG_FILE):
+            path = self.root / name
+            if path.exists():
+                server.watch(str(path))
+        if self.config.templates_dir:
+            server.watch(str(resolve_root(config.config_file_path, self.config.templates_dir)))
+        return server

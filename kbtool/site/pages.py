@@ -1,0 +1,311 @@
+"""The knowledge base as site pages: plain functions from the model to Markdown, no MkDocs import.
+
+Each page is Markdown whose headings carry explicit anchors (so the table of contents and
+search sections work) and whose bodies are raw HTML written by Jinja2 templates with
+autoescaping on. Contributor text reaches a template only through the filters in
+`kbtool.site.text`, so it is escaped or allowlist-sanitised before it is ever markup.
+The templates live in kbtool/templates/; a team can override any of them by name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from kbtool.model import Entry, KnowledgeBase, Letter, PhraseSet, Script, Standard
+from kbtool.site import text as t
+from kbtool.publish.urls import KIND_FOLDERS, KIND_LABELS, KIND_SINGULAR, entry_src, relative_url
+from kbtool.format.types import BUILTIN_VARIABLE_EXAMPLES
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+KIND_ORDER = ("standard", "phrases", "script", "letter")
+CHANNEL_LABELS = {"phone": "Phone", "email": "Email", "chat": "Chat", "in_person": "In person",
+                  "social": "Social media", "sms": "SMS", "letter": "Letter"}
+
+# Fixed pages: src_uri -> nav label. Entry pages take their titles from their first heading.
+HOME = "index.md"
+START_HERE = "start-here.md"
+BROWSE_PAGES = {"browse/kinds.md": "By kind", "browse/channels.md": "By channel",
+                "browse/situations.md": "By situation", "browse/tags.md": "By tag",
+                "browse/coverage.md": "Coverage matrix"}
+NEEDS_ATTENTION = "mentors/needs-attention.md"
+WRITING_GUIDE = "mentors/guide.md"
+
+
+@dataclass
+class Page:
+    """One generated page: where it goes, its nav label (plain text) and its Markdown."""
+
+    src_uri: str
+    title: str
+    markdown: str
+    entry: Entry | None = None
+
+
+@dataclass
+class SiteOptions:
+    directory_urls: bool = True
+    templates_dir: Path | None = None
+    today: dt.date = field(default_factory=dt.date.today)
+
+
+def channel_label(channel: str) -> str:
+    return CHANNEL_LABELS.get(channel, t.humanise(channel))
+
+
+def scorecard_src(channel: str) -> str:
+    return f"mentors/scorecard-{t.anchor(channel)}.md"
+
+
+def environment(templates_dir: Path | None = None) -> Any:
+    """The page-template environment: autoescaped, strict, team templates first."""
+    import jinja2
+
+    search = [str(templates_dir)] if templates_dir else []
+    search.append(str(TEMPLATES))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        # Markdown heading anchors are written {#id}, so Jinja comments use <# ... #> instead.
+        comment_start_string="<#",
+        comment_end_string="#>",
+    )
+    env.filters.update(heading=t.heading, inline=t.inline, block=t.block, attr=t.attribute,
+                       plain=t.plain, humanise=t.humanise, anchor=t.anchor, mermaid=t.mermaid_label,
+                       channel=channel_label)
+    return env
+
+
+def front_matter(tags: Iterable[str]) -> str:
+    """YAML front matter for Material's tags plugin; tag names are escaped like any title."""
+    import json
+
+    escaped = [str(t.heading(tag)) for tag in tags]
+    if not escaped:
+        return ""
+    # JSON strings are valid YAML flow scalars and need no further quoting rules.
+    return "---\ntags:\n" + "".join(f"  - {json.dumps(tag)}\n" for tag in escaped) + "---\n\n"
+
+
+def highlight_placeholders(template_text: str) -> Markup:
+    """A letter template as HTML with every {{ placeholder }} and {% tag %} marked, nothing filled."""
+    import re
+
+    parts = re.split(r"(\{\{.*?\}\}|\{%.*?%\})", template_text, flags=re.DOTALL)
+    out = []
+    for i, part in enumerate(parts):
+        escaped = str(t.plain(part))
+        out.append(f'<mark class="kb-placeholder">{escaped}</mark>' if i % 2 else escaped)
+    return Markup("".join(out))
+
+
+def letter_html(text: str) -> Markup:
+    """Letter text keeps its line breaks: blank lines make paragraphs, single newlines <br>."""
+    paragraphs = [p for p in str(text).strip("\n").split("\n\n") if p.strip()]
+    return Markup("".join("<p>" + "<br>\n".join(p.split("\n")) + "</p>\n" for p in paragraphs))
+
+
+class SiteRenderer:
+    """Renders every page of one knowledge base; shared lookups are computed once."""
+
+    def __init__(self, kb: KnowledgeBase, options: SiteOptions | None = None) -> None:
+        self.kb = kb
+        self.options = options or SiteOptions()
+        self.env = environment(self.options.templates_dir)
+        self.entries = sorted(kb.published(), key=lambda e: (KIND_ORDER.index(e.kind), e.title.casefold()))
+        self.by_id = {e.id: e for e in self.entries}
+        self.values: dict[str, str] = {**BUILTIN_VARIABLE_EXAMPLES, **kb.config.variables}
+
+    # -- helpers shared by templates -------------------------------------------------------
+    def _linker(self, from_src: str) -> Callable[..., str]:
+        def link(target: Entry | str, fragment: str = "") -> str:
+            to_src = entry_src(target) if isinstance(target, Entry) else target
+            return relative_url(from_src, to_src, self.options.directory_urls, t.anchor(fragment) if fragment else "")
+        return link
+
+    def resolve(self, text: str, extra: dict[str, str] | None = None) -> str:
+        """Text with kb.yaml values (and examples) filled in; unknown placeholders stay visible."""
+        from kbtool.templating import render_lenient
+
+        return render_lenient(text, {**self.values, **extra} if extra else self.values)
+
+    def _render(self, template: str, src_uri: str, **context: Any) -> str:
+        return self.env.get_template(template).render(
+            link=self._linker(src_uri), resolve=self.resolve, kb=self.kb, site_name=self.kb.config.name,
+            kind_singular=KIND_SINGULAR, kind_labels=KIND_LABELS, today=self.options.today, **context)
+
+    def _entry_context(self, entry: Entry) -> dict[str, Any]:
+        related = [self.by_id[r] for r in entry.related if r in self.by_id]
+        overdue = entry.review_by is not None and entry.review_by < self.options.today
+        return {"entry": entry, "related": related, "overdue": overdue,
+                "situation_text": self.kb.config.situations.get(entry.situation or "", "")}
+
+    # -- pages ----------------------------------------------------------------------------------
+    def entry_page(self, entry: Entry) -> Page:
+        src = entry_src(entry)
+        context = self._entry_context(entry)
+        if isinstance(entry, Script):
+            context["flow"] = self._flow(entry)
+        if isinstance(entry, Letter):
+            context["values"] = {**self.values, **{k: v.example for k, v in entry.variables.items()}}
+            context["highlight"] = highlight_placeholders
+            context["letter_html"] = letter_html
+        body = self._render(f"{entry.kind}.md.j2", src, **context)
+        return Page(src, entry.title, front_matter(entry.tags) + body, entry)
+
+    def _flow(self, script: Script) -> list[tuple[str, str, str]]:
+        """Edges of the call flow (from, to, label) for the Mermaid diagram."""
+        ids = {s.id for s in script.steps}
+        edges = []
+        for i, step in enumerate(script.steps):
+            if step.options:
+                edges.extend((step.id, o.next, o.when) for o in step.options if o.next in ids)
+            else:
+                edges.extend((step.id, nxt, "") for nxt in script.successors(i) if nxt in ids)
+        return edges
+
+    def index_pages(self) -> list[Page]:
+        kb, entries = self.kb, self.entries
+        pages = [
+            Page(HOME, kb.config.name, self._render("home.md.j2", HOME, entries=entries,
+                                                      counts=self._counts(), attention=self._attention(),
+                                                      browse=BROWSE_PAGES, start_here=START_HERE,
+                                                      needs_attention=NEEDS_ATTENTION)),
+            Page(START_HERE, "Start here", self._render("start-here.md.j2", START_HERE, path=self._start_here())),
+            Page("browse/kinds.md", "By kind", self._render("by-kind.md.j2", "browse/kinds.md", groups=[
+                (kind, [e for e in entries if e.kind == kind]) for kind in KIND_ORDER])),
+            Page("browse/channels.md", "By channel", self._render(
+                "by-channel.md.j2", "browse/channels.md", groups=self._by_channel())),
+            Page("browse/situations.md", "By situation", self._render(
+                "by-situation.md.j2", "browse/situations.md", groups=self._by_situation())),
+            Page("browse/tags.md", "By tag", self._render("by-tag.md.j2", "browse/tags.md")),
+            Page("browse/coverage.md", "Coverage matrix", self._render(
+                "coverage.md.j2", "browse/coverage.md", **self._coverage())),
+            Page(NEEDS_ATTENTION, "Needs attention", self._render(
+                "needs-attention.md.j2", NEEDS_ATTENTION, rows=self._attention())),
+            Page(WRITING_GUIDE, "Mentors' guide", self._render("mentors-guide.md.j2", WRITING_GUIDE,
+                                                             rules=self._rule_docs(), **self._guide())),
+        ]
+        for channel, rules in self._scorecards():
+            src = scorecard_src(channel)
+            pages.append(Page(src, f"Scorecard: {channel_label(channel)}", self._render(
+                "scorecard.md.j2", src, channel=channel, rules=rules)))
+        return pages
+
+    def pages(self) -> list[Page]:
+        return self.index_pages() + [self.entry_page(e) for e in self.entries]
+
+    # -- index data -------------------------------------------------------------------------
+    def _counts(self) -> list[tuple[str, int]]:
+        return [(kind, sum(1 for e in self.entries if e.kind == kind)) for kind in KIND_ORDER]
+
+    def _start_here(self) -> list[Entry]:
+        chosen = [self.by_id[i] for i in self.kb.config.start_here if i in self.by_id]
+        if chosen:
+            return chosen
+        # Default path for a new hire: how we work (standards), what to say (phrases), then
+        # the call flows and letters; approved entries only, each group by title.
+        return [e for e in self.entries if e.status == "approved"]
+
+    def _by_channel(self) -> list[tuple[str, list[Entry]]]:
+        channels = list(CHANNEL_LABELS) + sorted({c for e in self.entries for c in e.channels} - set(CHANNEL_LABELS))
+        return [(c, [e for e in self.entries if c in e.channels]) for c in channels]
+
+    def _by_situation(self) -> list[tuple[str, str, list[Entry]]]:
+        situations = self.kb.config.situations
+        out = [(s, situations[s], [e for e in self.entries if e.situation == s]) for s in situations]
+        return [row for row in out if row[2]] + [row for row in out if not row[2]]
+
+    def _coverage(self) -> dict[str, Any]:
+        from kbtool.authoring.attention import coverage
+
+        # The same matrix `kbtool report` reads its gaps from; cells listed in page order.
+        cells = coverage(self.kb).cells
+        order = {id(e): i for i, e in enumerate(self.entries)}
+        channels = list(CHANNEL_LABELS)
+        matrix = [(situation, [sorted(cells.get((situation, channel), []), key=lambda e: order[id(e)])
+                               for channel in channels])
+                  for situation in self.kb.config.situations]
+        gaps = sum(1 for _, row in matrix for cell in row if not cell)
+        return {"channels": channels, "matrix": matrix, "gaps": gaps}
+
+    def _attention(self) -> list[tuple[Entry, list[str]]]:
+        rows = []
+        for entry in sorted(self.entries, key=lambda e: (e.owner.casefold(), e.title.casefold())):
+            reasons = []
+            if entry.status == "draft":
+                reasons.append("draft")
+            if entry.review_by is not None and entry.review_by < self.options.today:
+                reasons.append("review overdue")
+            if reasons:
+                rows.append((entry, reasons))
+        return rows
+
+    def _scorecards(self) -> list[tuple[str, list[tuple[Standard, Any]]]]:
+        cards = []
+        for channel in CHANNEL_LABELS:
+            rules = [(e, rule) for e in self.entries if isinstance(e, Standard) and channel in e.channels
+                     for rule in e.rules]
+            if rules:
+                cards.append((channel, rules))
+        return cards
+
+    def scorecard_channels(self) -> list[str]:
+        return [channel for channel, _ in self._scorecards()]
+
+    def _guide(self) -> dict[str, str]:
+        from kbtool.site import guide
+
+        # Markdown written by kbtool itself, with kb.yaml's text already escaped inside it, so
+        # the autoescaping page template must not escape it a second time.
+        return {"workflow": Markup(guide.WORKFLOW), "format_reference": Markup(guide.format_reference()),
+                "style_reference": Markup(guide.style_reference(self.kb.config))}
+
+    def _rule_docs(self) -> list[Any]:
+        from kbtool.checks import all_rules
+
+        return all_rules()
+
+
+def render_site(kb: KnowledgeBase, options: SiteOptions | None = None) -> list[Page]:
+    """Every page of the site for `kb`: index pages first, then one page per published entry."""
+    return SiteRenderer(kb, options).pages()
+
+
+def render_entry(kb: KnowledgeBase, entry: Entry, options: SiteOptions | None = None) -> Page:
+    """The page of one entry (for previews and tests)."""
+    return SiteRenderer(kb, options).entry_page(entry)
+
+
+def navigation(pages: list[Page], renderer_channels: list[str]) -> list[Any]:
+    """An MkDocs `nav` for the generated pages: fixed pages first, then entries by kind.
+
+    Entry pages are listed by path only, so their labels come from their (escaped) headings.
+    """
+    by_kind: dict[str, list[str]] = {k: [] for k in KIND_ORDER}
+    for page in pages:
+        if page.entry is not None:
+            by_kind[page.entry.kind].append(page.src_uri)
+    nav: list[Any] = [{"Home": HOME}, {"Start here": START_HERE},
+                      {"Browse": [{label: src} for src, label in BROWSE_PAGES.items()]}]
+    for kind in KIND_ORDER:
+        if by_kind[kind]:
+            nav.append({KIND_LABELS[kind]: by_kind[kind]})
+    mentors: list[Any] = [{"Needs attention": NEEDS_ATTENTION}]
+    mentors += [{f"Scorecard: {channel_label(c)}": scorecard_src(c)} for c in renderer_channels]
+    mentors.append({"Mentors' guide": WRITING_GUIDE})
+    nav.append({"Mentors": mentors})
+    return nav
+
+
+__all__ = ["Page", "SiteOptions", "SiteRenderer", "render_site", "render_entry", "navigation",
+           "KIND_FOLDERS", "PhraseSet"]
