@@ -1,4 +1,4 @@
-"""The knowledge base as Python objects: Standard, Script, Letter, PhraseSet and their settings.
+"""The knowledge base as Python objects: the Entry every kind builds on, kb.yaml's settings, the whole.
 
 Every entry keeps the node tree of the file it came from, so any later check, page or search
 hit can point at the exact line to edit.
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
-from kbtool.format.types import BUILTIN_SITUATIONS, BUILTIN_VARIABLES
+from kbtool.format.vocab import BUILTIN_SITUATIONS, BUILTIN_VARIABLES
 from kbtool.problems import Problem
 from kbtool.source.loader import SourceFile, locate
 
@@ -48,6 +48,9 @@ class Entry:
     tags: list[str]
     related: list[str]
     source: SourceFile
+    # Blanks the entry's texts may use beyond kb.yaml's (a letter's order number, say).
+    variables: dict[str, Variable] = field(default_factory=dict)
+    keywords: list[str] = field(default_factory=list)
 
     @property
     def path(self) -> str:
@@ -81,90 +84,13 @@ class Entry:
         """The entry's addressable parts (rules, steps, phrases), in order."""
         return []
 
+    def flow(self) -> list[Any]:
+        """The steps of a call flow, for entries that have one (the flow checks walk these)."""
+        return []
 
-@dataclass(eq=False)
-class Rule:
-    id: str
-    text: str
-    why: str = ""
-    do: list[str] = field(default_factory=list)
-    dont: list[str] = field(default_factory=list)
-
-
-@dataclass(eq=False)
-class Target:
-    metric: str
-    within: str
-    channel: str | None = None
-
-
-@dataclass(eq=False)
-class Standard(Entry):
-    kind: ClassVar[str] = "standard"
-    rules: list[Rule] = field(default_factory=list)
-    targets: list[Target] = field(default_factory=list)
-    procedure: list[str] = field(default_factory=list)
-
-    def _texts(self) -> Iterator[TextRef]:
-        yield from super()._texts()
-        for i, rule in enumerate(self.rules):
-            yield TextRef(("rules", i, "text"), "text", rule.text, True, True)
-            if rule.why:
-                yield TextRef(("rules", i, "why"), "why", rule.why, False, True)
-            for j, text in enumerate(rule.do):
-                yield TextRef(("rules", i, "do", j), "do", text, True, True)
-            for j, text in enumerate(rule.dont):
-                yield TextRef(("rules", i, "dont", j), "dont", text, True, False)
-        for i, text in enumerate(self.procedure):
-            yield TextRef(("procedure", i), "procedure", text, True, True)
-
-    def items(self) -> list[Any]:
-        return list(self.rules)
-
-
-@dataclass(eq=False)
-class Option:
-    when: str
-    next: str
-
-
-@dataclass(eq=False)
-class Step:
-    id: str
-    say: str
-    note: str = ""
-    next: str | None = None
-    options: list[Option] = field(default_factory=list)
-    end: bool = False
-
-
-@dataclass(eq=False)
-class Script(Entry):
-    kind: ClassVar[str] = "script"
-    steps: list[Step] = field(default_factory=list)
-
-    def _texts(self) -> Iterator[TextRef]:
-        yield from super()._texts()
-        for i, step in enumerate(self.steps):
-            yield TextRef(("steps", i, "say"), "say", step.say, True, True)
-            if step.note:
-                yield TextRef(("steps", i, "note"), "note", step.note, True, True)
-            for j, option in enumerate(step.options):
-                yield TextRef(("steps", i, "options", j, "when"), "when", option.when, False, True)
-
-    def items(self) -> list[Any]:
-        return list(self.steps)
-
-    def successors(self, index: int) -> list[str]:
-        """Where the call can go after step `index`: its branches, its `next`, or the step below."""
-        step = self.steps[index]
-        if step.options:
-            return [o.next for o in step.options]
-        if step.next:
-            return [step.next]
-        if step.end or index + 1 >= len(self.steps):
-            return []
-        return [self.steps[index + 1].id]
+    def example_values(self) -> dict[str, str]:
+        """The entry's own blanks filled with their examples, for previews."""
+        return {name: v.example for name, v in self.variables.items()}
 
 
 @dataclass(eq=False)
@@ -172,50 +98,6 @@ class Variable:
     description: str
     example: str
     required: bool = True
-
-
-@dataclass(eq=False)
-class Letter(Entry):
-    kind: ClassVar[str] = "letter"
-    subject: str = ""
-    body: str = ""
-    variables: dict[str, Variable] = field(default_factory=dict)
-
-    def _texts(self) -> Iterator[TextRef]:
-        yield from super()._texts()
-        yield TextRef(("subject",), "subject", self.subject, True, True)
-        yield TextRef(("body",), "body", self.body, True, True)
-
-
-@dataclass(eq=False)
-class Phrase:
-    id: str
-    say: str
-    avoid: list[str] = field(default_factory=list)
-    why: str = ""
-
-
-@dataclass(eq=False)
-class PhraseSet(Entry):
-    kind: ClassVar[str] = "phrases"
-    phrases: list[Phrase] = field(default_factory=list)
-
-    def _texts(self) -> Iterator[TextRef]:
-        yield from super()._texts()
-        for i, phrase in enumerate(self.phrases):
-            yield TextRef(("phrases", i, "say"), "say", phrase.say, True, True)
-            for j, text in enumerate(phrase.avoid):
-                yield TextRef(("phrases", i, "avoid", j), "avoid", text, True, False)
-            if phrase.why:
-                yield TextRef(("phrases", i, "why"), "why", phrase.why, False, True)
-
-    def items(self) -> list[Any]:
-        return list(self.phrases)
-
-
-ENTRY_CLASSES: dict[str, type[Entry]] = {
-    cls.kind: cls for cls in (Standard, Script, Letter, PhraseSet)
-}
 
 
 @dataclass(frozen=True)
@@ -252,6 +134,8 @@ class KbConfig:
     start_here: list[str] = field(default_factory=list)
     review_period_days: int = 180
     log_misses: bool = True
+    # Rule id -> "off", "warning" or "error": the team's levels over each rule's default.
+    rules: dict[str, str] = field(default_factory=dict)
     source: SourceFile | None = None
 
     def pos(self, *ptr: Any) -> tuple[int, int]:

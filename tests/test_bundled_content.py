@@ -12,8 +12,11 @@ import re
 import pytest
 
 from kbtool.checks import validate
+from kbtool.format.kinds.letter import Letter
+from kbtool.format.kinds.phrases import PhraseSet
+from kbtool.format.kinds.script import Script
+from kbtool.format.kinds.standard import Standard
 from kbtool.matching import words
-from kbtool.model import Letter, PhraseSet, Script, Standard
 from kbtool.source.kb import load_knowledge_base
 from tests.conftest import REPO
 

@@ -20,7 +20,8 @@ from kbtool.exports.espanso import (
     package_name,
     snippets,
 )
-from kbtool.model import Letter, PhraseSet
+from kbtool.format.kinds.letter import Letter
+from kbtool.format.kinds.phrases import PhraseSet
 from kbtool.problems import Level
 from kbtool.source.kb import load_knowledge_base
 from kbtool.templating import analyse

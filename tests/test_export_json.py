@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from kbtool import __version__
-from kbtool.exports.json_export import FORMAT, VERSION, export_document, export_json_schema, schema_text
+from kbtool.exports.json_export import FORMAT, VERSION, export_document, export_json_schema, export_text, schema_text
 from kbtool.source.kb import load_knowledge_base
 from tests.conftest import REPO
 from tests.export_fixtures import FILES, KB_YAML
@@ -66,11 +66,13 @@ def test_every_field_and_item_anchors(exported):
     entries = {e["id"]: e for e in json.loads(exported)["entries"]}
     greetings = entries["greetings"]
     assert greetings["source"] == "scripts_library/phrases/greetings.yaml"
-    assert greetings["page"] == "phrases/greetings/"
-    assert greetings["url"] == "https://kb.acme.example/phrases/greetings/"
+    # No mkdocs.yml: kbtool's built-in site uses file URLs, and the export links to what it builds.
+    assert greetings["page"] == "phrases/greetings.html"
+    assert greetings["url"] == "https://kb.acme.example/phrases/greetings.html"
     assert greetings["review_by"] == "2030-01-01" and greetings["channels"] == ["phone", "chat"]
     hello = greetings["phrases"][0]
-    assert hello == {"id": "hello", "anchor": "hello", "url": "https://kb.acme.example/phrases/greetings/#hello",
+    assert hello == {"id": "hello", "anchor": "hello", "url": "https://kb.acme.example/phrases/greetings.html#hello",
+                     "keywords": [],
                      "say": "Good morning, you're through to {{ agent_name }} at {{ company_name }}.",
                      "avoid": ["Yeah, what is it?"],
                      "why": "A full greeting tells the caller they reached the right place."}
@@ -142,3 +144,13 @@ def test_bundled_knowledge_base_exports_and_validates(cli):
     assert schema_errors(doc) == []
     kb = load_knowledge_base(REPO)
     assert [e["id"] for e in doc["entries"]] == [e.id for e in kb.published()]
+
+
+def test_pages_follow_the_sites_own_url_style(kb_root):
+    root = kb_root(FILES, KB_YAML)
+    (root / "mkdocs.yml").write_text("site_name: x\nplugins: [kbtool]\n", encoding="utf-8")  # MkDocs default: dirs
+    from kbtool.pipeline import check
+
+    entries = {e["id"]: e for e in json.loads(export_text(check(root).kb))["entries"]}
+    assert entries["greetings"]["page"] == "phrases/greetings/"
+    assert entries["greetings"]["phrases"][0]["url"] == "https://kb.acme.example/phrases/greetings/#hello"

@@ -217,7 +217,7 @@ def test_no_input_never_prompts(kb, cli, monkeypatch):
 
 
 def test_every_bundled_letter_renders_with_its_examples():
-    from kbtool.format.types import BUILTIN_VARIABLE_EXAMPLES
+    from kbtool.format.vocab import BUILTIN_VARIABLE_EXAMPLES
     from tests.conftest import REPO
 
     kb = load_knowledge_base(REPO)

@@ -14,17 +14,16 @@ from pathlib import Path
 import pytest
 
 from kbtool.search.api import (
-    anchor_url,
     build_index,
     cache_dir,
     content_signature,
     fresh_index,
     open_index,
     read_misses,
-    remove_old_builds,
     run_query,
     search,
 )
+from kbtool.search.store import remove_old_builds
 from kbtool.source.kb import load_knowledge_base
 from tests.conftest import REPO
 
@@ -226,11 +225,6 @@ def test_site_url_from_kb_yaml(kb_root, cli):
     assert hits[0]["url"] == "https://kb.example.org/service/phrases/refunds.html#refund-today"
 
 
-def test_anchor_url_follows_directory_urls():
-    assert anchor_url("", True, "script", "a", "b") == "site/scripts/a/index.html#b"
-    assert anchor_url("https://x.org", True, "standard", "a", None) == "https://x.org/standards/a/"
-
-
 def test_nothing_found_exits_1_logs_the_miss_and_lists_it(kb, cli):
     result = cli("search", "qwxz", "zzyzx", "--root", str(kb))
     assert result.code == 1 and "Nothing found" in result.stderr
@@ -259,7 +253,7 @@ def test_no_query_is_a_usage_error(kb, cli):
 
 
 def test_copy_without_a_clipboard_says_so(kb, cli, monkeypatch):
-    monkeypatch.setattr("kbtool.cli.commands.search.clipboard_commands", lambda: [])
+    monkeypatch.setattr("kbtool.cli.clipboard.clipboard_commands", lambda: [])
     result = cli("search", "money back", "--root", str(kb), "--copy")
     assert result.code == 0 and "no clipboard found" in result.stderr
     assert "I've refunded" in result.stdout

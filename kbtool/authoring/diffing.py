@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kbtool.model import Entry, KnowledgeBase, Letter, PhraseSet, Script, Standard
+from kbtool.format.kinds import REGISTRY
+from kbtool.model import Entry, KnowledgeBase
 from kbtool.problems import KbError
 from kbtool.source.kb import CONFIG_FILE, CONTENT_DIRS, load_knowledge_base
 
@@ -51,19 +52,8 @@ def _plain(value: Any) -> Any:
 
 
 def item_texts(entry: Entry) -> dict[str, str]:
-    """The reviewable text of each rule, step or phrase, keyed by its id."""
-    if isinstance(entry, Standard):
-        return {r.id: "\n".join([r.text, *(f"do: {d}" for d in r.do), *(f"don't: {d}" for d in r.dont)])
-                for r in entry.rules}
-    if isinstance(entry, Script):
-        return {s.id: s.say + "".join(f"\n-> {o.when}: {o.next}" for o in s.options) +
-                (f"\n-> {s.next}" if s.next else "") for s in entry.steps}
-    if isinstance(entry, PhraseSet):
-        return {p.id: p.say + "".join(f"\navoid: {a}" for a in p.avoid) for p in entry.phrases}
-    if isinstance(entry, Letter):
-        return {"subject": entry.subject, "body": entry.body,
-                **{f"variable {k}": f"{v.description} (e.g. {v.example})" for k, v in entry.variables.items()}}
-    return {}
+    """The reviewable text of each rule, step or phrase (or a letter's parts), keyed by its id."""
+    return REGISTRY[entry.kind].review_texts(entry)
 
 
 def compare(old: KnowledgeBase, new: KnowledgeBase) -> list[EntryChange]:

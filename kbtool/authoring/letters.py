@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
-    from kbtool.model import KbConfig, Letter
+    from kbtool.format.kinds.letter import Letter
+    from kbtool.model import KbConfig
 
 
 class LetterError(Exception):
@@ -48,7 +49,7 @@ class LetterValues:
 
     @property
     def names(self) -> set[str]:
-        from kbtool.format.types import BUILTIN_VARIABLES
+        from kbtool.format.vocab import BUILTIN_VARIABLES
 
         # The built-ins are always accepted, so a tool can pass customer_name to every letter.
         return {n.name for n in self.needed} | set(self.settings) | set(BUILTIN_VARIABLES)
@@ -56,7 +57,7 @@ class LetterValues:
 
 def letter_values(letter: Letter, kb_config: KbConfig) -> LetterValues:
     """The values `letter` needs (in the order they appear) and those kb.yaml fills in."""
-    from kbtool.format.types import BUILTIN_VARIABLE_EXAMPLES, BUILTIN_VARIABLES
+    from kbtool.format.vocab import BUILTIN_VARIABLE_EXAMPLES, BUILTIN_VARIABLES
 
     used = _used(letter)
     needed: list[Needed] = []

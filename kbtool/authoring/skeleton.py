@@ -10,57 +10,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from kbtool.format.types import SLUG
+from kbtool.format.kinds import REGISTRY
+from kbtool.format.vocab import SLUG
 from kbtool.problems import KbError
 
-FOLDERS = {
-    "standard": "standards",
-    "script": "scripts_library/scripts",
-    "letter": "scripts_library/letters",
-    "phrases": "scripts_library/phrases",
-}
-
-_BODIES = {
-    "standard": """\
-rules:
-  - id: first-rule
-    text: Say what staff must do, as an instruction.
-    why: Say why it matters to the customer.
-    do:
-      - "An example of getting it right."
-    dont:
-      - "An example of getting it wrong."
-""",
-    "script": """\
-steps:
-  - id: open
-    say: "Thank you for calling {{{{ company_name }}}}, this is {{{{ agent_name }}}}."
-  - id: close
-    say: "Is there anything else I can help with today?"
-""",
-    "letter": """\
-subject: "About your order {{{{ order_number }}}}"
-body: |
-  Dear {{{{ customer_name }}}},
-
-  Write the letter here.
-
-  Kind regards,
-  {{{{ agent_name }}}}
-variables:
-  order_number:
-    description: The order number as the customer sees it.
-    example: FH-100234
-""",
-    "phrases": """\
-phrases:
-  - id: first-phrase
-    say: "The sentence staff should say."
-    avoid:
-      - "What people tend to say instead."
-    why: Why the first wording works better.
-""",
-}
+# Each kind's folder and body come from its declaration (kbtool/format/kinds/).
+FOLDERS = {name: kind.source_folder for name, kind in REGISTRY.items()}
 
 
 def git_user_name(cwd: Path) -> str:
@@ -96,7 +51,7 @@ def skeleton(kind: str, entry_id: str, title: str, owner: str, review_by: dt.dat
     ]
     if situation:
         lines.append(f"situation: {situation}")
-    return "\n".join(lines) + "\n" + _BODIES[kind].format()
+    return "\n".join(lines) + "\n" + REGISTRY[kind].skeleton.format()
 
 
 def create_entry(root: Path, kind: str, entry_id: str, title: str | None, owner: str | None,
@@ -104,7 +59,7 @@ def create_entry(root: Path, kind: str, entry_id: str, title: str | None, owner:
     """Write a new entry file and return its path; never overwrites anything."""
     if kind not in FOLDERS:
         raise KbError(f"unknown kind '{kind}'; use one of: {', '.join(FOLDERS)}")
-    if not re.match(SLUG, entry_id):
+    if not re.fullmatch(SLUG, entry_id):
         raise KbError(f"'{entry_id}' is not a valid id: use lower-case letters, digits and hyphens")
     if entry_id in existing_ids:
         raise KbError(f"an entry with id '{entry_id}' already exists; ids are unique across the knowledge base")

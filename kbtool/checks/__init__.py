@@ -7,7 +7,7 @@ from types import ModuleType
 from kbtool.checks import avoided, duplicates, flow, format_rules, ids, references, review, style, templates
 from kbtool.checks.base import RuleDoc
 from kbtool.model import KnowledgeBase
-from kbtool.problems import Problem
+from kbtool.problems import Level, Problem
 from kbtool.source.kb import paused_gc
 
 # Order matters only for reading the docs; problems are sorted by position afterwards.
@@ -20,6 +20,11 @@ def all_rules() -> list[RuleDoc]:
     for module in CHECKS:
         rules.extend(module.RULES)
     return rules
+
+
+def fixed_rules() -> frozenset[str]:
+    """Rules a team may not lower or turn off: format errors the model is built around."""
+    return frozenset(rule.id for rule in format_rules.RULES if rule.level is Level.ERROR)
 
 
 def run_checks(kb: KnowledgeBase) -> list[Problem]:

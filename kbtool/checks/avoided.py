@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from kbtool.checks.base import RuleDoc, at
 from kbtool.checks.style import CUSTOMER_FACING
 from kbtool.matching import PhraseMatcher
-from kbtool.model import KnowledgeBase, PhraseSet
+from kbtool.model import KnowledgeBase
 from kbtool.problems import Level, Problem
 
 AVOIDED_PHRASE = RuleDoc(
@@ -23,10 +23,9 @@ RULES = (AVOIDED_PHRASE,)
 def check(kb: KnowledgeBase) -> Iterator[Problem]:
     matcher: PhraseMatcher[tuple[str, str, int]] = PhraseMatcher()
     for entry in kb.entries:
-        if isinstance(entry, PhraseSet):
-            for i, phrase in enumerate(entry.phrases):
-                for text in phrase.avoid:
-                    matcher.add(text, (text, entry.path, entry.pos("phrases", i, "avoid")[0]))
+        for ref in entry.texts():
+            if ref.role == "avoid":
+                matcher.add(ref.text, (ref.text, entry.path, entry.pos(*ref.ptr[:-1])[0]))
     if not matcher:
         return
     for entry in kb.entries:

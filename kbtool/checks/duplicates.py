@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from kbtool.checks.base import RuleDoc, at
 from kbtool.matching import words
-from kbtool.model import KnowledgeBase, PhraseSet, Script
+from kbtool.model import KnowledgeBase
 from kbtool.problems import Level, Problem
 
 DUPLICATE_TEXT = RuleDoc(
@@ -21,8 +21,6 @@ RULES = (DUPLICATE_TEXT,)
 def check(kb: KnowledgeBase) -> Iterator[Problem]:
     seen: dict[tuple[str, ...], tuple[str, int]] = {}
     for entry in kb.entries:
-        if not isinstance(entry, (Script, PhraseSet)):
-            continue
         for ref in entry.texts():
             if ref.role != "say":
                 continue

@@ -8,10 +8,11 @@ following step; when that step starts another branch, the caller hears the wrong
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from kbtool.checks.base import RuleDoc, at
 from kbtool.format.types import did_you_mean
-from kbtool.model import KnowledgeBase, Script
+from kbtool.model import KnowledgeBase
 from kbtool.problems import Level, Problem
 
 UNKNOWN_STEP = RuleDoc(
@@ -46,11 +47,11 @@ RULES = (UNKNOWN_STEP, UNREACHABLE_STEP, DEAD_END, CONFLICTING_FLOW, FLOW_CYCLE)
 
 def check(kb: KnowledgeBase) -> Iterator[Problem]:
     for entry in kb.entries:
-        if isinstance(entry, Script) and entry.steps:
+        if entry.flow():
             yield from _check_script(entry)
 
 
-def _check_script(script: Script) -> Iterator[Problem]:
+def _check_script(script: Any) -> Iterator[Problem]:
     ids = [s.id for s in script.steps]
     known = set(ids)
     branch_targets = {o.next for s in script.steps for o in s.options}
@@ -89,7 +90,7 @@ def _check_script(script: Script) -> Iterator[Problem]:
                  "make sure at least one option leaves the loop")
 
 
-def _in_branch(script: Script, index: int) -> bool:
+def _in_branch(script: Any, index: int) -> bool:
     """True when the step at `index` lies inside a branch (a branch target or a step after one)."""
     branch_targets = {o.next for s in script.steps for o in s.options}
     for i in range(index, -1, -1):
@@ -100,7 +101,7 @@ def _in_branch(script: Script, index: int) -> bool:
     return False
 
 
-def _reachable(script: Script, known: set[str]) -> set[str]:
+def _reachable(script: Any, known: set[str]) -> set[str]:
     position = {s.id: i for i, s in enumerate(script.steps)}
     seen = {script.steps[0].id}
     todo = [0]
@@ -113,7 +114,7 @@ def _reachable(script: Script, known: set[str]) -> set[str]:
     return seen
 
 
-def _find_cycle(script: Script, known: set[str]) -> list[str] | None:
+def _find_cycle(script: Any, known: set[str]) -> list[str] | None:
     position = {s.id: i for i, s in enumerate(script.steps)}
     state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
     for start in script.steps:

@@ -10,10 +10,12 @@ from collections.abc import Iterator
 
 from kbtool.checks.base import RuleDoc, at
 from kbtool.matching import PhraseMatcher
-from kbtool.model import KnowledgeBase, Letter, StyleRule
+from kbtool.model import KnowledgeBase, StyleRule
 from kbtool.problems import Level, Problem
 
 CUSTOMER_FACING = frozenset({"say", "do", "subject", "body"})
+# The texts of a letter or email, where over-promising words are checked too.
+LETTER_ROLES = frozenset({"subject", "body"})
 
 STYLE_PHRASE = RuleDoc(
     "style-phrase", Level.WARNING,
@@ -44,7 +46,7 @@ def check(kb: KnowledgeBase) -> Iterator[Problem]:
             for rule in phrases.find(ref.text):
                 yield at(entry, ref.ptr, STYLE_PHRASE, f"avoid \"{rule.text}\" in customer-facing text",
                          rule.why or "rephrase it")
-            if isinstance(entry, Letter) and ref.role in ("subject", "body"):
+            if ref.role in LETTER_ROLES:
                 for rule in letter_words.find(ref.text):
                     yield at(entry, ref.ptr, OVERPROMISE, f"over-promising word \"{rule.text}\" in a letter",
                              rule.why or "promise only what you control, with a date")

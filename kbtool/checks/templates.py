@@ -8,7 +8,7 @@ from typing import Any
 
 from kbtool.checks.base import RuleDoc
 from kbtool.format.types import did_you_mean
-from kbtool.model import Entry, KnowledgeBase, Letter
+from kbtool.model import Entry, KnowledgeBase
 from kbtool.problems import Level, Problem
 from kbtool.templating import analyse
 
@@ -62,7 +62,7 @@ def locate(entry: Entry, ptr: tuple[Any, ...], template_line: int, needle: str =
 def check(kb: KnowledgeBase) -> Iterator[Problem]:
     shared = kb.config.known_variables()
     for entry in kb.entries:
-        known = shared | set(entry.variables) if isinstance(entry, Letter) else shared
+        known = shared | set(entry.variables)
         used: set[str] = set()
         for ref in entry.texts():
             if not ref.template:
@@ -76,15 +76,14 @@ def check(kb: KnowledgeBase) -> Iterator[Problem]:
                 used.add(placeholder.name)
                 if placeholder.name not in known:
                     line, column = locate(entry, ref.ptr, placeholder.line, placeholder.name)
-                    where = "the letter's variables or kb.yaml" if isinstance(entry, Letter) else "kb.yaml's variables"
+                    where = "the entry's variables or kb.yaml's"
                     hint = did_you_mean(placeholder.name, sorted(known))
                     yield Problem(entry.path, line, column, UNDECLARED_PLACEHOLDER.level, UNDECLARED_PLACEHOLDER.id,
                                   f"placeholder '{placeholder.name}' is not declared",
                                   hint or f"declare '{placeholder.name}' in {where}")
-        if isinstance(entry, Letter):
-            for name in entry.variables:
-                if name not in used:
-                    line, column = entry.pos("variables", name, "#key")
-                    yield Problem(entry.path, line, column, UNUSED_VARIABLE.level, UNUSED_VARIABLE.id,
-                                  f"variable '{name}' is declared but not used in the subject or body",
-                                  f"use {{{{ {name} }}}} in the letter or remove the declaration")
+        for name in entry.variables:
+            if name not in used:
+                line, column = entry.pos("variables", name, "#key")
+                yield Problem(entry.path, line, column, UNUSED_VARIABLE.level, UNUSED_VARIABLE.id,
+                              f"variable '{name}' is declared but not used in the entry's texts",
+                              f"use {{{{ {name} }}}} in the entry or remove the declaration")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,15 +19,37 @@ def root_option(func: F) -> F:
     )(func)
 
 
-def load_or_fail(root: Path) -> Any:
-    """Load the knowledge base, turning library errors into clean CLI errors (exit 1)."""
+def check_or_fail(root: Path) -> Any:
+    """The one load-and-check (kbtool.pipeline), library errors turned into clean CLI errors (exit 1)."""
+    from kbtool.pipeline import check
     from kbtool.problems import KbError
-    from kbtool.source.kb import load_knowledge_base
 
     try:
-        return load_knowledge_base(root)
+        return check(root)
     except KbError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def load_or_fail(root: Path) -> Any:
+    """The checked knowledge base's model, for commands that read content and report no problems."""
+    return check_or_fail(root).kb
+
+
+def valid_or_fail(root: Path) -> Any:
+    """The checked knowledge base, or exit 1 with its errors printed as `kbtool validate` prints them.
+
+    Errors go to stderr, because stdout may be an export a pipe is waiting for.
+    """
+
+    from kbtool.reporters import format_text, use_colour
+
+    checked = check_or_fail(root)
+    if checked.errors:
+        click.echo(format_text(checked.errors, use_colour(sys.stderr)), err=True, nl=False)
+        count = len(checked.errors)
+        raise click.ClickException(f"not exporting: {count} error{'s' * (count != 1)} in the knowledge base "
+                                   "(see above; `kbtool validate` shows them too)")
+    return checked
 
 
 def complete_entry_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
@@ -49,3 +72,19 @@ def complete_entry_ids(ctx: click.Context, param: click.Parameter, incomplete: s
         if path.stem.startswith(incomplete):
             items.append(CompletionItem(path.stem, help=folder))
     return sorted(items, key=lambda item: item.value)
+
+
+def site_dir_option(func: F) -> F:
+    return click.option(
+        "--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Where the site goes (default: mkdocs.yml's site_dir, else ROOT/site).",
+    )(func)
+
+
+def report_problems(problems: list[Any]) -> None:
+    """Print problems exactly as `kbtool validate` does (stdout), with its summary line (stderr)."""
+    from kbtool.reporters import format_text, use_colour
+
+    text = format_text(problems, use_colour(sys.stdout))
+    if text:
+        click.echo(text, nl=False)

@@ -16,8 +16,9 @@ from typing import Any
 import yaml
 
 from kbtool import __version__
-from kbtool.format.types import BUILTIN_VARIABLES
-from kbtool.model import Entry, KnowledgeBase, Letter, Phrase, PhraseSet
+from kbtool.format.kinds import REGISTRY, Snippet
+from kbtool.format.vocab import BUILTIN_VARIABLES
+from kbtool.model import Entry, KnowledgeBase
 from kbtool.templating import RenderError, analyse, render
 
 # espanso names the form of a `form:` shorthand match `form1`; the verbose syntax lets us pick,
@@ -37,18 +38,6 @@ ESPANSO_FIELD = re.compile(r"\[\[\s*(\w+)(?:\.\w+)?\s*\]\]")
 _BRACE_RUN = re.compile(r"\{{2,}|\}{2,}")
 _DOUBLED_SYNTAX = re.compile(r"([\[\]{}])(?=\1)")
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-@dataclass(frozen=True)
-class Snippet:
-    """One thing staff can expand: a phrase of a phrase set, or a whole letter."""
-
-    entry: Entry
-    phrase: Phrase | None = None
-
-    @property
-    def item_id(self) -> str:
-        return self.phrase.id if self.phrase is not None else self.entry.id
 
 
 @dataclass
@@ -109,13 +98,10 @@ def package_name(kb_name: str) -> str:
 
 
 def snippets(kb: KnowledgeBase) -> list[Snippet]:
-    """Published phrases and letters, in file order (retired entries are left out)."""
+    """What each published entry's kind offers a text expander (phrases, whole letters), in file order."""
     found: list[Snippet] = []
     for entry in kb.published():
-        if isinstance(entry, PhraseSet):
-            found.extend(Snippet(entry, phrase) for phrase in entry.phrases)
-        elif isinstance(entry, Letter):
-            found.append(Snippet(entry))
+        found.extend(REGISTRY[entry.kind].snippets(entry))
     return found
 
 
@@ -129,7 +115,7 @@ def assign_triggers(items: list[Snippet]) -> list[str]:
     """
     base = [f":{s.item_id}" for s in items]
     shared = Counter(base)
-    wanted = [f":{s.entry.id}-{s.item_id}" if s.phrase is not None and shared[b] > 1 else b
+    wanted = [f":{s.entry.id}-{s.item_id}" if s.item is not None and shared[b] > 1 else b
               for s, b in zip(items, base, strict=True)]
     claimed = Counter(wanted)
     taken: set[str] = set()
@@ -237,7 +223,7 @@ def fill(texts: list[str], kb_values: dict[str, str], separator: str = "\n\n") -
 
 def field_label(name: str, entry: Entry) -> str:
     """What the form shows above a field: the variable's description, example, and if optional."""
-    if isinstance(entry, Letter) and name in entry.variables:
+    if name in entry.variables:
         var = entry.variables[name]
         label = var.description.rstrip(".")
         if var.example:
@@ -260,14 +246,8 @@ def form_layout(title: str, fields: list[str], entry: Entry) -> str:
 
 def match_for(snippet: Snippet, trigger: str, kb: KnowledgeBase) -> dict[str, Any]:
     entry = snippet.entry
-    if snippet.phrase is not None:
-        filled = fill([snippet.phrase.say], kb.config.variables)
-        label = f"{entry.title}: {snippet.phrase.id.replace('-', ' ')}"
-    else:
-        assert isinstance(entry, Letter)
-        # A text expander leaves the cursor where the text ends, so no trailing blank lines.
-        filled = fill([entry.subject, entry.body.rstrip("\n")], kb.config.variables)
-        label = f"Letter: {entry.title}"
+    filled = fill(list(snippet.texts), kb.config.variables)
+    label = snippet.label
     match: dict[str, Any] = {"trigger": trigger, "replace": filled.replace, "label": " ".join(label.split())}
     terms = [t for t in (entry.situation, *entry.tags) if t]
     if terms:

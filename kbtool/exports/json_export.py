@@ -13,11 +13,11 @@ import re
 from typing import Any
 
 from kbtool import __version__
-from kbtool.format.types import BUILTIN_VARIABLE_EXAMPLES, BUILTIN_VARIABLES, CHANNELS, KINDS, SLUG, STATUSES
-from kbtool.model import Entry, KnowledgeBase, Letter, PhraseSet, Script, Standard
-from kbtool.publish.urls import entry_src
-from kbtool.site.text import anchor
-from kbtool.source.layout import page_url
+from kbtool.format.kinds import KIND_NAMES as KINDS
+from kbtool.format.kinds import REGISTRY
+from kbtool.format.vocab import BUILTIN_VARIABLE_EXAMPLES, BUILTIN_VARIABLES, CHANNELS, SLUG, STATUSES
+from kbtool.model import Entry, KnowledgeBase
+from kbtool.publish.urls import SiteAddress, anchor, site_address
 from kbtool.templating import analyse
 
 FORMAT = "kbtool-export"
@@ -25,22 +25,6 @@ FORMAT = "kbtool-export"
 # (importers must ignore fields they do not know). docs/export-format.md keeps the history.
 VERSION = 1
 SCHEMA_ID = "https://kbtool.example/schema/export-v1.json"
-
-
-def _page(entry: Entry) -> str:
-    # The site's own URL rule (directory URLs, MkDocs' default), so links land on real pages.
-    return page_url(entry_src(entry), directory_urls=True)
-
-
-def _url(site_url: str, page: str, fragment: str = "") -> str | None:
-    if not site_url:
-        return None
-    return site_url.rstrip("/") + "/" + page + (f"#{fragment}" if fragment else "")
-
-
-def _item(entry: Entry, item_id: str, site_url: str) -> dict[str, Any]:
-    frag = anchor(item_id)
-    return {"id": item_id, "anchor": frag, "url": _url(site_url, _page(entry), frag)}
 
 
 def _placeholders(entry: Entry) -> tuple[list[str], bool]:
@@ -65,10 +49,13 @@ def _first_use(text: str, name: str) -> int:
     return match.start() if match else len(text)
 
 
-def entry_document(entry: Entry, site_url: str) -> dict[str, Any]:
+def entry_document(entry: Entry, address: SiteAddress) -> dict[str, Any]:
     """One entry with every field of format v1, plus where it lives on the site."""
-    page = _page(entry)
     placeholders, conditions = _placeholders(entry)
+
+    def item(item_id: str) -> dict[str, Any]:
+        return {"id": item_id, "anchor": anchor(item_id), "url": address.published_url(entry, item_id)}
+
     doc: dict[str, Any] = {
         "kind": entry.kind,
         "id": entry.id,
@@ -80,39 +67,27 @@ def entry_document(entry: Entry, site_url: str) -> dict[str, Any]:
         "channels": list(entry.channels),
         "situation": entry.situation,
         "tags": list(entry.tags),
+        "keywords": list(entry.keywords),
         "related": list(entry.related),
         "source": entry.path,
-        "page": page,
-        "url": _url(site_url, page),
+        "page": address.page(entry),
+        "url": address.published_url(entry),
         "placeholders": placeholders,
         "uses_conditions": conditions,
+        "variables": {name: {"description": v.description, "example": v.example, "required": v.required}
+                      for name, v in entry.variables.items()},
     }
-    if isinstance(entry, Standard):
-        doc["rules"] = [{**_item(entry, r.id, site_url), "text": r.text, "why": r.why, "do": list(r.do),
-                         "dont": list(r.dont)} for r in entry.rules]
-        doc["targets"] = [{"metric": t.metric, "channel": t.channel, "within": t.within} for t in entry.targets]
-        doc["procedure"] = list(entry.procedure)
-    elif isinstance(entry, Script):
-        doc["steps"] = [{**_item(entry, s.id, site_url), "say": s.say, "note": s.note, "next": s.next,
-                         "options": [{"when": o.when, "next": o.next} for o in s.options], "end": s.end}
-                        for s in entry.steps]
-    elif isinstance(entry, Letter):
-        doc["subject"] = entry.subject
-        doc["body"] = entry.body
-        doc["variables"] = {name: {"description": v.description, "example": v.example, "required": v.required}
-                            for name, v in entry.variables.items()}
-    elif isinstance(entry, PhraseSet):
-        doc["phrases"] = [{**_item(entry, p.id, site_url), "say": p.say, "avoid": list(p.avoid), "why": p.why}
-                          for p in entry.phrases]
+    doc.update(REGISTRY[entry.kind].export(entry, item))
     return doc
 
 
-def export_document(kb: KnowledgeBase) -> dict[str, Any]:
+def export_document(kb: KnowledgeBase, address: SiteAddress | None = None) -> dict[str, Any]:
     """The whole export: published (not retired) entries, in file order, with the kb.yaml values.
 
     No timestamp: the same knowledge base gives the same bytes, so exports diff cleanly.
     """
     config = kb.config
+    address = address or site_address(kb.root, config.site_url)
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -123,13 +98,13 @@ def export_document(kb: KnowledgeBase) -> dict[str, Any]:
             "builtin": {name: {"description": desc, "example": BUILTIN_VARIABLE_EXAMPLES.get(name, "")}
                         for name, desc in BUILTIN_VARIABLES.items()},
         },
-        "entries": [entry_document(e, config.site_url) for e in kb.published()],
+        "entries": [entry_document(e, address) for e in kb.published()],
     }
 
 
-def export_text(kb: KnowledgeBase) -> str:
+def export_text(kb: KnowledgeBase, address: SiteAddress | None = None) -> str:
     """The export as JSON text: UTF-8 as written (no \\u escapes), nothing HTML-escaped."""
-    return json.dumps(export_document(kb), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(export_document(kb, address), indent=2, ensure_ascii=False) + "\n"
 
 
 # ---- JSON Schema of the export ----------------------------------------------------------
@@ -159,7 +134,12 @@ _ITEM = {
     "id": _str("The item's id, unique within its entry.", pattern=SLUG),
     "anchor": _str("The HTML id of the item's heading on the entry's page."),
     "url": _nullable("The item's address on the published site (null without kb.yaml site_url)."),
+    "keywords": _strings("Words staff or customers use for the item."),
 }
+_VARIABLES = {"type": "object", "propertyNames": {"pattern": r"^[a-z_][a-z0-9_]*$"},
+              "additionalProperties": _obj({"description": _str(), "example": _str(),
+                                            "required": {"type": "boolean"}}),
+              "description": "The entry's own placeholders (a letter's order number, say)."}
 
 _COMMON = {
     "kind": {"enum": list(KINDS), "description": "standard, script, letter or phrases."},
@@ -173,6 +153,7 @@ _COMMON = {
     "channels": {"type": "array", "items": {"enum": list(CHANNELS)}, "description": "Where the entry applies."},
     "situation": _nullable("The situation from the knowledge base's vocabulary."),
     "tags": _strings("Free-form tags."),
+    "keywords": _strings("Words staff or customers use for the entry."),
     "related": {"type": "array", "items": _str(pattern=SLUG), "description": "Ids of related entries."},
     "source": _str("The YAML file the entry comes from, relative to the knowledge-base root."),
     "page": _str("The entry's page, relative to the site root."),
@@ -180,6 +161,7 @@ _COMMON = {
     "placeholders": _strings("Placeholder names the entry's texts use, in order of first use."),
     "uses_conditions": {"type": "boolean",
                         "description": "True when a text holds {% if %} conditions (see the format docs)."},
+    "variables": _VARIABLES,
 }
 
 _KIND_FIELDS: dict[str, dict[str, Any]] = {
@@ -203,10 +185,6 @@ _KIND_FIELDS: dict[str, dict[str, Any]] = {
     "letter": {
         "subject": _str("Subject line (template text)."),
         "body": _str("The letter body (template text)."),
-        "variables": {"type": "object", "propertyNames": {"pattern": r"^[a-z_][a-z0-9_]*$"},
-                      "additionalProperties": _obj({"description": _str(), "example": _str(),
-                                                    "required": {"type": "boolean"}}),
-                      "description": "The letter's own placeholders."},
     },
     "phrases": {
         "phrases": {"type": "array", "items": _obj({

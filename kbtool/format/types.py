@@ -1,4 +1,4 @@
-"""Content format v1 declared once as data: it drives type checking, the JSON Schema and the docs.
+"""The format's type language (Text, ListOf, Obj...) and the converter that checks a node tree against it.
 
 `convert()` walks a node tree against a declared type and returns plain Python values plus the
 position of every value, reporting each mismatch as a Problem instead of raising.
@@ -12,32 +12,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from kbtool.format.vocab import SLUG, VARIABLE_NAME
 from kbtool.problems import Level, Problem
 from kbtool.source.loader import Mapping, Node, Scalar, Sequence
-
-SLUG = r"^[a-z0-9][a-z0-9-]*$"
-VARIABLE_NAME = r"^[a-z_][a-z0-9_]*$"
-KINDS = ("standard", "script", "letter", "phrases")
-STATUSES = ("draft", "approved", "retired")
-CHANNELS = ("phone", "email", "chat", "in_person", "social", "sms", "letter")
-BUILTIN_SITUATIONS: dict[str, str] = {
-    "greeting": "Opening a conversation on any channel.",
-    "complaint": "A customer is unhappy and tells us so.",
-    "delivery-delay": "An order is late or will be late.",
-    "follow-up": "Keeping the customer informed until the case is closed.",
-    "pricing": "Prices, promotions and price mismatches.",
-    "apology": "Saying sorry for something we got wrong.",
-    "escalation": "Passing a case to someone with more authority or expertise.",
-    "closing": "Ending a conversation well.",
-    "feedback": "Asking for, receiving and acting on feedback.",
-    "refund": "Returning a customer's money.",
-}
-# Placeholders every template may use without declaring them.
-BUILTIN_VARIABLES: dict[str, str] = {
-    "customer_name": "The customer's name, as they gave it.",
-    "agent_name": "Your own first name.",
-}
-BUILTIN_VARIABLE_EXAMPLES = {"customer_name": "Ms Patel", "agent_name": "Sam"}
 
 MISSING: Any = object()
 
@@ -55,6 +32,8 @@ class Text:
     date: bool = False
     template: bool = False
     one_line: bool = False
+    # A whole number written plainly (180, not "180"): YAML tools and the JSON Schema see an integer.
+    integer: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,6 +78,7 @@ class MapOf:
     key_pattern: str = VARIABLE_NAME
     key_hint: str = ""
     description: str = ""
+    key_vocabulary: str | None = None  # keys must come from this named vocabulary (rule ids, say)
 
 
 @dataclass(frozen=True)
@@ -120,108 +100,6 @@ def slug(description: str) -> Text:
 
 def template(description: str, one_line: bool = False) -> Text:
     return Text(description, template=True, one_line=one_line)
-
-
-STRINGS = ListOf(Text())
-TEMPLATES = ListOf(template(""))
-
-COMMON_FIELDS = (
-    Field("kind", Text(enum=KINDS), True, "What the entry is: standard, script, letter or phrases."),
-    Field("id", slug(""), True, "Unique id across the knowledge base; also the page address."),
-    Field("title", Text(one_line=True), True, "The title shown to staff."),
-    Field("summary", Text(one_line=True), False, "One line saying what the entry is for."),
-    Field("owner", Text(one_line=True), True, "The person who maintains the entry."),
-    Field("status", Text(enum=STATUSES), True, "draft, approved or retired (retired entries are not published)."),
-    Field("review_by", Text(date=True), True, "The date by which the owner reviews the entry (YYYY-MM-DD)."),
-    Field("channels", ListOf(Text(enum=CHANNELS), min_items=1), True, "Where the entry applies."),
-    Field("situation", Text(vocabulary="situation"), False, "The situation from the vocabulary."),
-    Field("tags", ListOf(Text(one_line=True)), False, "Free-form tags for the site's tag index."),
-    Field("related", ListOf(slug("")), False, "Ids of related entries."),
-)
-
-RULE = Obj("rule", (
-    Field("id", slug(""), True, "Rule id, unique within the standard."),
-    Field("text", template("The rule, as an instruction."), True),
-    Field("why", Text(), False, "Why the rule exists."),
-    Field("do", TEMPLATES, False, "Examples of doing it right."),
-    Field("dont", TEMPLATES, False, "Examples of getting it wrong."),
-))
-TARGET = Obj("target", (
-    Field("metric", Text(one_line=True), True, "What is measured, such as 'First response'."),
-    Field("channel", Text(enum=CHANNELS), False, "The channel the target applies to."),
-    Field("within", Text(one_line=True), True, "The service level, such as '4h' or '3 rings'."),
-))
-OPTION = Obj("option", (
-    Field("when", Text(one_line=True), True, "The customer's answer or the situation that takes this branch."),
-    Field("next", slug(""), True, "The step this branch leads to."),
-))
-STEP = Obj("step", (
-    Field("id", slug(""), True, "Step id, unique within the script."),
-    Field("say", template("What to say."), True),
-    Field("note", template("Guidance for the agent, not said aloud."), False),
-    Field("next", slug(""), False, "The step that follows (default: the next one listed)."),
-    Field("options", ListOf(OPTION, min_items=1), False, "Branches: where the call goes depending on the answer."),
-    Field("end", Bool("The call ends after this step."), False),
-))
-VARIABLE = Obj("variable", (
-    Field("description", Text(one_line=True), True, "What the value is, for whoever fills it in."),
-    Field("example", Text(), True, "An example value, used for the filled-in preview."),
-    Field("required", Bool(), False, "Whether a value must be given (default true)."),
-))
-PHRASE = Obj("phrase", (
-    Field("id", slug(""), True, "Phrase id, unique within the set."),
-    Field("say", template("The sentence to say or write."), True),
-    Field("avoid", TEMPLATES, False, "What people say instead that goes wrong."),
-    Field("why", Text(), False, "Why this wording works."),
-))
-
-KIND_FIELDS: dict[str, tuple[Field, ...]] = {
-    "standard": (
-        Field("rules", ListOf(RULE, min_items=1), True, "The rules of the standard."),
-        Field("targets", ListOf(TARGET), False, "Measurable service levels."),
-        Field("procedure", ListOf(template(""), min_items=1), False, "Ordered steps of the process."),
-    ),
-    "script": (Field("steps", ListOf(STEP, min_items=1), True, "The steps of the script, in order."),),
-    "letter": (
-        Field("subject", template("Subject line.", one_line=True), True),
-        Field("body", template("The letter body."), True),
-        Field("variables", MapOf(VARIABLE, key_hint="use lower_case_with_underscores"), True,
-              "The letter's own placeholders."),
-    ),
-    "phrases": (Field("phrases", ListOf(PHRASE, min_items=1), True, "The phrases."),),
-}
-
-ENTRY_TYPES: dict[str, Obj] = {
-    kind: Obj(kind, COMMON_FIELDS + extra) for kind, extra in KIND_FIELDS.items()
-}
-# Used when `kind` is missing or wrong: common fields are still checked, other keys are not.
-COMMON_ENTRY = Obj("entry", COMMON_FIELDS)
-
-STYLE_RULE = Obj("style rule", (
-    Field("text", Text(one_line=True), True, "The wording to flag (case-insensitive)."),
-    Field("why", Text(), False, "Why it is flagged; shown as the hint."),
-))
-KB_CONFIG = Obj("kb.yaml", (
-    Field("name", Text(one_line=True), False, "The knowledge base's name, used as the site title."),
-    Field("site_url", Text(one_line=True), False, "The published site's address, for links from search."),
-    Field("variables", MapOf(Text(), key_hint="use lower_case_with_underscores"), False,
-          "Organisation-wide placeholder values, such as company_name and support_phone."),
-    Field("situations", MapOf(Text(one_line=True), key_pattern=SLUG, key_hint=_SLUG_HINT), False,
-          "Situations added to the built-in vocabulary, each with a description."),
-    Field("synonyms", ListOf(ListOf(Text(one_line=True), min_items=2)), False,
-          "Groups of words that search treats as the same."),
-    Field("style", Obj("style", (
-        Field("builtin", Bool(), False, "Keep the built-in style rules (default true)."),
-        Field("phrases", ListOf(STYLE_RULE), False, "Wording to flag in any staff-facing text."),
-        Field("letter_words", ListOf(STYLE_RULE), False, "Over-promising words to flag in letters."),
-    )), False, "Style rules reported as warnings."),
-    Field("start_here", ListOf(slug("")), False, "Reading order for new hires (entry ids)."),
-    Field("review_period_days", Text(pattern=r"^[1-9][0-9]{0,3}$", pattern_hint="a whole number of days"),
-          False, "How far ahead `kbtool new` sets review_by."),
-    Field("search", Obj("search", (
-        Field("log_misses", Bool(), False, "Log searches that found nothing (default true)."),
-    )), False, "Search settings."),
-))
 
 
 @dataclass
@@ -313,9 +191,15 @@ def _convert_map(node: Node, t: MapOf, conv: Conversion, ptr: tuple[Any, ...]) -
         return MISSING
     result = {}
     for key, (key_node, value_node) in node.items.items():
-        if not re.match(t.key_pattern, key):
+        if not re.fullmatch(t.key_pattern, key):
             conv.report(key_node, "invalid-name", f"'{key}' is not a valid name in '{label_of(ptr)}'", t.key_hint)
             continue
+        if t.key_vocabulary is not None:
+            choices = conv.vocabularies.get(t.key_vocabulary, ())
+            if key not in choices:
+                conv.report(key_node, "unknown-value", f"'{key}' is not a known {t.key_vocabulary}",
+                            did_you_mean(key, choices) or f"see the {t.key_vocabulary}s in the mentors' guide")
+                continue
         value = convert(value_node, t.value, conv, ptr + (key,))
         if value is not MISSING:
             result[key] = value
@@ -386,6 +270,10 @@ def _convert_text(node: Node, t: Text, conv: Conversion, ptr: tuple[Any, ...]) -
     if value is None:
         conv.report(node, "required-field", f"'{label_of(ptr)}' is empty")
         return MISSING
+    if t.integer and node.style is not None:
+        conv.report(node, "wrong-type", f"'{label_of(ptr)}' must be a whole number, without quotes",
+                    f"write {value.strip()} without quotes" if value.strip().isdigit() else "write a whole number")
+        return MISSING
     if t.one_line and "\n" in value.strip():
         conv.report(node, "wrong-type", f"'{label_of(ptr)}' must be a single line")
         return MISSING
@@ -398,12 +286,12 @@ def _convert_text(node: Node, t: Text, conv: Conversion, ptr: tuple[Any, ...]) -
             name = next((p for p in reversed(ptr) if isinstance(p, str)), "value")
             conv.report(node, "unknown-value", f"'{value}' is not a valid {name}", hint)
             return MISSING
-    if t.pattern is not None and not re.match(t.pattern, value):
+    if t.pattern is not None and not re.fullmatch(t.pattern, value):
         conv.report(node, t.pattern_rule, f"'{value}' is not a valid {label_of(ptr)}", t.pattern_hint)
         return MISSING
     if t.date:
         try:
-            if not _DATE.match(value):
+            if not _DATE.fullmatch(value):
                 raise ValueError
             return dt.date.fromisoformat(value)
         except ValueError:
@@ -418,72 +306,3 @@ _CONVERTERS: dict[type, Any] = {
 }
 
 
-# ---- JSON Schema -------------------------------------------------------------------------
-
-
-def json_schema_of(t: Type, vocabularies: dict[str, tuple[str, ...]]) -> dict[str, Any]:
-    if isinstance(t, Text):
-        out: dict[str, Any] = {"type": "string"}
-        if t.description:
-            out["description"] = t.description
-        choices = t.enum or (vocabularies.get(t.vocabulary) if t.vocabulary else None)
-        if choices:
-            out["enum"] = list(choices)
-        if t.pattern:
-            out["pattern"] = t.pattern
-        if t.date:
-            out["format"] = "date"
-            out["pattern"] = r"^\d{4}-\d{2}-\d{2}$"
-        return out
-    if isinstance(t, Bool):
-        return {"type": "boolean", **({"description": t.description} if t.description else {})}
-    if isinstance(t, ListOf):
-        out = {"type": "array", "items": json_schema_of(t.item, vocabularies)}
-        if t.min_items:
-            out["minItems"] = t.min_items
-        return out
-    if isinstance(t, MapOf):
-        return {"type": "object", "propertyNames": {"pattern": t.key_pattern},
-                "additionalProperties": json_schema_of(t.value, vocabularies)}
-    if isinstance(t, OneOf):
-        return {"anyOf": [json_schema_of(o, vocabularies) for o in t.options]}
-    props = {}
-    for f in t.fields:
-        prop = json_schema_of(f.type, vocabularies)
-        if f.description:
-            prop["description"] = f.description
-        props[f.name] = prop
-    out = {"type": "object", "properties": props, "additionalProperties": False}
-    required = [f.name for f in t.fields if f.required]
-    if required:
-        out["required"] = required
-    return out
-
-
-def entry_json_schema(situations: tuple[str, ...]) -> dict[str, Any]:
-    """The JSON Schema of one entry file, for editors (yaml-language-server) and other tools."""
-    vocab = {"situation": situations}
-    branches = []
-    for kind, obj in ENTRY_TYPES.items():
-        sub = json_schema_of(obj, vocab)
-        sub["properties"]["kind"] = {"const": kind, "description": "What the entry is."}
-        if kind != "standard":
-            sub["required"] = [*sub["required"], "situation"]
-        branches.append({"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
-                         "then": sub})
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://kbtool.example/schema/entry-v1.json",
-        "title": "kbtool entry (format v1)",
-        "type": "object",
-        "required": ["kind"],
-        "properties": {"kind": {"enum": list(KINDS)}},
-        "allOf": branches,
-    }
-
-
-def kb_json_schema() -> dict[str, Any]:
-    schema = json_schema_of(KB_CONFIG, {})
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "kbtool kb.yaml (format v1)"
-    return schema

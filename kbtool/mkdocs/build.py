@@ -21,7 +21,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from kbtool.problems import Level, Problem
+from kbtool.problems import Problem
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "data" / "mkdocs.default.yml"
 Progress = Callable[[str], None]
@@ -374,19 +374,18 @@ def scan_site(site: Path) -> list[Finding]:
 
 # -- the build ------------------------------------------------------------------------------------
 
-def load_and_validate(root: Path) -> tuple[Any, list[Problem]]:
-    from kbtool.checks import validate
+def checked_or_error(root: Path) -> Any:
+    """The pipeline's Checked for `root`; an unusable root is a SiteError."""
+    from kbtool.pipeline import check
     from kbtool.problems import KbError
-    from kbtool.source.kb import load_knowledge_base
 
     try:
-        kb = load_knowledge_base(root)
+        return check(root)
     except KbError as exc:
         raise SiteError(str(exc)) from None
-    return kb, validate(kb)
 
 
-def _run_mkdocs(config_file: Path, out_dir: Path) -> None:
+def _run_mkdocs(config_file: Path, out_dir: Path, checked: Any) -> None:
     import logging
 
     from mkdocs.commands.build import build
@@ -397,6 +396,9 @@ def _run_mkdocs(config_file: Path, out_dir: Path) -> None:
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     try:
         config = load_config(str(config_file), site_dir=str(out_dir), strict=True)
+        plugin = config.plugins.get("kbtool")
+        if plugin is not None:
+            plugin.checked = checked  # the knowledge base this build already loaded and checked
         build(config)
     except Abort as exc:
         raise SiteError(f"MkDocs stopped the build: {exc}") from None
@@ -407,27 +409,26 @@ def _run_mkdocs(config_file: Path, out_dir: Path) -> None:
 def build_site(root: Path, site_dir: Path | None = None, progress: Progress = _noop,
                search_index: bool = True) -> BuildResult:
     """Validate `root`, build its site into `site_dir` (swap on success) and the search index."""
-    from kbtool.mkdocs import plugin as mkdocs_plugin
 
     started = time.perf_counter()
     root = Path(root).resolve()
     site_dir = Path(site_dir).resolve() if site_dir else default_site_dir(root)
     progress(f"validating {root}")
-    kb, problems = load_and_validate(root)
-    if any(p.level is Level.ERROR for p in problems):
-        raise ContentErrors(problems)
-    warnings = [p for p in problems if p.level is Level.WARNING]
+    checked = checked_or_error(root)
+    kb = checked.kb
+    if checked.errors:
+        raise ContentErrors(checked.problems)
+    warnings = checked.warnings
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     with build_lock(site_dir):
         for stale in site_dir.parent.glob(f".{site_dir.name}.building-*"):
             shutil.rmtree(stale, ignore_errors=True)  # left by an interrupted build
         out = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
         try:
-            mkdocs_plugin.PRELOADED[root] = (kb, problems)
             with mkdocs_config_file(root, kb.config.name) as config_file:
                 progress(f"building the site with {config_file.name if config_file.parent == root else 'the built-in configuration'}"
                          f" ({len(kb.published())} entries)")
-                _run_mkdocs(config_file, out)
+                _run_mkdocs(config_file, out, checked)
             progress("checking the built pages and search index for executable markup")
             findings = scan_site(out)
             if findings:
@@ -440,8 +441,6 @@ def build_site(root: Path, site_dir: Path | None = None, progress: Progress = _n
         except BaseException:
             shutil.rmtree(out, ignore_errors=True)
             raise
-        finally:
-            mkdocs_plugin.PRELOADED.pop(root, None)
     progress(f"site written to {site_dir} ({pages} pages)" + (f"; previous build kept in {previous}" if previous else ""))
     index_path = build_search_index(kb, progress) if search_index else None
     return BuildResult(site_dir, pages, time.perf_counter() - started, warnings, previous, index_path)

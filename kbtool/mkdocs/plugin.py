@@ -28,10 +28,6 @@ WORKER_SHIM_URI = "assets/kbtool/iframe-worker.js"
 MERMAID_URI = "assets/kbtool/mermaid.min.js"
 MERMAID_FILE = ASSETS / "mermaid" / "mermaid.min.js"
 
-# A knowledge base `kbtool build` has already loaded and validated, keyed by resolved root,
-# so the build does not load it twice. Only ever set by kbtool.mkdocs.build for one build.
-PRELOADED: dict[Path, tuple[Any, list[Any]]] = {}
-
 
 class KbtoolConfig(Config):
     # The knowledge-base root, relative to mkdocs.yml; empty means mkdocs.yml's own folder.
@@ -47,28 +43,24 @@ def resolve_root(config_file: str | None, root: str) -> Path:
     return (base / root).resolve() if root else base
 
 
-def load_checked(root: Path) -> tuple[Any, list[Any]]:
-    """Load and validate; raise PluginError with validate's text lines when there are errors."""
-    from kbtool.checks import validate
-    from kbtool.problems import KbError, Level
+def load_checked(root: Path, checked: Any = None) -> Any:
+    """The pipeline's Checked for `root` (or the one `kbtool build` already made); errors stop the
+    build with validate's text lines."""
+    from kbtool.pipeline import check
+    from kbtool.problems import KbError
     from kbtool.reporters import format_text
-    from kbtool.source.kb import load_knowledge_base
 
-    preloaded = PRELOADED.get(root)
-    if preloaded is not None:
-        kb, problems = preloaded
-    else:
+    if checked is None:
         try:
-            kb = load_knowledge_base(root)
+            checked = check(root)
         except KbError as exc:
             raise PluginError(f"kbtool: {exc}") from None
-        problems = validate(kb)
-    errors = [p for p in problems if p.level is Level.ERROR]
+    errors = checked.errors
     if errors:
         count = f"{len(errors)} error{'s' * (len(errors) != 1)}"
         raise PluginError(f"kbtool: the knowledge base has {count}; the site was not built:\n"
                           + format_text(errors).rstrip("\n"))
-    return kb, problems
+    return checked
 
 
 def _enable_mermaid(config: Any) -> None:
@@ -89,6 +81,9 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         self.by_src: dict[str, Any] = {}
         self.nav_generated = False
         self.stashing = False  # true while MkDocs renders one of the generated pages
+        # Set by `kbtool build`, which has already run the pipeline: the plugin then does not
+        # load the knowledge base a second time. `mkdocs build` leaves it None.
+        self.checked: Any = None
 
     @event_priority(-100)  # after the offline plugin, whose worker shim we replace
     def on_config(self, config: Any) -> Any:
@@ -97,8 +92,9 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         from kbtool.site.pages import SiteOptions, SiteRenderer, navigation
 
         self.root = resolve_root(config.config_file_path, self.config.root)
-        kb, problems = load_checked(self.root)
-        for problem in problems:
+        checked = load_checked(self.root, self.checked)
+        kb = checked.kb
+        for problem in checked.problems:
             if problem.level is Level.WARNING:
                 # INFO, not WARNING: stale review dates must not fail `mkdocs build --strict`.
                 log.info("%s:%s:%s: warning [%s] %s", problem.path, problem.line, problem.column,

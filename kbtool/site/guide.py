@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from kbtool.checks import all_rules
 from kbtool.model import KbConfig
-from kbtool.format.types import ENTRY_TYPES, KB_CONFIG, Bool, Field, ListOf, MapOf, Obj, OneOf, Text, Type
+from kbtool.format.kinds import ENTRY_TYPES, REGISTRY
+from kbtool.format.common import KB_CONFIG
+from kbtool.format.types import Bool, Field, ListOf, MapOf, Obj, OneOf, Text, Type
 
 WORKFLOW = """\
 ## Changing the knowledge base
@@ -82,7 +84,7 @@ def format_reference() -> str:
              "Values are read as the text you wrote: `no`, `012` and `2027-01-01` stay text.", ""]
     for kind, obj in ENTRY_TYPES.items():
         lines += [f"### `kind: {kind}`", "", *_field_table(obj.fields), ""]
-        if kind != "standard":
+        if REGISTRY[kind].requires_situation:
             lines += ["`situation` is required for this kind.", ""]
         nested: dict[str, Obj] = {}
         for f in obj.fields:
@@ -94,7 +96,12 @@ def format_reference() -> str:
 
 
 def rules_reference() -> str:
-    lines = ["## Rules", "", "Errors fail `kbtool validate`; warnings fail it only with `--strict`.", ""]
+    lines = ["## Rules", "", "Errors fail `kbtool validate`; warnings fail it only with `--strict`.", "",
+             "A team sets its own level for any rule in kb.yaml, as `off`, `warning` or `error`:", "",
+             "```yaml", "rules:", "  style-phrase: off      # we write our own style guide", "  stale-review: error    # "
+             "a late review blocks the build", "```", "",
+             "Format errors (the rules whose default is error in the first group below) can be raised but not "
+             "lowered: kbtool cannot build a page from a file it cannot read.", ""]
     for rule in all_rules():
         lines += [f"### `{rule.id}` ({rule.level.value})", "", rule.summary, ""]
         if rule.bad:

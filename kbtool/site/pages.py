@@ -17,15 +17,16 @@ from typing import Any
 
 from markupsafe import Markup
 
-from kbtool.model import Entry, KnowledgeBase, Letter, PhraseSet, Script, Standard
+from kbtool.format.kinds import KIND_NAMES, REGISTRY
+from kbtool.format.vocab import BUILTIN_VARIABLE_EXAMPLES, CHANNEL_LABELS
+from kbtool.model import Entry, KnowledgeBase
+from kbtool.publish.urls import entry_src, relative_url
 from kbtool.site import text as t
-from kbtool.publish.urls import KIND_FOLDERS, KIND_LABELS, KIND_SINGULAR, entry_src, relative_url
-from kbtool.format.types import BUILTIN_VARIABLE_EXAMPLES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-KIND_ORDER = ("standard", "phrases", "script", "letter")
-CHANNEL_LABELS = {"phone": "Phone", "email": "Email", "chat": "Chat", "in_person": "In person",
-                  "social": "Social media", "sms": "SMS", "letter": "Letter"}
+KIND_ORDER = KIND_NAMES
+KIND_LABELS = {name: kind.label for name, kind in REGISTRY.items()}
+KIND_SINGULAR = {name: kind.singular for name, kind in REGISTRY.items()}
 
 # Fixed pages: src_uri -> nav label. Entry pages take their titles from their first heading.
 HOME = "index.md"
@@ -153,25 +154,12 @@ class SiteRenderer:
     def entry_page(self, entry: Entry) -> Page:
         src = entry_src(entry)
         context = self._entry_context(entry)
-        if isinstance(entry, Script):
-            context["flow"] = self._flow(entry)
-        if isinstance(entry, Letter):
-            context["values"] = {**self.values, **{k: v.example for k, v in entry.variables.items()}}
-            context["highlight"] = highlight_placeholders
-            context["letter_html"] = letter_html
-        body = self._render(f"{entry.kind}.md.j2", src, **context)
+        # Every page template gets the same helpers; each uses what its kind has.
+        context["values"] = {**self.values, **entry.example_values()}
+        context["highlight"] = highlight_placeholders
+        context["letter_html"] = letter_html
+        body = self._render(REGISTRY[entry.kind].template, src, **context)
         return Page(src, entry.title, front_matter(entry.tags) + body, entry)
-
-    def _flow(self, script: Script) -> list[tuple[str, str, str]]:
-        """Edges of the call flow (from, to, label) for the Mermaid diagram."""
-        ids = {s.id for s in script.steps}
-        edges = []
-        for i, step in enumerate(script.steps):
-            if step.options:
-                edges.extend((step.id, o.next, o.when) for o in step.options if o.next in ids)
-            else:
-                edges.extend((step.id, nxt, "") for nxt in script.successors(i) if nxt in ids)
-        return edges
 
     def index_pages(self) -> list[Page]:
         kb, entries = self.kb, self.entries
@@ -250,11 +238,13 @@ class SiteRenderer:
                 rows.append((entry, reasons))
         return rows
 
-    def _scorecards(self) -> list[tuple[str, list[tuple[Standard, Any]]]]:
+    def _scorecards(self) -> list[tuple[str, list[tuple[Entry, Any]]]]:
         cards = []
         for channel in CHANNEL_LABELS:
-            rules = [(e, rule) for e in self.entries if isinstance(e, Standard) and channel in e.channels
-                     for rule in e.rules]
+            # A scorecard lists the rules of the standards for its channel: entries whose kind
+            # declares rules as its items. Units of kind "rule" say which entries those are.
+            rules = [(e, rule) for e in self.entries if channel in e.channels and "rule" in REGISTRY[e.kind].unit_kinds
+                     for rule in e.items()]
             if rules:
                 cards.append((channel, rules))
         return cards
@@ -308,4 +298,4 @@ def navigation(pages: list[Page], renderer_channels: list[str]) -> list[Any]:
 
 
 __all__ = ["Page", "SiteOptions", "SiteRenderer", "render_site", "render_entry", "navigation",
-           "KIND_FOLDERS", "PhraseSet"]
+           "KIND_LABELS", "KIND_SINGULAR"]

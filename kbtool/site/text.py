@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 # The one definition of an anchor, shared with search hits and exports; page templates use it
 # as a filter from here.
-from kbtool.source.layout import anchor as anchor
+from kbtool.publish.urls import anchor as anchor
 
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 

@@ -7,23 +7,7 @@ from pathlib import Path
 
 import click
 
-from kbtool.cli.options import root_option
-
-
-def site_dir_option(func):  # noqa: ANN001, ANN201 - a click decorator
-    return click.option(
-        "--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-        help="Where the site goes (default: mkdocs.yml's site_dir, else ROOT/site).",
-    )(func)
-
-
-def report_problems(problems: list) -> None:
-    """Print problems exactly as `kbtool validate` does (stdout), with its summary line (stderr)."""
-    from kbtool.reporters import format_text, use_colour
-
-    text = format_text(problems, use_colour(sys.stdout))
-    if text:
-        click.echo(text, nl=False)
+from kbtool.cli.options import report_problems, root_option, site_dir_option
 
 
 @click.command()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from kbtool.cli.options import load_or_fail, root_option
+from kbtool.cli.options import root_option, valid_or_fail
 
 
 @click.group()
@@ -27,19 +26,8 @@ def export() -> None:
 
 
 def load_valid(root: Path) -> Any:
-    """Load and validate; on errors print them as `kbtool validate` does and exit 1."""
-    from kbtool.checks import validate
-    from kbtool.problems import Level
-    from kbtool.reporters import format_text, use_colour
-
-    kb = load_or_fail(root)
-    errors = [p for p in validate(kb) if p.level is Level.ERROR]
-    if errors:
-        # stderr, because stdout may be the JSON export a pipe is waiting for.
-        click.echo(format_text(errors, use_colour(sys.stderr)), err=True, nl=False)
-        raise click.ClickException(f"not exporting: {len(errors)} error{'s' * (len(errors) != 1)} "
-                                   "in the knowledge base (see above; `kbtool validate` shows them too)")
-    return kb
+    """The knowledge base, or exit 1 with its errors: a broken entry never reaches another tool."""
+    return valid_or_fail(root).kb
 
 
 def _write(path: Path, text: str) -> None:

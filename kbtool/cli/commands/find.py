@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from kbtool.cli.commands.search import CHANNELS, FILTER_KINDS
 from kbtool.cli.options import root_option
+from kbtool.format.vocab import CHANNELS
 
 RESULT_LIMIT = 20
 
@@ -135,7 +135,7 @@ def make_app(index: Any, copy: Callable[[str], str | None], kind: str | None = N
 @click.command()
 @root_option
 @click.argument("query", nargs=-1)
-@click.option("--kind", type=click.Choice(FILTER_KINDS), help="Only this kind.")
+@click.option("--kind", metavar="KIND", help="Only this kind (phrase, step, rule, letter, standard...).")
 @click.option("--channel", type=click.Choice(CHANNELS), help="Only entries for this channel.")
 def find(root: Path, query: tuple[str, ...], kind: str | None, channel: str | None) -> None:
     """Search as you type: results update on every key, arrows move, Enter copies, Esc quits.
@@ -148,9 +148,11 @@ def find(root: Path, query: tuple[str, ...], kind: str | None, channel: str | No
       kbtool find
       kbtool find refund --channel chat
     """
-    from kbtool.cli.commands.search import NO_CLIPBOARD, copy_to_clipboard, open_fresh
+    from kbtool.cli.clipboard import NO_CLIPBOARD, copy_to_clipboard
+    from kbtool.cli.index_access import check_kind, open_fresh
 
     index = open_fresh(root)
+    check_kind(index, kind)
     try:
         chosen = make_app(index, copy_to_clipboard, kind, channel, " ".join(query)).run()
     finally:

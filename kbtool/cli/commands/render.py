@@ -88,8 +88,8 @@ def letter(root: Path, letter_id: str, pairs: tuple[str, ...], vars_file: Path |
       kbtool render letter delay-apology --vars case.yaml --eml reply.eml --to customer@example.com
     """
     from kbtool.authoring.letters import LetterError, letter_values, render_letter, to_eml
+    from kbtool.format.kinds.letter import Letter
     from kbtool.format.types import did_you_mean
-    from kbtool.model import Letter
 
     values = read_vars_file(vars_file) if vars_file else {}
     values.update(parse_pairs(pairs))

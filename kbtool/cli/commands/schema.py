@@ -28,9 +28,10 @@ def schema(root: Path, output: Path | None, to_stdout: bool) -> None:
       kbtool schema
       kbtool schema --stdout | jq .
     """
+    from kbtool.checks import all_rules
     from kbtool.fileops import atomic_write_text
-    from kbtool.format.types import entry_json_schema, kb_json_schema
-    from kbtool.source.kb import load_config
+    from kbtool.format.jsonschema import entry_json_schema, kb_json_schema
+    from kbtool.source.config import load_config
 
     config, _ = load_config(root)
     entry = json.dumps(entry_json_schema(tuple(config.situations)), indent=2, ensure_ascii=False) + "\n"
@@ -40,5 +41,5 @@ def schema(root: Path, output: Path | None, to_stdout: bool) -> None:
     folder = output or root / "schema"
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(folder / "entry.schema.json", entry)
-    atomic_write_text(folder / "kb.schema.json", json.dumps(kb_json_schema(), indent=2) + "\n")
+    atomic_write_text(folder / "kb.schema.json", json.dumps(kb_json_schema(tuple(r.id for r in all_rules())), indent=2) + "\n")
     click.echo(f"wrote {folder / 'entry.schema.json'} and {folder / 'kb.schema.json'}", err=True)

@@ -4,47 +4,21 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from kbtool.cli.clipboard import NO_CLIPBOARD, copy_to_clipboard
+from kbtool.cli.index_access import check_kind, open_fresh
 from kbtool.cli.options import root_option
 
-FILTER_KINDS = ("phrase", "phrases", "step", "script", "rule", "standard", "letter")
-CHANNELS = ("phone", "email", "chat", "in_person", "social", "sms", "letter")
+# Plain constants: importing the kind registry here would cost a cold search ~60 ms, so --kind
+# is checked against the kinds the index was built with instead.
+from kbtool.format.vocab import CHANNELS
+
 LETTER_PREVIEW_LINES = 8
-
-
-def clipboard_commands() -> list[list[str]]:
-    """Clipboard programs that can work here, best first (no Python dependency needed)."""
-    candidates: list[list[str]] = []
-    if os.environ.get("WAYLAND_DISPLAY"):
-        candidates.append(["wl-copy"])
-    if os.environ.get("DISPLAY"):
-        candidates += [["xclip", "-selection", "clipboard"], ["xsel", "--clipboard", "--input"]]
-    candidates += [["pbcopy"], ["clip.exe"]]
-    return [c for c in candidates if shutil.which(c[0])]
-
-
-def copy_to_clipboard(text: str) -> str | None:
-    """Put `text` on the clipboard; returns the program used, or None when no clipboard exists."""
-    for command in clipboard_commands():
-        try:
-            subprocess.run(command, input=text.encode("utf-8"), check=True, timeout=5,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        except (OSError, subprocess.SubprocessError):
-            continue
-        return command[0]
-    return None
-
-
-NO_CLIPBOARD = ("no clipboard found (install wl-clipboard on Wayland, xclip or xsel on X11); "
-                "the text is printed above, copy it from there")
 
 
 def use_colour() -> bool:
@@ -76,45 +50,12 @@ def format_hit(number: int, hit: Any, colour: bool) -> str:
     return "\n".join(lines)
 
 
-def _loader(problems: list[int]) -> Callable[[Path], Any]:
-    def load(root: Path) -> Any:
-        from kbtool.cli.options import load_or_fail
-        from kbtool.problems import Level
-
-        kb = load_or_fail(root)
-        problems.append(sum(1 for p in kb.problems if p.level == Level.ERROR))
-        return kb
-
-    return load
-
-
-def open_fresh(root: Path) -> Any:
-    """The search index, rebuilt first (with a note on stderr) when the YAML is newer."""
-    import time
-
-    from kbtool.search.api import SearchError, fresh_index
-
-    errors: list[int] = []
-    started = time.perf_counter()
-    try:
-        index, reason = fresh_index(root, load=_loader(errors))
-    except SearchError as exc:
-        raise click.ClickException(str(exc)) from None
-    except OSError as exc:
-        raise click.ClickException(f"cannot write the search index under {root}: {exc.strerror or exc}") from None
-    if reason:
-        click.echo(f"note: rebuilt the search index because {reason} "
-                   f"({index.meta.get('documents', 0)} texts, {time.perf_counter() - started:.1f} s)", err=True)
-        if errors and errors[0]:
-            click.echo(f"note: {errors[0]} problem(s) in the YAML; entries that failed to load are not searchable "
-                       "(run `kbtool validate`)", err=True)
-    return index
-
-
 @click.command()
 @root_option
 @click.argument("query", nargs=-1)
-@click.option("--kind", type=click.Choice(FILTER_KINDS), help="Only this kind (script = its steps, standard = its rules).")
+@click.option("--kind", metavar="KIND",
+              help="Only this kind: phrase, step, rule, letter, standard, or an entry kind "
+                   "(script = its steps, standard = its rules).")
 @click.option("--channel", type=click.Choice(CHANNELS), help="Only entries for this channel.")
 @click.option("--situation", metavar="NAME", help="Only entries for this situation (e.g. delivery-delay).")
 @click.option("--tag", metavar="TAG", help="Only entries with this tag.")
@@ -147,6 +88,7 @@ def search(root: Path, query: tuple[str, ...], kind: str | None, channel: str | 
     from kbtool.search.api import SearchError, log_miss, run_query
 
     index = open_fresh(root)
+    check_kind(index, kind)
     try:
         results = run_query(index, text, kind=kind, channel=channel, situation=situation, tag=tag, limit=limit)
     except SearchError as exc:

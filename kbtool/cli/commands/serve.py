@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from kbtool.cli.commands.build import report_problems, site_dir_option
-from kbtool.cli.options import root_option
+from kbtool.cli.options import check_or_fail, report_problems, root_option, site_dir_option
 
 
 @click.command()
@@ -31,24 +30,20 @@ def serve(root: Path, site_dir: Path | None, dev_addr: str, open_browser: bool) 
     """
     import os
 
-    from kbtool.mkdocs.build import SiteError, load_and_validate, mkdocs_config_file
-    from kbtool.problems import EXIT_PROBLEMS, Level
+    from kbtool.mkdocs.build import mkdocs_config_file
+    from kbtool.problems import EXIT_PROBLEMS
 
     def progress(message: str) -> None:
         click.echo(f"kbtool: {message}", err=True)
 
     root = root.resolve()
-    try:
-        progress(f"validating {root}")
-        kb, problems = load_and_validate(root)
-    except SiteError as exc:
-        click.echo(f"kbtool: error: {exc}", err=True)
-        sys.exit(EXIT_PROBLEMS)
-    if problems:
-        report_problems(problems)
-    if any(p.level is Level.ERROR for p in problems):
+    checked = check_or_fail(root)
+    if checked.problems:
+        report_problems(checked.problems)
+    if checked.errors:
         click.echo("kbtool: fix the errors above, then run kbtool serve again", err=True)
         sys.exit(EXIT_PROBLEMS)
+    kb = checked.kb
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     from mkdocs.commands.serve import serve as mkdocs_serve
     from mkdocs.exceptions import MkDocsException

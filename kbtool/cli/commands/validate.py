@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kbtool.cli.options import load_or_fail, root_option
+from kbtool.cli.options import check_or_fail, root_option
 
 
 @click.command()
@@ -28,19 +28,17 @@ def validate(root: Path, output_format: str, strict: bool, quiet: bool) -> None:
       kbtool validate --strict --format github     # in CI
       kbtool validate --root path/to/kb --format json
     """
-    from kbtool.checks import validate as run_validation
     from kbtool.problems import EXIT_PROBLEMS, has_errors
     from kbtool.reporters import REPORTERS, summary_line, use_colour
 
-    kb = load_or_fail(root)
-    problems = run_validation(kb)
+    checked = check_or_fail(root)
+    problems = checked.problems
     out = sys.stdout
     text = REPORTERS[output_format](problems, output_format == "text" and use_colour(out))
     if text:
         click.echo(text, nl=False)
     if output_format == "text" and not quiet:
-        files = len(kb.files) + (1 if kb.config.source is not None else 0)
-        click.echo(summary_line(problems, files), err=True)
+        click.echo(summary_line(problems, checked.files_checked), err=True)
     code = EXIT_PROBLEMS if has_errors(problems, strict) else 0
     if sys.stdout is sys.__stdout__:
         # Freeing a large knowledge base object by object takes a third of the run; the

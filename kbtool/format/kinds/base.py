@@ -1,0 +1,81 @@
+"""What a kind declares: its fields, how its entry is built, what it publishes.
+
+One `Kind` per kind of entry is the only place that knows a kind's shape. Pages, search
+documents, exports, reviews and skeletons ask the declaration instead of branching on the kind,
+so a fifth kind is its module plus its page template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from kbtool.format.types import Field
+from kbtool.model import Entry
+
+Pointer = tuple[Any, ...]
+Fill = Callable[[str], str]
+
+
+def humanise(slug: str) -> str:
+    """An id as words: 'ask-to-hold' -> 'Ask to hold'."""
+    return slug.replace("-", " ").replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One searchable unit of an entry: a phrase, a step, a rule, or the entry as a whole.
+
+    `say` is the text staff read out or paste (kb.yaml values filled in); `context` are the
+    words around it that help find it; `notes` are shown beside a hit (avoid, why, branches).
+    """
+
+    item: str | None
+    kind: str
+    title: str
+    say: str
+    context: tuple[str, ...]
+    notes: tuple[str, ...]
+    ptr: Pointer
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """One thing a text expander can type: an item (`item` set) or the whole entry."""
+
+    entry: Entry
+    item: str | None
+    label: str
+    texts: tuple[str, ...]
+
+    @property
+    def item_id(self) -> str:
+        return self.item if self.item is not None else self.entry.id
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of entry, declared once."""
+
+    name: str                   # `kind:` in the YAML
+    label: str                  # plural, for navigation ("Phrases")
+    singular: str               # "Phrase set"
+    folder: str                 # the site folder of its pages
+    source_folder: str          # where `kbtool new` puts its files
+    fields: tuple[Field, ...]   # fields beyond the common ones
+    entry_class: type[Entry]
+    build: Callable[[dict[str, Any], dict[str, Any]], Entry]  # (converted data, common fields) -> entry
+    units: Callable[[Entry, Fill], Iterator[Unit]]
+    export: Callable[[Entry, Callable[[str], dict[str, Any]]], dict[str, Any]]  # (entry, item anchor+url)
+    review_texts: Callable[[Entry], dict[str, str]]
+    skeleton: str               # the YAML after the common fields, for `kbtool new`
+    unit_kinds: tuple[str, ...]  # the unit kinds it yields (for `--kind` filters)
+    requires_situation: bool = True
+    snippets: Callable[[Entry], list[Snippet]] = lambda entry: []
+
+    @property
+    def template(self) -> str:
+        """The page template's file name; a team may override it by name."""
+        return f"{self.name}.md.j2"

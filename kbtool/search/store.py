@@ -1,0 +1,179 @@
+"""The search index on disk: builds in their own folders, swapped in atomically, and kept fresh.
+
+Each build goes to a fresh folder under ROOT/.kbtool/ that one symbolic-link rename makes
+current, so a search running during a rebuild always reads a complete index; retired builds are
+removed after a grace period. Engine-neutral: it stores folders and their metadata only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from kbtool.source.layout import content_files
+
+CACHE_DIR = ".kbtool"
+CURRENT = "index"  # the symbolic link (or, where links are unavailable, pointer file) naming the live build
+META_FILE = "kbtool-meta.json"
+FORMAT_VERSION = 2
+# A search resolves the link once, then reads that folder; an old build is deleted only after it
+# has been retired this long, far longer than any query takes.
+GRACE_SECONDS = 120.0
+# Builds that crashed half-way leave a .build-* folder; anything this old is abandoned.
+ABANDONED_BUILD_SECONDS = 3600.0
+# Files besides the entries whose change makes the index stale (kb.yaml values, the URL style).
+CONFIG_FILES = ("kb.yaml", "mkdocs.yml", "mkdocs.yaml")
+# What a usable metadata file holds, with the type of each value: anything else means rebuild.
+_META_SHAPE: dict[str, type | tuple[type, ...]] = {
+    "format": int, "signature": str, "documents": int, "log_misses": bool, "synonyms": list,
+}
+
+
+def cache_dir(root: Path) -> Path:
+    return Path(root) / CACHE_DIR
+
+
+def content_signature(root: Path) -> str:
+    """A fingerprint of every YAML file's name, size and modification time: changes when content does."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    paths = content_files(root) + [root / name for name in CONFIG_FILES]
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        digest.update(f"{path.relative_to(root).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+
+@contextmanager
+def new_build(root: Path) -> Iterator[Path]:
+    """A fresh folder to write a build into; on success it becomes the current build."""
+    cache = cache_dir(root)
+    cache.mkdir(parents=True, exist_ok=True)
+    stamp = f"{time.time_ns()}-{os.getpid()}"
+    building = cache / f".build-{stamp}"
+    building.mkdir()
+    try:
+        yield building
+        final = cache / f"index-{stamp}"
+        os.rename(building, final)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    _make_current(cache, final.name)
+    remove_old_builds(cache)
+
+
+def write_meta(folder: Path, meta: dict[str, Any]) -> None:
+    (folder / META_FILE).write_text(json.dumps({"format": FORMAT_VERSION, **meta}), encoding="utf-8")
+
+
+def usable_meta(data: Any) -> bool:
+    """True when `data` is metadata this kbtool wrote: right version, every key of the right type."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
+        return False
+    return all(isinstance(data.get(key), kind) and not (kind is int and isinstance(data.get(key), bool))
+               for key, kind in _META_SHAPE.items())
+
+
+def current_build(root: Path, opener: Callable[[Path, dict[str, Any]], Any]) -> Any:
+    """`opener(folder, meta)` for the current build, or None when there is none usable.
+
+    A build retired and removed between reading the link and opening it is retried; `opener`
+    raising for the build the link still names is passed on.
+    """
+    cache = cache_dir(Path(root))
+    for attempt in range(3):
+        folder = _current_folder(cache)
+        if folder is None:
+            return None
+        try:
+            meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError):
+            return None
+        if not usable_meta(meta):
+            return None
+        try:
+            return opener(folder, meta)
+        except Exception:
+            if attempt == 2 or _current_folder(cache) == folder:
+                raise
+    return None
+
+
+def _make_current(cache: Path, folder: str) -> None:
+    """Point the current link at `folder` in one atomic rename; readers see the old or the new build."""
+    link = cache / CURRENT
+    if link.is_dir() and not link.is_symlink():
+        # A real folder where the link belongs (copied by hand, say): move it aside to be cleaned up.
+        os.rename(link, cache / f"index-0-moved-{time.time_ns()}")
+    temp = cache / f".{CURRENT}-{time.time_ns()}-{os.getpid()}"
+    try:
+        os.symlink(folder, temp)
+    except (OSError, NotImplementedError):
+        # No symbolic links (Windows without the privilege): a pointer file replaced atomically.
+        temp.write_text(folder, encoding="utf-8")
+    os.replace(temp, link)
+
+
+def _current_folder(cache: Path) -> Path | None:
+    link = cache / CURRENT
+    try:
+        name = os.readlink(link)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        try:
+            name = link.read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+    return cache / name
+
+
+def remove_old_builds(cache: Path, grace: float = GRACE_SECONDS, now: float | None = None) -> list[Path]:
+    """Delete builds retired longer than `grace` seconds ago; mark newly retired ones. Returns what went."""
+    now = time.time() if now is None else now
+    current = _current_folder(cache)
+    removed: list[Path] = []
+    try:
+        children = list(cache.iterdir())
+    except OSError:
+        return removed
+    for child in children:
+        if child.name.startswith(".build-"):
+            try:
+                if now - child.stat().st_mtime > ABANDONED_BUILD_SECONDS:
+                    shutil.rmtree(child, ignore_errors=True)
+                    removed.append(child)
+            except OSError:
+                pass
+            continue
+        if not child.name.startswith("index-") or (current is not None and child.name == current.name):
+            continue
+        marker = child / ".retired"
+        try:
+            retired_at = marker.stat().st_mtime
+        except FileNotFoundError:
+            # The grace period starts when a build stops being current, not when it was made.
+            try:
+                marker.touch()
+            except OSError:
+                pass
+            continue
+        except OSError:
+            continue
+        if now - retired_at > grace:
+            shutil.rmtree(child, ignore_errors=True)
+            removed.append(child)
+    return removed
