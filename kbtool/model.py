@@ -134,6 +134,7 @@ class KbConfig:
     start_here: list[str] = field(default_factory=list)
     review_period_days: int = 180
     log_misses: bool = True
+    lexicon: bool = True  # the built-in service lexicon joins kb.yaml's synonyms in search
     # Rule id -> "off", "warning" or "error": the team's levels over each rule's default.
     rules: dict[str, str] = field(default_factory=dict)
     source: SourceFile | None = None

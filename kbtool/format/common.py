@@ -63,5 +63,7 @@ KB_CONFIG = Obj("kb.yaml", (
           False, "How far ahead `kbtool new` sets review_by."),
     Field("search", Obj("search", (
         Field("log_misses", Bool(), False, "Log searches that found nothing (default true)."),
+        Field("lexicon", Bool(), False,
+              "Use kbtool's built-in service lexicon of customer wordings (default true); `synonyms` extend it."),
     )), False, "Search settings."),
 ))

@@ -14,6 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from whoosh import analysis as whoosh_analysis
+
 if TYPE_CHECKING:  # pragma: no cover - documents are built by the caller; only their fields are read
     from kbtool.publish.documents import Document
 
@@ -56,24 +58,72 @@ class EngineError(Exception):
 
 # -- analysis ---------------------------------------------------------------------------------
 
+TOKEN_PATTERN = r"\w+(?:'\w+)?"
+# Letters NFKD does not split into a base letter and a mark.
+_LIGATURES = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "þ": "th"})
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
+def fold(word: str) -> str:
+    """A lower-case word without accents: 'grüße' -> 'grusse', 'café' -> 'cafe'."""
+    import unicodedata
+
+    if word.isascii():
+        return word
+    decomposed = unicodedata.normalize("NFKD", word.translate(_LIGATURES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def umlaut_spelling(word: str) -> str:
+    """German's typed-without-umlauts spelling: 'grüße' -> 'gruesse' (else the plain fold)."""
+    return fold(word.translate(_UMLAUTS))
+
+
+class FoldAccents(whoosh_analysis.Filter):
+    """Accents folded, so 'Grüße', 'Grusse' and 'Gruesse' find each other.
+
+    Queries fold to the plain spelling; the index holds both the plain and the umlaut
+    spelling at the same position, so either way of typing matches.
+    """
+
+    def __call__(self, tokens: Any) -> Any:
+        for token in tokens:
+            text = token.text
+            if text.isascii():
+                yield token
+                continue
+            plain = fold(text)
+            variant = umlaut_spelling(text) if token.mode == "index" else plain
+            token.text = plain
+            yield token
+            if variant != plain:
+                token.text = variant
+                yield token
+
+
 @lru_cache(maxsize=1)
 def _analyzers() -> tuple[Any, Any]:
-    from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+    from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 
     # "not" carries meaning mid-call ("not arrived"), so it is kept; other stop words go.
-    stemming = StemmingAnalyzer(stoplist=frozenset(STOP_WORDS) - {"not"}, minsize=2)
-    surface = RegexTokenizer(r"\w+(?:'\w+)?") | LowercaseFilter()
+    stoplist = frozenset(STOP_WORDS) - {"not"}
+    stemming = (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldAccents()
+                | StopFilter(stoplist=stoplist, minsize=2) | StemFilter())
+    surface = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldAccents()
     return stemming, surface
 
 
-def stems(text: str) -> list[str]:
-    """The index terms of `text`: lowercased, stop words removed, stemmed."""
-    return [token.text for token in _analyzers()[0](text)]
+def stems(text: str, mode: str = "query") -> list[str]:
+    """The index terms of `text`: lowercased, accents folded, stop words removed, stemmed.
+
+    `mode="index"` also gives the umlaut spellings the index holds beside the plain ones.
+    """
+    return [token.text for token in _analyzers()[0](text, mode=mode)]
 
 
 def surface_words(text: str) -> list[str]:
-    """The words as typed, lowercased (for spelling suggestions)."""
-    return [token.text for token in _analyzers()[1](text)]
+    """The words as typed, lowercased and accents folded (for spelling suggestions)."""
+    return [token.text for token in _analyzers()[1](text, mode="query")]
 
 
 # -- writing ----------------------------------------------------------------------------------

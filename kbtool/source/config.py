@@ -43,5 +43,6 @@ def load_config(root: Path, vocabularies: dict[str, tuple[str, ...]] | None = No
     if "review_period_days" in data:
         config.review_period_days = int(data["review_period_days"])
     config.log_misses = data.get("search", {}).get("log_misses", True)
+    config.lexicon = data.get("search", {}).get("lexicon", True)
     config.rules = data.get("rules", {})
     return config, problems
