@@ -132,6 +132,7 @@ class KbConfig:
     style_phrases: list[StyleRule] = field(default_factory=lambda: list(DEFAULT_STYLE_PHRASES))
     letter_words: list[StyleRule] = field(default_factory=lambda: list(DEFAULT_LETTER_WORDS))
     start_here: list[str] = field(default_factory=list)
+    feedback: str = ""  # an issue-tracker URL or a mailto: address for "Tell the mentors"
     review_period_days: int = 180
     log_misses: bool = True
     lexicon: bool = True  # the built-in service lexicon joins kb.yaml's synonyms in search

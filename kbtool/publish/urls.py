@@ -81,6 +81,10 @@ class SiteAddress:
         """The entry's page, relative to the site root."""
         return page_url(entry_src(entry), self.directory_urls)
 
+    def site_path(self, entry: Entry, item: str | None = None) -> str:
+        """The entry's page at the item's anchor, relative to the site root (links inside the site)."""
+        return self.page(entry) + ("#" + anchor(item) if item else "")
+
     def url(self, entry: Entry, item: str | None = None) -> str:
         """Where to open the entry (at the item's anchor): absolute with site_url, else a local file path."""
         page = self.page(entry)

@@ -40,6 +40,7 @@ def load_config(root: Path, vocabularies: dict[str, tuple[str, ...]] | None = No
     config.letter_words = (list(DEFAULT_LETTER_WORDS) if keep_builtin else []) + [
         StyleRule(r["text"], r.get("why", "")) for r in style.get("letter_words", []) if "text" in r]
     config.start_here = data.get("start_here", [])
+    config.feedback = data.get("feedback", "")
     if "review_period_days" in data:
         config.review_period_days = int(data["review_period_days"])
     config.log_misses = data.get("search", {}).get("log_misses", True)
