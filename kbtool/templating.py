@@ -4,6 +4,9 @@ Templates are checked before anything renders them: only placeholders, if/else, 
 filters and comparisons are allowed, so `{{ ''.__class__ }}` or `{{ 'a' * 10**10 }}` is a
 validation error at its line and never runs. Most texts hold only plain `{{ name }}`
 placeholders; those skip Jinja entirely, which keeps validating 10,000 entries fast.
+
+Filling is bounded too: a 10 KB value used a thousand times would make 10 MB of text, so every
+render path counts what it produces against a `Budget` and stops before going over it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ SIMPLE_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 ANY_TEMPLATE_SYNTAX = re.compile(r"\{[{%#]|[}%#]\}")
 ALLOWED_FILTERS = frozenset({"default", "title", "upper", "lower", "trim", "capitalize"})
 MAX_OUTPUT_CHARS = 100_000
+# All the filled texts of one entry (a page, or its search hits) together: each text may be under
+# MAX_OUTPUT_CHARS and still add up, since a 1 MiB file holds thousands of texts.
+MAX_ENTRY_OUTPUT_CHARS = 1_000_000
 MAX_TEMPLATE_CHARS = 50_000
 
 
@@ -159,42 +165,140 @@ class RenderError(Exception):
     """A template could not be filled (an undefined value, a forbidden construct, output too large)."""
 
 
-def render(text: str, values: dict[str, str]) -> str:
-    """Fill a template. Callers have validated it; the sandbox and limits are the second wall."""
+class Budget:
+    """Characters rendering may still produce; share one across the texts of a page or entry.
+
+    Every render takes the smaller of MAX_OUTPUT_CHARS and what is left here, so neither one
+    text nor many texts together can expand past their bound.
+    """
+
+    def __init__(self, chars: int = MAX_ENTRY_OUTPUT_CHARS) -> None:
+        self.remaining = chars
+
+    def limit(self) -> int:
+        return min(MAX_OUTPUT_CHARS, self.remaining)
+
+    def spend(self, chars: int) -> None:
+        self.remaining = max(0, self.remaining - chars)
+
+
+def _plain(text: str) -> bool:
+    """True when the text holds only {{ name }} placeholders (no Jinja needed to fill it)."""
+    return not ANY_TEMPLATE_SYNTAX.search(SIMPLE_PLACEHOLDER.sub("", text))
+
+
+class OutputTooLarge(RenderError):
+    """The filled text would pass its limit; raised before the text is built."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        # With Jinja the count stops at the piece that crossed the limit, so `size` is a floor.
+        super().__init__(f"the filled text would be at least {size:,} characters; the limit is {limit:,}")
+        self.size = size
+        self.limit = limit
+
+
+def _plain_size(text: str, values: dict[str, str], lenient: bool) -> int:
+    # Known from the placeholders and the values' lengths before any text is built, so an
+    # oversized expansion costs nothing.
+    size = len(text)
+    for match in SIMPLE_PLACEHOLDER.finditer(text):
+        name = match.group(1)
+        if name in values:
+            size += len(str(values[name])) - (match.end() - match.start())
+        elif not lenient:
+            raise RenderError(f"'{name}' has no value")
+    return size
+
+
+def _fill_plain(text: str, values: dict[str, str], limit: int, lenient: bool) -> str:
+    size = _plain_size(text, values, lenient)
+    if size > limit:
+        raise OutputTooLarge(size, limit)
+    if lenient:
+        return SIMPLE_PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
+    return SIMPLE_PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), text)
+
+
+def _fill_jinja(text: str, values: dict[str, str], limit: int) -> str:
+    from jinja2 import TemplateError
+    from jinja2.exceptions import SecurityError
+
+    # Rendered as a stream and counted piece by piece: the output is never built past the limit.
+    pieces: list[str] = []
+    size = 0
+    try:
+        for piece in environment().from_string(text).generate(**values):
+            size += len(piece)
+            if size > limit:
+                raise OutputTooLarge(size, limit)
+            pieces.append(piece)
+    except SecurityError as exc:
+        raise RenderError(f"refused by the sandbox: {exc}") from None
+    except TemplateError as exc:
+        raise RenderError(str(exc.message or exc)) from None
+    return "".join(pieces)
+
+
+def render(text: str, values: dict[str, str], budget: Budget | None = None) -> str:
+    """Fill a template. Callers have validated it; the sandbox and limits are the second wall.
+
+    Raises RenderError when the filled text would pass MAX_OUTPUT_CHARS or what `budget` has left.
+    """
     if "{" not in text:
+        # Nothing expands: the text is as long as the file made it, which the loader bounds.
         return text
+    limit = budget.limit() if budget is not None else MAX_OUTPUT_CHARS
     _, issues = analyse(text)
     if issues:
         raise RenderError(issues[0].message)
-    if not ANY_TEMPLATE_SYNTAX.search(SIMPLE_PLACEHOLDER.sub("", text)):
-        def fill(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name not in values:
-                raise RenderError(f"'{name}' has no value")
-            return str(values[name])
-        out = SIMPLE_PLACEHOLDER.sub(fill, text)
-    else:
-        from jinja2 import TemplateError
-        from jinja2.exceptions import SecurityError
-
-        try:
-            out = environment().from_string(text).render(**values)
-        except SecurityError as exc:
-            raise RenderError(f"refused by the sandbox: {exc}") from None
-        except TemplateError as exc:
-            raise RenderError(str(exc.message or exc)) from None
-    if len(out) > MAX_OUTPUT_CHARS:
-        raise RenderError(f"the filled text is {len(out):,} characters; the limit is {MAX_OUTPUT_CHARS:,}")
+    out = _fill_plain(text, values, limit, False) if _plain(text) else _fill_jinja(text, values, limit)
+    if budget is not None:
+        budget.spend(len(out))
     return out
 
 
-def render_lenient(text: str, values: dict[str, str]) -> str:
-    """Fill what is known and leave unknown placeholders as written (for search and previews)."""
+def render_lenient(text: str, values: dict[str, str], budget: Budget | None = None) -> str:
+    """Fill what is known and leave unknown placeholders as written (for search and previews).
+
+    A text that cannot be filled, or would fill past the limit, stays as written: its size is
+    then the file's own, which the loader already bounds.
+    """
     if "{" not in text:
         return text
-    if not ANY_TEMPLATE_SYNTAX.search(SIMPLE_PLACEHOLDER.sub("", text)):
-        return SIMPLE_PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
+    limit = budget.limit() if budget is not None else MAX_OUTPUT_CHARS
     try:
-        return render(text, values)
+        if _plain(text):
+            out = _fill_plain(text, values, limit, True)
+        else:
+            out = render(text, values, Budget(limit))
     except RenderError:
         return text
+    if budget is not None:
+        budget.spend(len(out))
+    return out
+
+
+def expanded_size(text: str, values: dict[str, str], limit: int = MAX_OUTPUT_CHARS, exact: bool = False) -> int:
+    """How long `text` is once filled with `values` (unknown placeholders as written), at most `limit` + 1.
+
+    Plain {{ name }} texts are counted exactly without building them. Texts with if/else or
+    filters are bounded from above (every placeholder filled, case changes tripling a value, as
+    Unicode's can) and rendered, counting, only when that bound passes `limit` or `exact` is asked:
+    compiling every letter's template would make validating 10,000 entries seconds slower.
+    A template that cannot be filled counts as written (other rules report why).
+    """
+    if "{" not in text:
+        return len(text)
+    try:
+        if _plain(text):
+            return min(_plain_size(text, values, True), limit + 1)
+        if not exact:
+            placeholders, _ = analyse(text)
+            bound = len(text) + sum(3 * len(str(values.get(p.name, ""))) for p in placeholders)
+            if bound <= limit:
+                return bound
+        return len(render(text, values, Budget(limit)))
+    except OutputTooLarge:
+        return limit + 1
+    except RenderError:
+        return len(text)

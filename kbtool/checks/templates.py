@@ -8,9 +8,17 @@ from typing import Any
 
 from kbtool.checks.base import RuleDoc
 from kbtool.format.types import did_you_mean
+from kbtool.format.vocab import BUILTIN_VARIABLE_EXAMPLES
 from kbtool.model import Entry, KnowledgeBase
 from kbtool.problems import Level, Problem
-from kbtool.templating import analyse
+from kbtool.templating import (
+    MAX_ENTRY_OUTPUT_CHARS,
+    MAX_OUTPUT_CHARS,
+    MAX_TEMPLATE_CHARS,
+    Placeholder,
+    analyse,
+    expanded_size,
+)
 
 TEMPLATE_SYNTAX = RuleDoc(
     "template-syntax", Level.ERROR, "A {{ placeholder }} or {% if %} block is malformed.",
@@ -24,7 +32,12 @@ TEMPLATE_FORBIDDEN = RuleDoc(
     bad="body: \"{{ ''.__class__.__mro__ }}\"", good="body: \"Dear {{ customer_name | title }},\"",
 )
 TEMPLATE_TOO_LARGE = RuleDoc(
-    "template-too-large", Level.ERROR, "A template text is longer than the limit (50,000 characters).",
+    "template-too-large", Level.ERROR,
+    f"A template is longer than {MAX_TEMPLATE_CHARS:,} characters, or fills to more than {MAX_OUTPUT_CHARS:,} "
+    f"(all of an entry's texts together: {MAX_ENTRY_OUTPUT_CHARS:,}) with kb.yaml's values and the examples. "
+    "A long kb.yaml value used many times multiplies: pages, search hits and letters would be megabytes.",
+    bad="# kb.yaml: terms: <a 10,000-character text>\nsay: \"{{ terms }} {{ terms }} ... (used 20 times)\"",
+    good="# kb.yaml: terms_url: fernleaf-home.example/terms\nsay: \"Our terms are at {{ terms_url }}.\"",
 )
 UNDECLARED_PLACEHOLDER = RuleDoc(
     "undeclared-placeholder", Level.ERROR,
@@ -61,9 +74,13 @@ def locate(entry: Entry, ptr: tuple[Any, ...], template_line: int, needle: str =
 
 def check(kb: KnowledgeBase) -> Iterator[Problem]:
     shared = kb.config.known_variables()
+    # The values pages and previews fill in: the built-ins' examples, kb.yaml's, the entry's examples.
+    shared_values = {**BUILTIN_VARIABLE_EXAMPLES, **kb.config.variables}
     for entry in kb.entries:
         known = shared | set(entry.variables)
         used: set[str] = set()
+        values = {**shared_values, **entry.example_values()} if entry.variables else shared_values
+        fillable: list[tuple[Any, list[Placeholder]]] = []
         for ref in entry.texts():
             if not ref.template:
                 continue
@@ -72,6 +89,8 @@ def check(kb: KnowledgeBase) -> Iterator[Problem]:
                 rule = _BY_ID[issue.rule]
                 line, column = locate(entry, ref.ptr, issue.line, issue.needle)
                 yield Problem(entry.path, line, column, rule.level, rule.id, issue.message, issue.hint)
+            if placeholders and not issues:
+                fillable.append((ref, placeholders))
             for placeholder in placeholders:
                 used.add(placeholder.name)
                 if placeholder.name not in known:
@@ -81,9 +100,47 @@ def check(kb: KnowledgeBase) -> Iterator[Problem]:
                     yield Problem(entry.path, line, column, UNDECLARED_PLACEHOLDER.level, UNDECLARED_PLACEHOLDER.id,
                                   f"placeholder '{placeholder.name}' is not declared",
                                   hint or f"declare '{placeholder.name}' in {where}")
+        yield from _expansions(entry, fillable, values)
         for name in entry.variables:
             if name not in used:
                 line, column = entry.pos("variables", name, "#key")
                 yield Problem(entry.path, line, column, UNUSED_VARIABLE.level, UNUSED_VARIABLE.id,
                               f"variable '{name}' is declared but not used in the entry's texts",
                               f"use {{{{ {name} }}}} in the entry or remove the declaration")
+
+
+def _expansions(entry: Entry, fillable: list[tuple[Any, list[Placeholder]]], values: dict[str, str]) -> Iterator[Problem]:
+    """Texts that fill past MAX_OUTPUT_CHARS, and the text that takes the entry past MAX_ENTRY_OUTPUT_CHARS."""
+    sizes = [expanded_size(ref.text, values, MAX_OUTPUT_CHARS) for ref, _ in fillable]
+    for (ref, placeholders), size in zip(fillable, sizes, strict=True):
+        if size > MAX_OUTPUT_CHARS:
+            yield _too_large(entry, ref.ptr, placeholders, values, True)
+    if sum(sizes) <= MAX_ENTRY_OUTPUT_CHARS:
+        return
+    # Rare: the quick sizes may be upper bounds, so count exactly before blaming a text.
+    filled = 0
+    for ref, placeholders in fillable:
+        size = expanded_size(ref.text, values, MAX_ENTRY_OUTPUT_CHARS, exact=True)
+        if filled + size > MAX_ENTRY_OUTPUT_CHARS:
+            if size <= MAX_OUTPUT_CHARS:
+                yield _too_large(entry, ref.ptr, placeholders, values, False)
+            return
+        filled += size
+
+
+def _too_large(entry: Entry, ptr: tuple[Any, ...], placeholders: list[Placeholder], values: dict[str, str],
+               alone: bool) -> Problem:
+    """The text fills past its own limit (`alone`), or takes its entry's texts together past theirs.
+
+    Only the text that crosses the entry's limit is reported, so one long value used in every
+    text gives one problem, not one per text.
+    """
+    if alone:
+        message = f"with kb.yaml's values and the examples this text fills to over {MAX_OUTPUT_CHARS:,} characters"
+    else:
+        message = (f"with kb.yaml's values and the examples the entry's texts fill to over "
+                   f"{MAX_ENTRY_OUTPUT_CHARS:,} characters by here")
+    longest, name = max(((len(values[p.name]), p.name) for p in placeholders if p.name in values), default=(0, ""))
+    hint = f"'{name}' is {longest:,} characters: shorten it or use it less often" if name else "shorten the text"
+    line, column = entry.pos(*ptr)
+    return Problem(entry.path, line, column, TEMPLATE_TOO_LARGE.level, TEMPLATE_TOO_LARGE.id, message, hint)
