@@ -30,16 +30,16 @@ def build(root: Path, site_dir: Path | None, rollback: bool, no_search_index: bo
       kbtool build --root path/to/kb --site-dir public
       kbtool build --rollback
     """
-    from kbtool.mkdocs.build import ContentErrors, SiteError, build_site, default_site_dir
+    from kbtool.mkdocs.build import ContentErrors, SiteError, UnsafeSiteDir, build_site, default_site_dir
     from kbtool.mkdocs.build import rollback as do_rollback
-    from kbtool.problems import EXIT_PROBLEMS
+    from kbtool.problems import EXIT_PROBLEMS, EXIT_USAGE
 
     def progress(message: str) -> None:
         click.echo(f"kbtool: {message}", err=True)
 
     try:
         if rollback:
-            target = do_rollback(site_dir or default_site_dir(root.resolve()))
+            target = do_rollback(site_dir or default_site_dir(root.resolve()), root)
             progress(f"rolled back: {target} is the previous build again")
             return
         result = build_site(root, site_dir, progress, search_index=not no_search_index)
@@ -49,6 +49,10 @@ def build(root: Path, site_dir: Path | None, rollback: bool, no_search_index: bo
         click.echo(f"kbtool: {errors} error{'s' * (errors != 1)}; the site was not built and the previous "
                    "one is unchanged", err=True)
         sys.exit(EXIT_PROBLEMS)
+    except UnsafeSiteDir as exc:
+        # The folder named is the mistake, not the content: a usage error, and nothing was touched.
+        click.echo(f"kbtool: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     except SiteError as exc:
         click.echo(f"kbtool: error: {exc}", err=True)
         sys.exit(EXIT_PROBLEMS)

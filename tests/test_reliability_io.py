@@ -1,0 +1,124 @@
+"""Reliability at the file-system edge: what kbtool may replace, read, write and run, and where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import PHRASES, write_kb
+
+
+@pytest.fixture
+def small_kb(tmp_path):
+    return write_kb(tmp_path / "kb", {"scripts_library/phrases/greetings.yaml": PHRASES})
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# -- 1. a build replaces only a site it built ------------------------------------------------------
+
+def test_build_refuses_a_site_dir_of_user_files_and_leaves_it_alone(small_kb, tmp_path, cli):
+    mine = tmp_path / "my-notes"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("years of work", encoding="utf-8")
+    for _ in range(2):  # the first build used to rename it away, the second to delete it
+        run = cli("build", "--root", str(small_kb), "--site-dir", str(mine), "--no-search-index")
+        assert run.code == 2, run.output
+        assert "refusing to replace" in run.stderr and ".kbtool-site" in run.stderr
+        assert snapshot(mine) == {"notes.txt": b"years of work"}
+    assert not (tmp_path / ".my-notes.previous").exists()
+
+
+@pytest.mark.parametrize("where", [".", "standards", "scripts_library", "scripts_library/phrases",
+                                   "standards/site", ".."])
+def test_build_never_uses_the_knowledge_base_or_its_content_folders(small_kb, cli, where):
+    (small_kb / "standards").mkdir(exist_ok=True)
+    before = snapshot(small_kb.parent)
+    run = cli("build", "--root", str(small_kb), "--site-dir", str(small_kb / where), "--no-search-index")
+    assert run.code == 2, run.output
+    assert "refusing to use" in run.stderr
+    assert snapshot(small_kb.parent) == before
+
+
+def test_build_refuses_the_home_folder_and_the_file_system_root(small_kb, tmp_path, cli):
+    from kbtool.mkdocs.build import UnsafeSiteDir, check_site_dir
+
+    home = tmp_path / "home"
+    home.mkdir()
+    run = cli("build", "--root", str(small_kb), "--site-dir", str(home), "--no-search-index",
+              env={"HOME": str(home), "NO_COLOR": "1"})
+    assert run.code == 2 and "home folder" in run.stderr
+    with pytest.raises(UnsafeSiteDir, match="root of the file system"):
+        check_site_dir(Path("/"))
+    # Even a planted marker does not make the protected folders replaceable.
+    (small_kb / ".kbtool-site").write_text("", encoding="utf-8")
+    with pytest.raises(UnsafeSiteDir, match="root folder"):
+        check_site_dir(small_kb, small_kb)
+
+
+def test_build_into_an_empty_or_missing_folder_then_again_keeps_the_rollback(small_kb, tmp_path, cli):
+    empty = tmp_path / "public"
+    empty.mkdir()
+    assert cli("build", "--root", str(small_kb), "--site-dir", str(empty), "--no-search-index").code == 0
+    assert (empty / ".kbtool-site").is_file() and (empty / "index.html").is_file()
+    run = cli("build", "--root", str(small_kb), "--site-dir", str(empty), "--no-search-index")
+    assert run.code == 0, run.output
+    previous = tmp_path / ".public.previous"
+    assert (previous / ".kbtool-site").is_file()
+    assert cli("build", "--root", str(small_kb), "--site-dir", str(empty), "--rollback").code == 0
+    missing = tmp_path / "new" / "site"
+    assert cli("build", "--root", str(small_kb), "--site-dir", str(missing), "--no-search-index").code == 0
+    assert (missing / ".kbtool-site").is_file()
+
+
+def test_previous_folder_without_the_marker_is_never_deleted_or_rolled_back(small_kb, cli):
+    assert cli("build", "--root", str(small_kb), "--no-search-index").code == 0
+    previous = small_kb / ".site.previous"
+    previous.mkdir()
+    (previous / "mine.txt").write_text("keep", encoding="utf-8")
+    run = cli("build", "--root", str(small_kb), "--no-search-index")
+    assert run.code == 2 and "refusing to delete" in run.stderr
+    run = cli("build", "--root", str(small_kb), "--rollback")
+    assert run.code == 2 and "not a kbtool build" in run.stderr
+    assert snapshot(previous) == {"mine.txt": b"keep"}
+    assert (small_kb / "site" / ".kbtool-site").is_file()
+
+
+def test_rollback_refuses_to_park_a_site_folder_of_user_files(small_kb, cli):
+    assert cli("build", "--root", str(small_kb), "--no-search-index").code == 0
+    assert cli("build", "--root", str(small_kb), "--no-search-index").code == 0
+    site = small_kb / "site"
+    (site / ".kbtool-site").unlink()
+    (site / "index.html").unlink()  # no longer recognisably a kbtool site
+    run = cli("build", "--root", str(small_kb), "--rollback")
+    assert run.code == 2 and "refusing to replace" in run.stderr
+    assert (site / "assets").is_dir()
+
+
+def test_sites_built_before_the_marker_are_still_replaced(small_kb, cli):
+    from kbtool.mkdocs.build import SITE_MARKER, is_kbtool_site
+
+    assert cli("build", "--root", str(small_kb), "--no-search-index").code == 0
+    site = small_kb / "site"
+    (site / SITE_MARKER).unlink()  # as an older kbtool left it
+    assert is_kbtool_site(site)
+    assert cli("build", "--root", str(small_kb), "--no-search-index").code == 0
+    assert (site / SITE_MARKER).is_file()
+
+
+def test_swap_into_place_refuses_an_unmarked_build_or_target(tmp_path):
+    from kbtool.mkdocs.build import SiteError, UnsafeSiteDir, mark_site, swap_into_place
+
+    new = tmp_path / "new"
+    new.mkdir()
+    target = tmp_path / "target"
+    with pytest.raises(SiteError, match="not a finished kbtool build"):
+        swap_into_place(new, target)
+    mark_site(new)
+    target.mkdir()
+    (target / "a.txt").write_text("a", encoding="utf-8")
+    with pytest.raises(UnsafeSiteDir):
+        swap_into_place(new, target)
+    assert (target / "a.txt").exists() and (new / ".kbtool-site").exists()
