@@ -80,3 +80,23 @@ def cli():
         return Run(result)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def bundled_build(tmp_path_factory):
+    """The bundled knowledge base copied and built once per test session (site and search index).
+
+    Tests must not change it; those that need a changed knowledge base build their own.
+    Returns the knowledge-base root; the site is in ROOT/site.
+    """
+    import shutil
+
+    from kbtool.mkdocs.build import build_site
+
+    root = tmp_path_factory.mktemp("bundled-build")
+    for name in ("standards", "scripts_library", "docs_site"):
+        shutil.copytree(REPO / name, root / name)
+    for name in ("kb.yaml", "mkdocs.yml"):
+        shutil.copy(REPO / name, root / name)
+    build_site(root)
+    return root

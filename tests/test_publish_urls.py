@@ -52,3 +52,36 @@ def test_site_address_reads_mkdocs_yml_like_mkdocs(tmp_path: Path):
         "extra:\n  key: !ENV [HOME, x]\n", encoding="utf-8")
     address = site_address(tmp_path, "https://kb.example")
     assert address == SiteAddress(False, "public", "https://kb.example")
+
+
+def _target_exists(site: Path, page_and_fragment: str) -> bool:
+    page, _, fragment = page_and_fragment.partition("#")
+    file = site / page
+    if page == "" or page.endswith("/"):
+        file = file / "index.html"
+    if not file.is_file():
+        return False
+    return not fragment or f'id="{fragment}"' in file.read_text(encoding="utf-8")
+
+
+def test_every_exported_and_searched_url_exists_in_the_built_site(bundled_build, cli):
+    """One URL scheme: links from `kbtool export json` and `kbtool search --json` land on real anchors."""
+    import json
+
+    site = bundled_build / "site"
+    exported = json.loads(cli("export", "json", "--root", str(bundled_build)).stdout)
+    targets = []
+    for entry in exported["entries"]:
+        targets.append(entry["page"])
+        for key in ("rules", "steps", "phrases"):
+            targets += [f"{entry['page']}#{item['anchor']}" for item in entry.get(key, [])]
+    missing = [t for t in targets if not _target_exists(site, t)]
+    assert len(targets) > 300 and missing == []
+
+    hits = []
+    for query in ("refund", "parcel late", "angry caller", "greeting", "price match", "letter apology"):
+        run = cli("search", query, "--root", str(bundled_build), "--json", "--limit", "50", "--no-log")
+        hits += json.loads(run.stdout)
+    assert len(hits) > 100
+    bad = [h["url"] for h in hits if not h["url"].startswith("site/") or not _target_exists(site, h["url"][5:])]
+    assert bad == []

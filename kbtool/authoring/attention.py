@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from kbtool.format.kinds import REGISTRY
 from kbtool.model import Entry, KnowledgeBase
 
 CONVERSATIONAL_CHANNELS = ("phone", "email", "chat", "in_person", "social")
-GUIDANCE_KINDS = ("script", "letter", "phrases")
 
 
 @dataclass
@@ -27,14 +27,15 @@ class Coverage:
 def coverage(kb: KnowledgeBase) -> Coverage:
     cov = Coverage(list(kb.config.situations), list(CONVERSATIONAL_CHANNELS) + ["sms", "letter"])
     for entry in kb.published():
-        if entry.kind in GUIDANCE_KINDS and entry.situation:
+        if REGISTRY[entry.kind].guidance and entry.situation:
             for channel in entry.channels:
                 cov.cells.setdefault((entry.situation, channel), []).append(entry)
     return cov
 
 
 def channels_without_greeting(kb: KnowledgeBase) -> list[str]:
-    have = {c for e in kb.published() if e.kind == "script" and e.situation == "greeting" for c in e.channels}
+    have = {c for e in kb.published() if REGISTRY[e.kind].conversation and e.situation == "greeting"
+            for c in e.channels}
     return [c for c in CONVERSATIONAL_CHANNELS if c not in have]
 
 

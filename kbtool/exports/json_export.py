@@ -13,6 +13,10 @@ import re
 from typing import Any
 
 from kbtool import __version__
+from kbtool.format.exportshapes import nullable as _nullable
+from kbtool.format.exportshapes import obj as _obj
+from kbtool.format.exportshapes import text as _str
+from kbtool.format.exportshapes import texts as _strings
 from kbtool.format.kinds import KIND_NAMES as KINDS
 from kbtool.format.kinds import REGISTRY
 from kbtool.format.vocab import BUILTIN_VARIABLE_EXAMPLES, BUILTIN_VARIABLES, CHANNELS, SLUG, STATUSES
@@ -110,32 +114,6 @@ def export_text(kb: KnowledgeBase, address: SiteAddress | None = None) -> str:
 # ---- JSON Schema of the export ----------------------------------------------------------
 
 
-def _str(description: str = "", **extra: Any) -> dict[str, Any]:
-    return {"type": "string", **({"description": description} if description else {}), **extra}
-
-
-def _nullable(description: str, **extra: Any) -> dict[str, Any]:
-    return {"type": ["string", "null"], "description": description, **extra}
-
-
-def _strings(description: str = "") -> dict[str, Any]:
-    return {"type": "array", "items": {"type": "string"}, **({"description": description} if description else {})}
-
-
-def _obj(properties: dict[str, Any], description: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {"type": "object", "properties": properties, "required": list(properties),
-                           "additionalProperties": False}
-    if description:
-        out["description"] = description
-    return out
-
-
-_ITEM = {
-    "id": _str("The item's id, unique within its entry.", pattern=SLUG),
-    "anchor": _str("The HTML id of the item's heading on the entry's page."),
-    "url": _nullable("The item's address on the published site (null without kb.yaml site_url)."),
-    "keywords": _strings("Words staff or customers use for the item."),
-}
 _VARIABLES = {"type": "object", "propertyNames": {"pattern": r"^[a-z_][a-z0-9_]*$"},
               "additionalProperties": _obj({"description": _str(), "example": _str(),
                                             "required": {"type": "boolean"}}),
@@ -164,41 +142,11 @@ _COMMON = {
     "variables": _VARIABLES,
 }
 
-_KIND_FIELDS: dict[str, dict[str, Any]] = {
-    "standard": {
-        "rules": {"type": "array", "items": _obj({
-            **_ITEM, "text": _str("The rule (template text)."), "why": _str("Why the rule exists."),
-            "do": _strings("Examples of doing it right (template texts)."),
-            "dont": _strings("Examples of getting it wrong (template texts).")})},
-        "targets": {"type": "array", "items": _obj({
-            "metric": _str("What is measured."), "channel": {"enum": [*CHANNELS, None]},
-            "within": _str("The service level, such as 4h.")})},
-        "procedure": _strings("Ordered steps (template texts)."),
-    },
-    "script": {
-        "steps": {"type": "array", "items": _obj({
-            **_ITEM, "say": _str("What to say (template text)."), "note": _str("Guidance for the agent."),
-            "next": _nullable("The step that follows; null means the next one listed.", pattern=SLUG),
-            "options": {"type": "array", "items": _obj({"when": _str(), "next": _str(pattern=SLUG)})},
-            "end": {"type": "boolean", "description": "The call ends after this step."}})},
-    },
-    "letter": {
-        "subject": _str("Subject line (template text)."),
-        "body": _str("The letter body (template text)."),
-    },
-    "phrases": {
-        "phrases": {"type": "array", "items": _obj({
-            **_ITEM, "say": _str("The sentence to say or write (template text)."),
-            "avoid": _strings("What people say instead that goes wrong."), "why": _str("Why it works.")})},
-    },
-}
-
-
 def export_json_schema() -> dict[str, Any]:
     """The JSON Schema (2020-12) of what `export_document` returns; committed as schema/export.schema.json."""
     entry_kinds = []
-    for kind, extra in _KIND_FIELDS.items():
-        branch = _obj({**_COMMON, **extra})
+    for kind, declared in REGISTRY.items():
+        branch = _obj({**_COMMON, **declared.export_schema})
         branch["properties"]["kind"] = {"const": kind}
         branch["title"] = f"{kind} entry"
         entry_kinds.append(branch)

@@ -35,18 +35,17 @@ def format_hit(number: int, hit: Any, colour: bool) -> str:
         return click.style(text, **kwargs) if colour else text
 
     text = hit.text.strip()
-    if hit.kind == "letter":
-        lines = text.splitlines()
-        if len(lines) > LETTER_PREVIEW_LINES:
-            text = "\n".join(lines[:LETTER_PREVIEW_LINES] + ["…"])
+    lines = text.splitlines()
+    if len(lines) > LETTER_PREVIEW_LINES:
+        text = "\n".join(lines[:LETTER_PREVIEW_LINES] + ["…"])
     body = text.replace("\n", "\n    ")
     head = f"{number:>2}. " + style(body, bold=True)
     channels = ", ".join(hit.channels) or "any channel"
     meta = f"    {hit.title} · {hit.kind} · {channels}"
     where = f"    {hit.path}:{hit.line} · {hit.url}"
     lines = [head, style(meta, fg="cyan"), style(where, dim=True)]
-    if hit.kind == "letter":
-        lines.append(style(f"    fill it in: kbtool render letter {hit.id}", dim=True))
+    # A kind that is filled in before use says how in its notes ("Fill it in: kbtool render ...").
+    lines += [style(f"    {note[0].lower()}{note[1:]}", dim=True) for note in hit.notes if note.startswith("Fill it in:")]
     return "\n".join(lines)
 
 

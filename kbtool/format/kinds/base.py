@@ -8,7 +8,7 @@ so a fifth kind is its module plus its page template.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kbtool.format.types import Field
@@ -74,6 +74,14 @@ class Kind:
     unit_kinds: tuple[str, ...]  # the unit kinds it yields (for `--kind` filters)
     requires_situation: bool = True
     snippets: Callable[[Entry], list[Snippet]] = lambda entry: []
+    # Gives staff the words to use (coverage counts it); standards say how to work instead.
+    guidance: bool = True
+    # Walks a conversation step by step (a channel's greeting is covered by one of these).
+    conversation: bool = False
+    # The YAML field holding the entry's items (rules, steps, phrases), for item-level positions.
+    items_field: str | None = None
+    # The JSON Schema of the kind's own fields in `kbtool export json` (kbtool/format/exportshapes.py).
+    export_schema: dict[str, Any] = field(default_factory=dict)
 
     @property
     def template(self) -> str:

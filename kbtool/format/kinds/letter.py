@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from kbtool.format import exportshapes as x
 from kbtool.format.common import VARIABLES
 from kbtool.format.kinds.base import Fill, Kind, Snippet, Unit
 from kbtool.format.types import Field, template
@@ -74,4 +75,8 @@ KIND = Kind(
     name="letter", label="Letters", singular="Letter", folder="letters", source_folder="scripts_library/letters",
     fields=FIELDS, entry_class=Letter, build=build, units=units, export=export, review_texts=review_texts,
     skeleton=SKELETON, unit_kinds=("letter",), snippets=snippets,
+    export_schema={
+        "subject": x.text("Subject line (template text)."),
+        "body": x.text("The letter body (template text)."),
+    },
 )

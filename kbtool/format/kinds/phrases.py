@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from kbtool.format import exportshapes as x
 from kbtool.format.common import KEYWORDS, TEMPLATES
 from kbtool.format.kinds.base import Fill, Kind, Snippet, Unit, humanise
 from kbtool.format.types import Field, ListOf, Obj, Text, slug, template
@@ -89,5 +90,10 @@ phrases:
 KIND = Kind(
     name="phrases", label="Phrases", singular="Phrase set", folder="phrases", source_folder="scripts_library/phrases",
     fields=FIELDS, entry_class=PhraseSet, build=build, units=units, export=export, review_texts=review_texts,
-    skeleton=SKELETON, unit_kinds=("phrase",), snippets=snippets,
+    skeleton=SKELETON, unit_kinds=("phrase",), snippets=snippets, items_field="phrases",
+    export_schema={
+        "phrases": {"type": "array", "items": x.obj({
+            **x.ITEM, "say": x.text("The sentence to say or write (template text)."),
+            "avoid": x.texts("What people say instead that goes wrong."), "why": x.text("Why it works.")})},
+    },
 )

@@ -6,9 +6,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from kbtool.format import exportshapes as x
 from kbtool.format.common import KEYWORDS
 from kbtool.format.kinds.base import Fill, Kind, Unit, humanise
 from kbtool.format.types import Bool, Field, ListOf, Obj, Text, slug, template
+from kbtool.format.vocab import SLUG
 from kbtool.model import Entry, TextRef
 
 
@@ -129,5 +131,12 @@ steps:
 KIND = Kind(
     name="script", label="Scripts", singular="Script", folder="scripts", source_folder="scripts_library/scripts",
     fields=FIELDS, entry_class=Script, build=build, units=units, export=export, review_texts=review_texts,
-    skeleton=SKELETON, unit_kinds=("step",),
+    skeleton=SKELETON, unit_kinds=("step",), conversation=True, items_field="steps",
+    export_schema={
+        "steps": {"type": "array", "items": x.obj({
+            **x.ITEM, "say": x.text("What to say (template text)."), "note": x.text("Guidance for the agent."),
+            "next": x.nullable("The step that follows; null means the next one listed.", pattern=SLUG),
+            "options": {"type": "array", "items": x.obj({"when": x.text(), "next": x.text(pattern=SLUG)})},
+            "end": {"type": "boolean", "description": "The call ends after this step."}})},
+    },
 )

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from kbtool.format import exportshapes as x
 from kbtool.format.common import KEYWORDS, TEMPLATES
 from kbtool.format.kinds.base import Fill, Kind, Unit, humanise
 from kbtool.format.types import Field, ListOf, Obj, Text, slug, template
@@ -126,5 +127,16 @@ rules:
 KIND = Kind(
     name="standard", label="Standards", singular="Standard", folder="standards", source_folder="standards",
     fields=FIELDS, entry_class=Standard, build=build, units=units, export=export, review_texts=review_texts,
-    skeleton=SKELETON, unit_kinds=("rule", "standard"), requires_situation=False,
+    skeleton=SKELETON, unit_kinds=("rule", "standard"), requires_situation=False, guidance=False,
+    items_field="rules",
+    export_schema={
+        "rules": {"type": "array", "items": x.obj({
+            **x.ITEM, "text": x.text("The rule (template text)."), "why": x.text("Why the rule exists."),
+            "do": x.texts("Examples of doing it right (template texts)."),
+            "dont": x.texts("Examples of getting it wrong (template texts).")})},
+        "targets": {"type": "array", "items": x.obj({
+            "metric": x.text("What is measured."), "channel": {"enum": [*CHANNELS, None]},
+            "within": x.text("The service level, such as 4h.")})},
+        "procedure": x.texts("Ordered steps (template texts)."),
+    },
 )
