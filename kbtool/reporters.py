@@ -1,4 +1,8 @@
-"""Output formats for problem lists, by name: text (compiler style), json and github annotations."""
+"""Output formats for problem lists, by name: text (compiler style), json and github annotations.
+
+File names, keys and values reach problem records as written; text and github output show any
+control character in them as a visible escape (json escapes them itself, and stays exact).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections.abc import Callable
 from typing import IO
 
 from kbtool.problems import Level, Problem
+from kbtool.terminal import safe_for_terminal
 
 _COLOURS = {Level.ERROR: "\x1b[31m", Level.WARNING: "\x1b[33m"}
 _DIM = "\x1b[2m"
@@ -31,9 +36,15 @@ def summary_line(problems: list[Problem], files: int) -> str:
     return f"{files} files checked: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
 
 
+def _printable(p: Problem) -> Problem:
+    """The record with every text field safe to print on one line (no escapes, no forged lines)."""
+    return Problem(safe_for_terminal(p.path, True), p.line, p.column, p.level, safe_for_terminal(p.rule, True),
+                   safe_for_terminal(p.message, True), safe_for_terminal(p.hint, True))
+
+
 def format_text(problems: list[Problem], colour: bool = False) -> str:
     lines = []
-    for p in problems:
+    for p in map(_printable, problems):
         level = p.level.value
         if colour:
             where = f"{_BOLD}{p.path}:{p.line}:{p.column}:{_RESET}"
@@ -63,7 +74,7 @@ def _escape_property(value: str) -> str:
 
 def format_github(problems: list[Problem], colour: bool = False) -> str:
     lines = []
-    for p in problems:
+    for p in map(_printable, problems):
         command = "error" if p.level is Level.ERROR else "warning"
         message = p.message + (f" (hint: {p.hint})" if p.hint else "")
         lines.append(

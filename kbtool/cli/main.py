@@ -32,7 +32,28 @@ COMMANDS: dict[str, str] = {
 }
 
 
+def _printable(exc: click.ClickException) -> click.ClickException:
+    """The error with its message safe to print: file names, ids and values in it are as typed.
+
+    Line breaks stay (some messages list several problems); escape sequences and invalid UTF-8
+    are shown as visible escapes.
+    """
+    from kbtool.terminal import safe_for_terminal
+
+    exc.message = safe_for_terminal(exc.message)
+    return exc
+
+
 class LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        # Each command's errors, its option parsing included, pass here on their way to click's
+        # printing, both from `kbtool` (main below) and from click's own standalone mode.
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            _printable(exc)
+            raise
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
@@ -64,14 +85,17 @@ def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point. Unexpected failures become one readable line, not a traceback.
 
     Set KBTOOL_DEBUG=1 to see the traceback of an unexpected failure when reporting it.
+    Every message printed here is made safe for the terminal (kbtool.terminal).
     """
+    from kbtool.terminal import safe_for_terminal
+
     try:
         cli.main(args=argv, prog_name="kbtool", standalone_mode=False)
         return 0
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        _printable(exc).show()
         sys.exit(exc.exit_code)
     except click.Abort:
         click.echo("Aborted.", err=True)
@@ -80,12 +104,12 @@ def main(argv: list[str] | None = None) -> Any:
         click.echo("interrupted", err=True)
         sys.exit(130)
     except OSError as exc:
-        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
-        click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+        where = f": {os.fsdecode(exc.filename)}" if getattr(exc, "filename", None) else ""
+        click.echo(safe_for_terminal(f"Error: {exc.strerror or exc}{where}"), err=True)
         sys.exit(1)
     except Exception as exc:
         if os.environ.get("KBTOOL_DEBUG"):
             raise
-        click.echo(f"Error: kbtool failed unexpectedly ({type(exc).__name__}: {exc}). "
-                   "Please report it; KBTOOL_DEBUG=1 shows the details.", err=True)
+        click.echo(safe_for_terminal(f"Error: kbtool failed unexpectedly ({type(exc).__name__}: {exc}). "
+                                     "Please report it; KBTOOL_DEBUG=1 shows the details."), err=True)
         sys.exit(1)
