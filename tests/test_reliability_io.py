@@ -122,3 +122,96 @@ def test_swap_into_place_refuses_an_unmarked_build_or_target(tmp_path):
     with pytest.raises(UnsafeSiteDir):
         swap_into_place(new, target)
     assert (target / "a.txt").exists() and (new / ".kbtool-site").exists()
+
+
+# -- 2. commands that write files replace only kbtool's own output -----------------------------------
+
+def test_espanso_export_refuses_a_folder_of_other_files(small_kb, tmp_path, cli):
+    (small_kb / "README.md").write_text("# Our knowledge base\n", encoding="utf-8")
+    before = snapshot(small_kb)
+    run = cli("export", "espanso", "--root", str(small_kb), "-o", str(small_kb))
+    assert run.code == 1 and "pass --force" in run.stderr and str(small_kb) in run.stderr
+    assert snapshot(small_kb) == before
+    other = tmp_path / "kbtool-other"
+    other.mkdir()
+    (other / "README.md").write_text("mine", encoding="utf-8")
+    (other / "package.yml").write_text("matches: []\n", encoding="utf-8")
+    run = cli("export", "espanso", "--root", str(small_kb), "-o", str(other))
+    assert run.code == 1 and "package.yml" in run.stderr and "--force" in run.stderr
+    assert (other / "README.md").read_text(encoding="utf-8") == "mine"
+    run = cli("export", "espanso", "--root", str(small_kb), "-o", str(other), "--force")
+    assert run.code == 0, run.output
+    assert (other / "README.md").read_text(encoding="utf-8") != "mine"
+
+
+def test_espanso_export_replaces_its_own_package(small_kb, tmp_path, cli):
+    from kbtool.cli.commands.export import ESPANSO_SIGN
+
+    folder = tmp_path / "kbtool-acme"
+    assert cli("export", "espanso", "--root", str(small_kb), "-o", str(folder)).code == 0
+    assert (folder / "package.yml").read_bytes().startswith(ESPANSO_SIGN)
+    (folder / "README.md").write_text("stale", encoding="utf-8")
+    assert cli("export", "espanso", "--root", str(small_kb), "-o", str(folder)).code == 0
+    assert (folder / "README.md").read_text(encoding="utf-8") != "stale"
+    empty = tmp_path / "kbtool-empty"
+    empty.mkdir()
+    assert cli("export", "espanso", "--root", str(small_kb), "-o", str(empty)).code == 0
+
+
+def test_json_export_replaces_only_an_export_or_its_schema(small_kb, tmp_path, cli):
+    target = tmp_path / "notes.json"
+    target.write_text('{"mine": true}\n', encoding="utf-8")
+    run = cli("export", "json", "--root", str(small_kb), "-o", str(target))
+    assert run.code == 1 and f"not overwriting {target}" in run.stderr and "--force" in run.stderr
+    assert target.read_text(encoding="utf-8") == '{"mine": true}\n'
+    assert cli("export", "json", "--root", str(small_kb), "-o", str(target), "--force").code == 0
+    assert cli("export", "json", "--root", str(small_kb), "-o", str(target)).code == 0  # its own export now
+    assert cli("export", "json", "--schema", "-o", str(target)).code == 0
+    assert '"$id"' in target.read_text(encoding="utf-8")
+    assert cli("export", "json", "--root", str(small_kb), "-o", str(target)).code == 0  # and its own schema
+    folder = tmp_path / "a-folder.json"
+    folder.mkdir()
+    assert cli("export", "json", "--root", str(small_kb), "-o", str(folder)).code in (1, 2)
+    assert folder.is_dir()
+
+
+def test_eml_replaces_only_a_draft_kbtool_wrote(kb_root, tmp_path, cli):
+    from test_render_letter import LETTER, VALUES
+
+    root = kb_root({"scripts_library/letters/delay.yaml": LETTER})
+    out = tmp_path / "letter.eml"
+    out.write_text("From: me\n\nmy own mail\n", encoding="utf-8")
+    run = cli("render", "letter", "delay", "--root", str(root), *VALUES, "--eml", str(out))
+    assert run.code == 1 and f"not overwriting {out}" in run.stderr and "--force" in run.stderr
+    assert out.read_text(encoding="utf-8") == "From: me\n\nmy own mail\n"
+    assert cli("render", "letter", "delay", "--root", str(root), *VALUES, "--eml", str(out), "--force").code == 0
+    assert cli("render", "letter", "delay", "--root", str(root), *VALUES, "--eml", str(out)).code == 0
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
+    assert message["Subject"] == "Your order FH-1 is late" and message["X-Mailer"] == "kbtool render letter"
+
+
+def test_schema_replaces_only_its_own_files(small_kb, cli):
+    folder = small_kb / "schema"
+    folder.mkdir()
+    (folder / "kb.schema.json").write_text('{"title": "our own"}', encoding="utf-8")
+    run = cli("schema", "--root", str(small_kb))
+    assert run.code == 1 and "kb.schema.json" in run.stderr and "--force" in run.stderr
+    assert not (folder / "entry.schema.json").exists()  # nothing half-written
+    assert cli("schema", "--root", str(small_kb), "--force").code == 0
+    assert cli("schema", "--root", str(small_kb)).code == 0
+
+
+def test_refuse_overwrite_reads_no_pipe_and_names_the_file(tmp_path):
+    import os
+
+    from kbtool.fileops import WouldOverwrite, refuse_overwrite
+
+    refuse_overwrite(tmp_path / "missing", lambda head: False)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(WouldOverwrite, match="not a regular file"):
+        refuse_overwrite(fifo, lambda head: True)
+    refuse_overwrite(fifo, lambda head: False, force=True)

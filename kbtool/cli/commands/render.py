@@ -71,13 +71,15 @@ def read_vars_file(path: Path) -> dict[str, str]:
 @click.option("--eml", type=click.Path(dir_okay=False, path_type=Path), help="Write an .eml draft here instead.")
 @click.option("--to", "recipient", metavar="ADDRESS", default="", help="The To: address for --eml.")
 @click.option("--no-input", is_flag=True, help="Never ask for missing values, even on a terminal.")
+@click.option("--force", is_flag=True, help="Let --eml replace a file kbtool did not write.")
 def letter(root: Path, letter_id: str, pairs: tuple[str, ...], vars_file: Path | None, eml: Path | None,
-           recipient: str, no_input: bool) -> None:
+           recipient: str, no_input: bool, force: bool) -> None:
     """Fill a letter template and print its subject and body (or save an .eml draft).
 
     On a terminal, kbtool asks for each missing required value, showing its description and an
     example. Otherwise a missing value is an error listing every one. Templates render in a
-    sandbox: values are used as plain text.
+    sandbox: values are used as plain text. --eml replaces an existing file only if it is a
+    draft kbtool wrote, unless --force.
 
     \b
     Examples:
@@ -91,6 +93,8 @@ def letter(root: Path, letter_id: str, pairs: tuple[str, ...], vars_file: Path |
     from kbtool.format.kinds.letter import Letter
     from kbtool.format.types import did_you_mean
 
+    if eml is not None:
+        refuse_foreign_eml(eml, force)  # before asking for values that could not be saved
     values = read_vars_file(vars_file) if vars_file else {}
     values.update(parse_pairs(pairs))
     from kbtool.terminal import safe_for_terminal
@@ -117,14 +121,30 @@ def letter(root: Path, letter_id: str, pairs: tuple[str, ...], vars_file: Path |
         from kbtool.fileops import atomic_write_bytes
 
         sender = kb.config.variables.get("support_email", "")
+        refuse_foreign_eml(eml, force)
         try:
-            atomic_write_bytes(eml, to_eml(rendered, sender, recipient))
+            atomic_write_bytes(eml, EML_SIGN + to_eml(rendered, sender, recipient))
         except OSError as exc:
             raise click.ClickException(f"cannot write {eml}: {exc.strerror or exc}") from None
         click.echo(f"Wrote {eml} (subject: {safe_for_terminal(rendered.subject)})", err=True)
         return
     click.echo(f"Subject: {safe_for_terminal(rendered.subject)}\n")
     click.echo(safe_for_terminal(rendered.body), nl=False)
+
+
+# The first header of every draft kbtool writes, so a later --eml knows the file is its own to
+# replace. X-Mailer names the program that made a message; mail clients ignore it.
+EML_SIGN = b"X-Mailer: kbtool render letter\r\n"
+
+
+def refuse_foreign_eml(path: Path, force: bool) -> None:
+    """Exit 1, naming the file, rather than replace a file that is not a kbtool draft (unless --force)."""
+    from kbtool.fileops import WouldOverwrite, refuse_overwrite
+
+    try:
+        refuse_overwrite(path, lambda head: head.startswith(EML_SIGN), force=force)
+    except WouldOverwrite as exc:
+        raise click.ClickException(f"not overwriting {exc.path}: {exc.reason}; pass --force to replace it") from None
 
 
 def _ask_for_missing(needed: list[Any], values: dict[str, str]) -> None:
