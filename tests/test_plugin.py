@@ -1,0 +1,51 @@
+"""kbtool.mkdocs.plugin: the thin MkDocs adapter over the pipeline and the page functions."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.conftest import REPO
+
+
+@pytest.fixture
+def small_root(tmp_path):
+    root = tmp_path / "kb"
+    for folder in ("standards", "scripts_library"):
+        shutil.copytree(REPO / folder, root / folder)
+    shutil.copy(REPO / "kb.yaml", root / "kb.yaml")
+    return root
+
+
+def test_kbtool_build_loads_and_checks_the_knowledge_base_once(small_root, monkeypatch):
+    from kbtool import pipeline
+    from kbtool.mkdocs.build import build_site
+
+    calls = []
+    real = pipeline.check
+    monkeypatch.setattr(pipeline, "check", lambda root: calls.append(root) or real(root))
+    result = build_site(small_root, search_index=False)
+    assert result.pages > 10
+    assert len(calls) == 1, "the plugin must use the Checked that kbtool build made"
+
+
+def test_plain_mkdocs_build_runs_the_pipeline_itself_and_stops_on_errors(small_root, tmp_path):
+    import subprocess
+    import sys
+
+    (small_root / "docs").mkdir()
+    (small_root / "mkdocs.yml").write_text("site_name: Test\nuse_directory_urls: false\ntheme:\n  name: material\n"
+                                            "plugins:\n  - kbtool\n", encoding="utf-8")
+    ok = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(tmp_path / "out")],
+                        cwd=small_root, capture_output=True, text=True, timeout=300)
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "out" / "phrases" / "empathy.html").is_file()
+    broken = small_root / "scripts_library" / "phrases" / "empathy.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("status: approved", "status: live"),
+                      encoding="utf-8")
+    failed = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(tmp_path / "out2")],
+                            cwd=small_root, capture_output=True, text=True, timeout=300)
+    assert failed.returncode != 0
+    assert "scripts_library/phrases/empathy.yaml:" in failed.stderr and "[unknown-value]" in failed.stderr
+    assert "Traceback" not in failed.stderr
