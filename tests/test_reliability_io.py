@@ -215,3 +215,107 @@ def test_refuse_overwrite_reads_no_pipe_and_names_the_file(tmp_path):
     with pytest.raises(WouldOverwrite, match="not a regular file"):
         refuse_overwrite(fifo, lambda head: True)
     refuse_overwrite(fifo, lambda head: False, force=True)
+
+
+# -- 3. only regular files are read, and never more than the cap -------------------------------------
+
+def kbtool_process(*args: str, timeout: float = 120):
+    """kbtool in its own process, so a hang fails the test instead of stalling the run."""
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "kbtool", *args], capture_output=True, text=True,
+                            timeout=timeout, env={**os.environ, "NO_COLOR": "1"})
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes here")
+def test_named_pipe_among_the_entries_is_reported_not_waited_on(small_kb):
+    import os
+
+    os.makedirs(small_kb / "standards")
+    os.mkfifo(small_kb / "standards" / "x.yaml")
+    result = kbtool_process("validate", "--root", str(small_kb), timeout=60)
+    assert result.returncode == 1
+    assert "standards/x.yaml:1:1: error [unreadable-file]" in result.stdout
+    assert "it is a named pipe, not a regular file" in result.stdout
+    result = kbtool_process("search", "hello", "--root", str(small_kb), "--no-log", timeout=60)
+    assert result.returncode in (0, 1) and "problem(s) in the YAML" in result.stderr
+    result = kbtool_process("build", "--root", str(small_kb), "--no-search-index", timeout=120)
+    assert result.returncode == 1 and "unreadable-file" in result.stdout
+
+
+def test_link_to_a_device_is_reported_not_read(small_kb, cli):
+    os_ = __import__("os")
+    if not os_.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero here")
+    link = small_kb / "scripts_library" / "phrases" / "zero.yaml"
+    link.symlink_to("/dev/zero")
+    from kbtool.source.loader import load_file
+
+    source = load_file(link, "zero.yaml")
+    assert [p.rule for p in source.problems] == ["unreadable-file"]
+    assert "a symbolic link to /dev/zero, which is a device" in source.problems[0].message
+    run = cli("validate", "--root", str(small_kb))
+    assert run.code == 1 and "zero.yaml:1:1: error [unreadable-file]" in run.stdout
+
+
+def test_size_cap_holds_while_reading_a_file_that_grew(tmp_path, monkeypatch):
+    import os
+
+    from kbtool.source import loader
+
+    path = tmp_path / "grows.yaml"
+    path.write_bytes(b"a: " + b"x" * loader.MAX_FILE_BYTES + b"\n")
+    real_lstat = os.lstat
+
+    def small_at_first(file, *args, **kwargs):
+        st = real_lstat(file, *args, **kwargs)
+        # What stat() said before the file grew: small enough to pass the first check.
+        return os.stat_result((st.st_mode, st.st_ino, st.st_dev, st.st_nlink, st.st_uid, st.st_gid, 10,
+                               st.st_atime, st.st_mtime, st.st_ctime))
+
+    monkeypatch.setattr(loader.os, "lstat", small_at_first)
+    reads: list[int] = []
+    real_read = os.read
+    monkeypatch.setattr(loader.os, "read", lambda fd, n: reads.append(n) or real_read(fd, n))
+    source = loader.load_file(path, "grows.yaml")
+    assert [p.rule for p in source.problems] == ["file-too-large"]
+    assert "more than 1,048,576 bytes" in source.problems[0].message
+    assert sum(reads) <= loader.MAX_FILE_BYTES + 1 + 8192
+
+
+def test_linked_content_folders_inside_are_followed_and_others_reported(small_kb, tmp_path, cli):
+    from conftest import PHRASES
+
+    shared = small_kb / "shared"
+    shared.mkdir()
+    (shared / "thanks.yaml").write_text(PHRASES.replace("id: greetings", "id: thanks")
+                                        .replace("title: Greetings", "title: Thanks")
+                                        .replace("id: hello", "id: thank-you"), encoding="utf-8")
+    (small_kb / "scripts_library" / "shared").symlink_to(shared, target_is_directory=True)
+    run = cli("validate", "--root", str(small_kb), "--format", "json")
+    import json
+
+    assert [p for p in json.loads(run.stdout) if p["level"] == "error"] == [], run.stdout
+    from kbtool.source.kb import load_knowledge_base
+
+    assert "thanks" in load_knowledge_base(small_kb).by_id  # was skipped without a word
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.yaml").write_text("kind: Config\n", encoding="utf-8")
+    (small_kb / "standards").mkdir()
+    (small_kb / "standards" / "elsewhere").symlink_to(outside, target_is_directory=True)
+    (small_kb / "standards" / "loop").symlink_to(small_kb / "scripts_library", target_is_directory=True)
+    (small_kb / "standards" / "one.yaml").symlink_to(outside / "secret.yaml")
+    problems = {p["path"]: p for p in json.loads(cli("validate", "--root", str(small_kb), "--format", "json").stdout)}
+    assert problems["standards/elsewhere"]["rule"] == "unreadable-file"
+    assert "outside the knowledge base" in problems["standards/elsewhere"]["message"]
+    assert problems["standards/loop"]["rule"] == "unreadable-file"
+    assert "a folder, not a regular file" in problems["standards/loop"]["message"]
+    assert "only inside the knowledge base" in problems["standards/loop"]["hint"]
+    assert "outside the knowledge base" in problems["standards/one.yaml"]["message"]
+    assert not any("secret" in p["path"] for p in problems.values())

@@ -102,7 +102,7 @@ def _load(root: Path, vocabularies: dict[str, tuple[str, ...]]) -> KnowledgeBase
     for file in files:
         display = relative(root, file)
         names.append(display)
-        source = load_file(file, display)
+        source = load_file(file, display, root)
         problems.extend(source.problems)
         if source.root is None:
             continue

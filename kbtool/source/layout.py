@@ -14,14 +14,74 @@ CONFIG_FILE = "kb.yaml"
 
 
 def content_files(root: Path) -> list[Path]:
-    """Every entry file under the content folders, sorted so reports are stable."""
+    """Every entry file under the content folders, sorted so reports are stable.
+
+    A link to a folder is followed when it leads inside the knowledge base to a folder not
+    read yet (a team may link a shared folder in). Any other link to a folder (outside the
+    root, or to a folder already read) is listed itself, so the loader reports it: skipping
+    it would drop content without a word, and following it could walk the whole disk or
+    loop. Links to files are listed like files; the loader checks where they lead.
+    """
+    root = Path(root)
+    real_root = os.path.realpath(root)
+    prefix = real_root.rstrip(os.sep) + os.sep
+    walked: set[str] = set()
     found: list[Path] = []
+    links: list[Path] = []
     for top in CONTENT_DIRS:
         base = root / top
-        if not base.is_dir():
-            continue
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            found.extend(Path(dirpath) / name for name in filenames
-                         if name.endswith((".yaml", ".yml")) and not name.startswith("."))
+        if base.is_symlink():
+            if base.is_dir():
+                links.append(base)
+        elif base.is_dir():
+            _walk(base, os.path.join(real_root, top), walked, found, links)
+    # Real folders are read first, so a link to one of them is what gets reported, not the folder.
+    position = 0
+    while position < len(links):
+        link = links[position]
+        position += 1
+        real = os.path.realpath(link)
+        if not real.startswith(prefix) or _already_read(real, walked, real_root):
+            found.append(link)
+        else:
+            _walk(link, real, walked, found, links)
     return sorted(found)
+
+
+def _already_read(real: str, walked: set[str], real_root: str) -> bool:
+    while len(real) > len(real_root):
+        if real in walked:
+            return True
+        real = os.path.dirname(real)
+    return False
+
+
+def _walk(base: Path, real_base: str, walked: set[str], found: list[Path], links: list[Path]) -> None:
+    """Read one folder tree without following links; links to folders are queued in `links`."""
+    pending = [(base, real_base)]
+    while pending:
+        folder, real = pending.pop()
+        if real in walked:
+            found.append(folder)
+            continue
+        walked.add(real)
+        try:
+            with os.scandir(folder) as entries:
+                children = sorted(entries, key=lambda entry: entry.name)
+        except OSError:
+            found.append(folder)  # an unreadable folder: the loader says why
+            continue
+        for entry in children:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_link = entry.is_symlink()
+                is_folder = entry.is_dir()  # follows a link
+            except OSError:
+                is_link, is_folder = False, False
+            if is_folder and is_link:
+                links.append(Path(entry.path))
+            elif is_folder:
+                pending.append((Path(entry.path), os.path.join(real, entry.name)))
+            elif entry.name.endswith((".yaml", ".yml")):
+                found.append(Path(entry.path))

@@ -8,7 +8,9 @@ strings the mentor wrote. Anything surprising in a file is a Problem, never an e
 from __future__ import annotations
 
 import operator
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -396,23 +398,106 @@ def _character_problems(root: Node, path: str) -> list[Problem]:
     return sorted(problems)
 
 
-def load_file(file: Path, display_path: str) -> SourceFile:
-    """Read and parse one file; every failure becomes a problem on the returned SourceFile."""
-    source = SourceFile(display_path)
+def _kind_of(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not a regular file"
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+# Opened without blocking (a named pipe would otherwise wait for a writer forever), without
+# becoming the controlling terminal, and never inherited by a child process.
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+
+
+def read_content(file: Path, display_path: str, root: Path | None = None) -> tuple[bytes | None, Problem | None]:
+    """The bytes of one content file, or the problem that stops it being read.
+
+    Only regular files are read: a named pipe would block forever and a device such as
+    /dev/zero never ends, so the type is checked before opening and again on the open
+    descriptor (it could be swapped in between). The size cap holds while reading too,
+    since a file can grow after stat(). With `root`, a symbolic link must lead inside it.
+    """
+    def refuse(message: str, hint: str = "") -> tuple[None, Problem]:
+        return None, _problem(display_path, 1, 1, "unreadable-file", message, hint)
+
+    link = ""
     try:
-        size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
-            source.problems.append(_problem(
-                display_path, 1, 1, "file-too-large",
-                f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
-                "split it into several entries",
-            ))
-            return source
-        data = file.read_bytes()
+        st = os.lstat(file)
+        if stat.S_ISLNK(st.st_mode):
+            target = os.readlink(file)
+            link = f"a symbolic link to {target}, which is "
+            if root is not None and not _inside(os.path.realpath(file), os.path.realpath(root)):
+                return refuse(f"cannot read the file: it is a symbolic link to {target}, outside the knowledge base",
+                              "kbtool reads only what is inside the knowledge base's folder; copy it in "
+                              "instead of linking to it")
+            st = os.stat(file)
     except OSError as exc:
-        source.problems.append(_problem(
-            display_path, 1, 1, "unreadable-file", f"cannot read the file: {exc.strerror}", ""
-        ))
+        return refuse(f"cannot read the file: {exc.strerror}")
+    if not stat.S_ISREG(st.st_mode):
+        what = _kind_of(st.st_mode)
+        if what == "a folder" and not link:
+            # Listed by the content walk only when it could not be opened.
+            try:
+                os.scandir(file).close()
+            except OSError as exc:
+                return refuse(f"cannot read the folder: {exc.strerror}")
+        hint = ("kbtool follows a linked folder once, and only inside the knowledge base; remove the link "
+                "or link the files themselves" if link and what == "a folder" else
+                "entries are plain text files; remove this from standards/ and scripts_library/")
+        return refuse(f"cannot read the file: it is {link}{what}, not a regular file", hint)
+    if st.st_size > MAX_FILE_BYTES:
+        return None, _too_large(display_path, f"{st.st_size:,} bytes")
+    try:
+        fd = os.open(file, _OPEN_FLAGS)
+    except OSError as exc:
+        return refuse(f"cannot read the file: {exc.strerror}")
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return refuse(f"cannot read the file: it is {link}{_kind_of(st.st_mode)}, not a regular file")
+        chunks: list[bytes] = []
+        total = 0
+        while total <= MAX_FILE_BYTES:
+            # Sized by stat() so a small file is one read, but never past the cap plus one byte.
+            chunk = os.read(fd, min(MAX_FILE_BYTES + 1 - total, max(st.st_size - total + 1, 8192)))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as exc:
+        return refuse(f"cannot read the file: {exc.strerror}")
+    finally:
+        os.close(fd)
+    if total > MAX_FILE_BYTES:
+        return None, _too_large(display_path, f"more than {MAX_FILE_BYTES:,} bytes")
+    return b"".join(chunks), None
+
+
+def _too_large(display_path: str, size: str) -> Problem:
+    return _problem(display_path, 1, 1, "file-too-large", f"the file is {size}; the limit is {MAX_FILE_BYTES:,}",
+                    "split it into several entries")
+
+
+def load_file(file: Path, display_path: str, root: Path | None = None) -> SourceFile:
+    """Read and parse one file; every failure becomes a problem on the returned SourceFile.
+
+    With `root` (the knowledge base's folder), a file that is a link leading outside it is refused.
+    """
+    data, problem = read_content(Path(file), display_path, root)
+    if data is None:
+        source = SourceFile(display_path)
+        source.problems.append(problem)  # type: ignore[arg-type]
         return source
     return load_bytes(data, display_path)
 
@@ -420,11 +505,7 @@ def load_file(file: Path, display_path: str) -> SourceFile:
 def load_bytes(data: bytes, display_path: str) -> SourceFile:
     source = SourceFile(display_path)
     if len(data) > MAX_FILE_BYTES:
-        source.problems.append(_problem(
-            display_path, 1, 1, "file-too-large",
-            f"the file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}",
-            "split it into several entries",
-        ))
+        source.problems.append(_too_large(display_path, f"{len(data):,} bytes"))
         return source
     text, bad = decode(data, display_path)
     if bad is not None or text is None:
