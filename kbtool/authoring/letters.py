@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from kbtool.terminal import safe_for_terminal
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from kbtool.format.kinds.letter import Letter
@@ -83,6 +86,7 @@ def render_letter(letter: Letter, values: dict[str, str], kb_config: KbConfig) -
     from kbtool.templating import RenderError, render
 
     spec = letter_values(letter, kb_config)
+    _refuse_undecodable(values)
     unknown = sorted(name for name in values if name not in spec.names)
     missing = [(n.name, n.description, n.example) for n in spec.needed
                if n.required and not str(values.get(n.name, "")).strip()]
@@ -113,6 +117,19 @@ def render_letter(letter: Letter, values: dict[str, str], kb_config: KbConfig) -
     return RenderedLetter(" ".join(subject.split()), body.strip("\n") + "\n")
 
 
+def _refuse_undecodable(values: dict[str, str]) -> None:
+    # Bytes that are not UTF-8 (an argument in another encoding) arrive as lone surrogates, which
+    # no printout or mail can carry: say which value it is rather than fail while writing.
+    bad = sorted(name for name, value in values.items() if _SURROGATE.search(f"{name}{value}"))
+    if bad:
+        shown = ", ".join(f"'{safe_for_terminal(name, True)}'" for name in bad)
+        raise LetterError(f"the value given for {shown} is not valid UTF-8 text; "
+                          "retype it, or save it in a UTF-8 file and pass it with --vars")
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 def _used(letter: Letter) -> list[str]:
     from kbtool.templating import analyse
 
@@ -124,17 +141,49 @@ def _used(letter: Letter) -> list[str]:
     return names
 
 
+# Addresses kbtool writes into a draft: a plain addr-spec, optionally with a display name. Only
+# the common dot-atom form is accepted (no quoted local parts, no [1.2.3.4] literals, ASCII), so
+# the mail library's own parser, which fails on some malformed input, never sees anything odd.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDR_SPEC = re.compile(rf"({_ATOM}(?:\.{_ATOM})*)@({_LABEL}(?:\.{_LABEL})+)")
+_NAMED_ADDRESS = re.compile(r"(.*?)\s*<([^<>]*)>")
+_NOT_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff<>]")
+
+
+def mail_address(text: str, what: str = "the address") -> Any:
+    """`text` as an address for a mail header ("ann@example.com" or "Ann Smith <ann@example.com>").
+
+    Raises LetterError saying what is wrong, naming `what` (--to, kb.yaml's support_email).
+    """
+    from email.headerregistry import Address
+
+    written = text.strip()
+    named = _NAMED_ADDRESS.fullmatch(written)
+    name, spec = (named.group(1).strip().strip('"'), named.group(2).strip()) if named else ("", written)
+    match = _ADDR_SPEC.fullmatch(spec)
+    if match is None or len(spec) > 254 or _NOT_IN_NAME.search(name):
+        raise LetterError(f"{what} is not a mail address kbtool can write: '{safe_for_terminal(text, True)}'"
+                          "\nwrite it as ann@example.com or Ann Smith <ann@example.com>")
+    return Address(display_name=name, username=match.group(1), domain=match.group(2))
+
+
 def to_eml(rendered: RenderedLetter, sender: str = "", to: str = "") -> bytes:
-    """The letter as an RFC 5322 message a mail client opens as a draft."""
+    """The letter as an RFC 5322 message a mail client opens as a draft.
+
+    Raises LetterError when `sender` or `to` is not an address (a newline in kb.yaml's
+    support_email would otherwise add headers of its own).
+    """
     from email.message import EmailMessage
     from email.policy import SMTP
 
     message = EmailMessage(policy=SMTP)
-    message["Subject"] = rendered.subject
+    # One line whatever the caller built: every line break Python knows (\x85, \u2028...) splits.
+    message["Subject"] = " ".join(rendered.subject.split())
     if sender:
-        message["From"] = sender
+        message["From"] = mail_address(sender, "kb.yaml's support_email")
     if to:
-        message["To"] = to
+        message["To"] = mail_address(to, "--to")
     # Opens as an unsent draft in Thunderbird and Outlook, so staff can check it before sending.
     message["X-Unsent"] = "1"
     message.set_content(rendered.body)

@@ -21,15 +21,38 @@ FOLDERS = {name: kind.source_folder for name, kind in REGISTRY.items()}
 def git_user_name(cwd: Path) -> str:
     """The author's name from git config, so new entries name a real owner."""
     try:
-        out = subprocess.run(["git", "config", "user.name"], cwd=cwd, capture_output=True, text=True, timeout=5)
-        if out.returncode == 0 and out.stdout.strip():
+        out = subprocess.run(["git", "config", "user.name"], cwd=cwd, capture_output=True, text=True, timeout=5,
+                             errors="replace")
+        # A name the format would refuse (a control character, say) is skipped, not written.
+        if out.returncode == 0 and out.stdout.strip() and unwritable(out.stdout.strip()) is None:
             return out.stdout.strip()
     except (OSError, subprocess.SubprocessError):
         pass
     try:
-        return getpass.getuser()
+        user = getpass.getuser()
+        return user if unwritable(user) is None else "unknown"
     except (KeyError, OSError):
         return "unknown"
+
+
+# What a one-line text field may hold: YAML's printable characters, less the ones the loader
+# refuses (bidi overrides) or reads as line breaks (NEL, U+2028, U+2029). Lone surrogates are
+# what invalid UTF-8 in an argument decodes to.
+_UNWRITABLE = re.compile(
+    r"[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+MAX_TITLE_CHARS = 500
+
+
+def unwritable(text: str) -> str | None:
+    """Why `text` cannot be a one-line field of a new entry, or None when it can."""
+    bad = _UNWRITABLE.search(text)
+    if bad is not None:
+        char = bad.group()
+        what = "invalid UTF-8" if "\ud800" <= char <= "\udfff" else f"the character U+{ord(char):04X}"
+        return f"it contains {what}; use one line of plain text"
+    if len(text) > MAX_TITLE_CHARS:
+        return f"it is {len(text):,} characters long; the limit is {MAX_TITLE_CHARS:,}"
+    return None
 
 
 def _quote(text: str) -> str:
@@ -60,7 +83,11 @@ def create_entry(root: Path, kind: str, entry_id: str, title: str | None, owner:
     if kind not in FOLDERS:
         raise KbError(f"unknown kind '{kind}'; use one of: {', '.join(FOLDERS)}")
     if not re.fullmatch(SLUG, entry_id):
-        raise KbError(f"'{entry_id}' is not a valid id: use lower-case letters, digits and hyphens")
+        raise KbError(f"{entry_id!r} is not a valid id: use lower-case letters, digits and hyphens")
+    for option, value in (("--title", title), ("--owner", owner)):
+        why = unwritable(value) if value else None
+        if why is not None:
+            raise KbError(f"{option} cannot be used: {why}")
     if entry_id in existing_ids:
         raise KbError(f"an entry with id '{entry_id}' already exists; ids are unique across the knowledge base")
     folder = root / FOLDERS[kind]
@@ -71,7 +98,8 @@ def create_entry(root: Path, kind: str, entry_id: str, title: str | None, owner:
     schema_path = "../" * depth + "schema/entry.schema.json"
     review_by = dt.date.today() + dt.timedelta(days=review_days)
     text = skeleton(kind, entry_id, title or entry_id.replace("-", " ").capitalize(), owner or git_user_name(root),
-                    review_by, situation if kind != "standard" else situation, schema_path)
+                    review_by, situation, schema_path)
+    _refuse_invalid(text, path.name, situation)
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{entry_id}.", suffix=".tmp", dir=folder)
     try:
@@ -84,3 +112,18 @@ def create_entry(root: Path, kind: str, entry_id: str, title: str | None, owner:
     finally:
         os.unlink(tmp)
     return path
+
+
+def _refuse_invalid(text: str, name: str, situation: str | None) -> None:
+    """The second wall behind the checks above: the skeleton goes through the loader and the format
+    before it is written, so `kbtool new` never leaves a file that `kbtool validate` refuses."""
+    from kbtool.source.kb import build_entry
+    from kbtool.source.loader import load_bytes
+
+    source = load_bytes(text.encode("utf-8"), name)
+    problems = list(source.problems)
+    if source.root is not None:
+        problems += build_entry(source, {"situation": (situation,) if situation else ()})[1]
+    if problems:
+        first = problems[0]
+        raise KbError(f"the new entry would not validate (line {first.line}: {first.message}); not writing it")

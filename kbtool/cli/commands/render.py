@@ -37,6 +37,18 @@ def parse_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
     return values
 
 
+def check_address(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """--to must be an address a mail header can carry: checked before any work, exit 2 if not."""
+    from kbtool.authoring.letters import LetterError, mail_address
+
+    if value:
+        try:
+            mail_address(value, "--to")
+        except LetterError as exc:
+            raise click.BadParameter(str(exc).replace("--to is not", "not").replace("\n", "; ")) from None
+    return value
+
+
 def read_vars_file(path: Path) -> dict[str, str]:
     """A flat YAML mapping of name -> text, read with the safe loader; problems name file:line."""
     from kbtool.source.loader import Mapping, Scalar, load_file
@@ -69,7 +81,8 @@ def read_vars_file(path: Path) -> dict[str, str]:
 @click.option("--vars", "vars_file", type=click.Path(dir_okay=False, path_type=Path),
               help="A YAML file of NAME: VALUE lines (--var wins over it).")
 @click.option("--eml", type=click.Path(dir_okay=False, path_type=Path), help="Write an .eml draft here instead.")
-@click.option("--to", "recipient", metavar="ADDRESS", default="", help="The To: address for --eml.")
+@click.option("--to", "recipient", metavar="ADDRESS", default="", callback=check_address,
+              help="The To: address for --eml.")
 @click.option("--no-input", is_flag=True, help="Never ask for missing values, even on a terminal.")
 @click.option("--force", is_flag=True, help="Let --eml replace a file kbtool did not write.")
 def letter(root: Path, letter_id: str, pairs: tuple[str, ...], vars_file: Path | None, eml: Path | None,
@@ -89,7 +102,7 @@ def letter(root: Path, letter_id: str, pairs: tuple[str, ...], vars_file: Path |
           --var agent_name=Sam
       kbtool render letter delay-apology --vars case.yaml --eml reply.eml --to customer@example.com
     """
-    from kbtool.authoring.letters import LetterError, letter_values, render_letter, to_eml
+    from kbtool.authoring.letters import LetterError, letter_values, mail_address, render_letter, to_eml
     from kbtool.format.kinds.letter import Letter
     from kbtool.format.types import did_you_mean
 
@@ -115,6 +128,9 @@ def letter(root: Path, letter_id: str, pairs: tuple[str, ...], vars_file: Path |
         _ask_for_missing(letter_values(entry, kb.config).needed, values)
     try:
         rendered = render_letter(entry, values, kb.config)
+        if eml is not None and kb.config.variables.get("support_email"):
+            # kb.yaml's sender goes into the draft too; a bad one is the content's error (exit 1).
+            mail_address(kb.config.variables["support_email"], "kb.yaml's support_email")
     except LetterError as exc:
         raise click.ClickException(str(exc)) from None
     if eml is not None:
