@@ -55,6 +55,11 @@ class SiteOptions:
     today: dt.date = field(default_factory=dt.date.today)
 
 
+def kind_index_src(kind: str) -> str:
+    """The page listing every entry of a kind: the navigation's entry point to them."""
+    return f"{REGISTRY[kind].folder}/index.md"
+
+
 def channel_label(channel: str) -> str:
     return CHANNEL_LABELS.get(channel, t.humanise(channel))
 
@@ -142,7 +147,8 @@ class SiteRenderer:
     def _render(self, template: str, src_uri: str, **context: Any) -> str:
         return self.env.get_template(template).render(
             link=self._linker(src_uri), resolve=self.resolve, kb=self.kb, site_name=self.kb.config.name,
-            kind_singular=KIND_SINGULAR, kind_labels=KIND_LABELS, today=self.options.today, **context)
+            kind_singular=KIND_SINGULAR, kind_labels=KIND_LABELS, kind_index=kind_index_src,
+            today=self.options.today, **context)
 
     def _entry_context(self, entry: Entry) -> dict[str, Any]:
         related = [self.by_id[r] for r in entry.related if r in self.by_id]
@@ -183,6 +189,12 @@ class SiteRenderer:
             Page(WRITING_GUIDE, "Mentors' guide", self._render("mentors-guide.md.j2", WRITING_GUIDE,
                                                              rules=self._rule_docs(), **self._guide())),
         ]
+        for kind in KIND_ORDER:
+            group = [e for e in entries if e.kind == kind]
+            if group:
+                src = kind_index_src(kind)
+                pages.append(Page(src, KIND_LABELS[kind], self._render(
+                    "kind-index.md.j2", src, kind=kind, entries=group, groups=self._by_situation(group))))
         for channel, rules in self._scorecards():
             src = scorecard_src(channel)
             pages.append(Page(src, f"Scorecard: {channel_label(channel)}", self._render(
@@ -208,9 +220,17 @@ class SiteRenderer:
         channels = list(CHANNEL_LABELS) + sorted({c for e in self.entries for c in e.channels} - set(CHANNEL_LABELS))
         return [(c, [e for e in self.entries if c in e.channels]) for c in channels]
 
-    def _by_situation(self) -> list[tuple[str, str, list[Entry]]]:
+    def _by_situation(self, entries: list[Entry] | None = None) -> list[tuple[str, str, list[Entry]]]:
+        """Entries grouped by situation in one pass (kb.yaml's order; groups with entries first)."""
         situations = self.kb.config.situations
-        out = [(s, situations[s], [e for e in self.entries if e.situation == s]) for s in situations]
+        grouped: dict[str, list[Entry]] = {s: [] for s in situations}
+        loose: list[Entry] = []
+        for entry in self.entries if entries is None else entries:
+            grouped.get(entry.situation or "", loose).append(entry)
+        out = [(s, situations[s], grouped[s]) for s in situations]
+        if entries is not None:
+            # A kind's own page lists only the situations it has, then what has none (standards).
+            return [row for row in out if row[2]] + ([("other", "", loose)] if loose else [])
         return [row for row in out if row[2]] + [row for row in out if not row[2]]
 
     def _coverage(self) -> dict[str, Any]:
@@ -277,19 +297,18 @@ def render_entry(kb: KnowledgeBase, entry: Entry, options: SiteOptions | None = 
 
 
 def navigation(pages: list[Page], renderer_channels: list[str]) -> list[Any]:
-    """An MkDocs `nav` for the generated pages: fixed pages first, then entries by kind.
+    """An MkDocs `nav` for the generated pages: sections and index pages, never one leaf per entry.
 
-    Entry pages are listed by path only, so their labels come from their (escaped) headings.
+    Every page carries the navigation, so listing thousands of entries in it made each page, and
+    the build, grow with the knowledge base. Entries are reached from their kind's page, the
+    browse pages and search, and each entry page links back to its kind's page.
     """
-    by_kind: dict[str, list[str]] = {k: [] for k in KIND_ORDER}
-    for page in pages:
-        if page.entry is not None:
-            by_kind[page.entry.kind].append(page.src_uri)
+    present = {page.src_uri for page in pages}
     nav: list[Any] = [{"Home": HOME}, {"Start here": START_HERE},
                       {"Browse": [{label: src} for src, label in BROWSE_PAGES.items()]}]
     for kind in KIND_ORDER:
-        if by_kind[kind]:
-            nav.append({KIND_LABELS[kind]: by_kind[kind]})
+        if kind_index_src(kind) in present:
+            nav.append({KIND_LABELS[kind]: kind_index_src(kind)})
     mentors: list[Any] = [{"Needs attention": NEEDS_ATTENTION}]
     mentors += [{f"Scorecard: {channel_label(c)}": scorecard_src(c)} for c in renderer_channels]
     mentors.append({"Mentors' guide": WRITING_GUIDE})
