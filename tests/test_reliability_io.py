@@ -319,3 +319,25 @@ def test_linked_content_folders_inside_are_followed_and_others_reported(small_kb
     assert "only inside the knowledge base" in problems["standards/loop"]["hint"]
     assert "outside the knowledge base" in problems["standards/one.yaml"]["message"]
     assert not any("secret" in p["path"] for p in problems.values())
+
+
+# -- 4. a raw control character is reported where it is ----------------------------------------------
+
+@pytest.mark.parametrize("char", ["\x0b", "\x1b", "\x7f", "\x9b"])
+def test_raw_control_character_points_at_its_line_and_column(kb_root, cli, char):
+    # Non-ASCII text before it: the C parser's offset counts bytes, which used to shift columns too.
+    text = PHRASES.replace("title: Greetings", f"title: Café greetings{char}to all")
+    root = kb_root({"scripts_library/phrases/greetings.yaml": text})
+    run = cli("validate", "--root", str(root))
+    assert run.code == 1
+    assert "scripts_library/phrases/greetings.yaml:3:22: error [control-character]" in run.stdout
+    assert f"U+{ord(char):04X}" in run.stdout and "position" not in run.stdout
+
+
+def test_reader_errors_are_positioned_with_either_parser():
+    from kbtool.source.loader import parse
+
+    for text in ("a: é\nb: c\x0bd\n", "a: é\nb: c\x0bd\n" + "[" * 300 + "]" * 300):
+        root, problems = parse(text, "x.yaml")
+        assert root is None
+        assert [(p.line, p.column, p.rule) for p in problems] == [(2, 5, "control-character")]

@@ -53,6 +53,10 @@ _TAB_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
 # Control characters only get into a value through escapes in double quotes ("\x1b"); they
 # can rewrite a staff member's terminal or hide text, so they are refused.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Characters YAML does not allow raw anywhere in a file (PyYAML's reader stops at the first one
+# with only a stream offset); found first so the problem points at their line and column.
+_UNACCEPTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_CONTROL_NAMES = {0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed", 0x1B: "escape", 0x7F: "delete"}
 # Bidirectional overrides make text display in a different order than it is stored.
 _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 _FLOW_CHARS = re.compile(r"[\[\]{}]")
@@ -189,8 +193,10 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
             "YAML indentation must be spaces; replace the tab with spaces (two per level)",
         )]
     loader_class = PureSafeLoader if _needs_pure_parser(text) else FastSafeLoader
-    loader = loader_class(text)
+    loader = None
     try:
+        # Inside the try: the pure-Python reader checks every character as it is constructed.
+        loader = loader_class(text)
         root = _build(loader, path, problems)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -199,14 +205,39 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         return None, [_problem(
             path, line, column, "yaml-syntax", f"YAML syntax error: {message}", _syntax_hint(message)
         )]
+    except yaml.reader.ReaderError as exc:
+        # Not reached for control characters (raw_control_character finds them first), but a
+        # reader error must still point at its character: the C reader's position counts bytes,
+        # the Python one's characters, and the first occurrence of the character is where both stopped.
+        at = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
+        return None, [raw_control_character(text, path, at) if at >= 0 else
+                      _problem(path, 1, 1, "yaml-syntax", f"YAML error: {exc}", "")]
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "position", None)
         return None, [_problem(path, 1, 1, "yaml-syntax", f"YAML error: {exc}", "")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if root is _TOO_DEEP:
         return None, problems
     return root, problems
+
+
+def raw_control_character(text: str, path: str, at: int | None = None) -> Problem | None:
+    """The first character YAML refuses in `text` (or the one at `at`), at its line and column."""
+    if at is None:
+        match = _UNACCEPTABLE.search(text)
+        if match is None:
+            return None
+        at = match.start()
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    code = ord(text[at])
+    name = f" ({_CONTROL_NAMES[code]})" if code in _CONTROL_NAMES else ""
+    hint = ("delete it; word processors insert U+000B for a line break, so retype the line break in a text editor"
+            if code == 0x0B else "delete it; YAML files cannot hold raw control characters, and they could rewrite "
+            "a terminal or hide text")
+    return _problem(path, line, column, "control-character",
+                    f"the file contains the control character U+{code:04X}{name}", hint)
 
 
 def _syntax_hint(message: str) -> str:
@@ -518,6 +549,10 @@ def load_bytes(data: bytes, display_path: str) -> SourceFile:
             display_path, line, 1, "yaml-syntax", "the file contains a NUL character",
             "this looks like a binary file; entries are plain text",
         ))
+        return source
+    control = raw_control_character(text, display_path)
+    if control is not None:
+        source.problems.append(control)
         return source
     root, problems = parse(text, display_path)
     source.problems.extend(problems)
