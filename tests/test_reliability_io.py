@@ -341,3 +341,93 @@ def test_reader_errors_are_positioned_with_either_parser():
         root, problems = parse(text, "x.yaml")
         assert root is None
         assert [(p.line, p.column, p.rule) for p in problems] == [(2, 5, "control-character")]
+
+
+# -- 5. kbtool diff reads git exactly and writes only inside its temporary folder ---------------------
+
+def git(cwd, *args):
+    import os
+    import subprocess
+
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                          env={**os.environ, "GIT_AUTHOR_NAME": "Mo", "GIT_AUTHOR_EMAIL": "mo@example.com",
+                               "GIT_COMMITTER_NAME": "Mo", "GIT_COMMITTER_EMAIL": "mo@example.com"}).stdout
+
+
+def committed_kb(repo: Path, subfolder: str, files: dict[str, str]) -> Path:
+    root = write_kb(repo / subfolder if subfolder else repo, files)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    return root
+
+
+@pytest.mark.parametrize("subfolder", ["", "kb", "kb-ü"])
+def test_diff_reads_non_ascii_names_exactly_wherever_the_kb_sits(tmp_path, cli, subfolder):
+    import json
+
+    stray = Path("/standards")
+    existed = stray.exists()
+    root = committed_kb(tmp_path / "repo", subfolder, {"scripts_library/phrases/café.yaml": PHRASES})
+    run = cli("diff", "HEAD", "--root", str(root), "--format", "json")
+    assert run.code == 0, run.output
+    assert json.loads(run.stdout) == {"base": "HEAD", "changes": [], "invalid": []}
+    assert stray.exists() == existed  # it once wrote an empty file under /standards/
+
+
+def test_diff_refuses_paths_outside_its_folder(tmp_path):
+    from kbtool.authoring.diffing import _safe_target
+    from kbtool.problems import KbError
+
+    for name in (b"/etc/x.yaml", b"../x.yaml", b"standards/../../x.yaml", b""):
+        with pytest.raises(KbError, match="outside the temporary folder"):
+            _safe_target(tmp_path, name)
+    assert _safe_target(tmp_path, "standards/café.yaml".encode()) == tmp_path / "standards" / "café.yaml"
+
+
+def test_diff_stops_cleanly_when_git_cannot_read_an_object(tmp_path, cli):
+    root = committed_kb(tmp_path / "repo", "", {"scripts_library/phrases/greetings.yaml": PHRASES})
+    blob = git(root, "rev-parse", "HEAD:scripts_library/phrases/greetings.yaml").decode().strip()
+    (root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # a damaged clone
+    run = cli("diff", "HEAD", "--root", str(root))
+    assert run.code == 1 and "Error: git" in run.stderr
+    assert "Added" not in run.stdout and "Removed" not in run.stdout
+
+
+def test_diff_reports_invalid_content_instead_of_false_changes(tmp_path, cli):
+    import json
+
+    path = "scripts_library/phrases/greetings.yaml"
+    broken = PHRASES.replace("status: approved", "status: aproved")
+    root = committed_kb(tmp_path / "repo", "", {path: broken})
+    (root / path).write_text(PHRASES, encoding="utf-8")  # fixed in the working tree
+    data = json.loads(cli("diff", "HEAD", "--root", str(root), "--format", "json").stdout)
+    assert data["changes"] == []
+    assert [(i["path"], i["side"], i["errors"]) for i in data["invalid"]] == [(path, "base", 1)]
+    run = cli("diff", "HEAD", "--root", str(root))
+    assert f"`{path}` is invalid at BASE (`HEAD`): 1 error" in run.stdout
+    git(root, "commit", "-qam", "fixed")
+    (root / path).write_text(broken, encoding="utf-8")
+    run = cli("diff", "HEAD", "--root", str(root))
+    assert run.code == 0
+    assert f"`{path}` is invalid at HEAD (this change): 1 error" in run.stdout
+    assert "Status:" not in run.stdout and "Removed" not in run.stdout
+
+
+def test_diff_markdown_makes_no_image_link_or_mention_from_content(tmp_path, cli):
+    import markdown
+
+    path = "scripts_library/phrases/greetings.yaml"
+    root = committed_kb(tmp_path / "repo", "", {path: PHRASES})
+    evil = ("![pixel](https://evil.example/p.png) [click](https://evil.example) <https://evil.example> "
+            "<img src=x> @octocat www.evil.example https://evil.example/raw &#64;team `code`")
+    say = next(line for line in PHRASES.splitlines() if line.strip().startswith("say:"))
+    changed = PHRASES.replace(say, f'    say: "{evil}"').replace(
+        "title: Greetings", "title: 'Hi @octocat ![x](https://e.example/y.png)'")
+    (root / path).write_text(changed, encoding="utf-8")
+    out = cli("diff", "HEAD", "--root", str(root)).stdout
+    for raw in ("![", "](", "<http", "<img", "@octocat", "@team", "&#64;", "www.evil", "https://evil"):
+        assert raw not in out, raw
+    html = markdown.markdown(out)
+    assert "<img" not in html and "<a " not in html and "<code>code</code>" not in html
+    assert "octocat" in html  # the text is still there to review

@@ -20,7 +20,9 @@ def diff(root: Path, base: str | None, output_format: str) -> None:
 
     Compares the working tree, uncommitted edits included, with the knowledge base at BASE:
     entries added, removed, retitled, status changes, and rules, steps and phrases added,
-    removed or reworded, with the old and new text.
+    removed or reworded, with the old and new text. A file with validation errors at BASE or
+    in the working tree is listed as invalid instead of compared. The Markdown is safe to
+    paste into a pull request: content cannot form images, links or @mentions there.
 
     \b
     Examples:
@@ -31,11 +33,11 @@ def diff(root: Path, base: str | None, output_format: str) -> None:
     from kbtool.problems import KbError
 
     try:
-        revision, changes = diff_against(root, base)
+        result = diff_against(root, base)
     except KbError as exc:
         raise click.ClickException(str(exc)) from None
     if output_format == "json":
-        click.echo(json.dumps({"base": revision, "changes": [c.as_dict() for c in changes]}, indent=2,
-                              ensure_ascii=False))
+        click.echo(json.dumps({"base": result.revision, "changes": [c.as_dict() for c in result.changes],
+                               "invalid": [i.as_dict() for i in result.invalid]}, indent=2, ensure_ascii=False))
     else:
-        click.echo(format_markdown(revision, changes), nl=False)
+        click.echo(format_markdown(result.revision, result.changes, result.invalid), nl=False)
