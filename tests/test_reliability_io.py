@@ -431,3 +431,107 @@ def test_diff_markdown_makes_no_image_link_or_mention_from_content(tmp_path, cli
     html = markdown.markdown(out)
     assert "<img" not in html and "<a " not in html and "<code>code</code>" not in html
     assert "octocat" in html  # the text is still there to review
+
+
+# -- 6. search on a read-only checkout, and no index where there is no knowledge base ---------------
+
+def stale_index(root: Path, cli) -> None:
+    assert cli("index", "--root", str(root)).code == 0
+    path = root / "scripts_library" / "phrases" / "greetings.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Good morning", "Good afternoon"), encoding="utf-8")
+
+
+def test_search_on_a_read_only_checkout_uses_the_stale_index_with_a_note(small_kb, cli, monkeypatch):
+    from kbtool.search import store
+
+    stale_index(small_kb, cli)
+    monkeypatch.setattr(store, "index_writable", lambda root: False)
+    run = cli("search", "morning", "--root", str(small_kb), "--no-log")
+    assert run.code == 0, run.output
+    assert "Good morning" in run.stdout  # what the index holds
+    assert "cannot be rebuilt here (the folder is read-only)" in run.stderr
+
+
+def test_search_falls_back_to_the_stale_index_when_writing_fails(small_kb, cli, monkeypatch):
+    import errno
+
+    from kbtool.search import store
+
+    stale_index(small_kb, cli)
+
+    def read_only(root):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(store, "new_build", read_only)
+    run = cli("search", "morning", "--root", str(small_kb), "--no-log")
+    assert run.code == 0, run.output
+    assert "Read-only file system" in run.stderr and "Good morning" in run.stdout
+
+
+def test_search_without_any_index_on_a_read_only_checkout_says_so(small_kb, cli, monkeypatch):
+    from kbtool.search import store
+
+    monkeypatch.setattr(store, "index_writable", lambda root: False)
+    run = cli("search", "morning", "--root", str(small_kb))
+    assert run.code == 1 and "no usable index" in run.stderr and "kbtool index" in run.stderr
+
+
+@pytest.mark.parametrize("command", [("search", "hello"), ("index",), ("find", "hello")])
+def test_search_and_index_refuse_a_folder_without_a_knowledge_base(tmp_path, cli, command):
+    empty = tmp_path / "not-a-kb"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("x", encoding="utf-8")
+    run = cli(*command, "--root", str(empty))
+    assert run.code == 1 and "no knowledge base in" in run.stderr, run.output
+    assert not (empty / ".kbtool").exists()
+
+
+def test_root_of_the_file_system_is_no_knowledge_base(cli):
+    existed = Path("/.kbtool").exists()
+    run = cli("search", "hello", "--root", "/")
+    assert run.code == 1 and "no knowledge base in /" in run.stderr
+    assert Path("/.kbtool").exists() == existed
+    run = cli("validate", "--root", "/")
+    assert run.code == 1 and "no knowledge base here" in run.stdout
+
+
+def test_validate_a_folder_without_a_knowledge_base_is_an_error(tmp_path, cli):
+    import json
+
+    run = cli("validate", "--root", str(tmp_path), "--format", "json")
+    assert run.code == 1
+    assert [(p["rule"], p["level"]) for p in json.loads(run.stdout)] == [("no-content", "error")]
+    (tmp_path / "standards").mkdir()  # a knowledge base being started: only a warning
+    run = cli("validate", "--root", str(tmp_path), "--format", "json")
+    assert run.code == 0 and [(p["rule"], p["level"]) for p in json.loads(run.stdout)] == [("no-content", "warning")]
+    assert cli("new", "phrases", "first", "--root", str(tmp_path)).code == 0
+
+
+@pytest.mark.parametrize("meta", [
+    [], "text", {"format": 2}, {"format": 2, "signature": 1, "documents": 1, "log_misses": True, "synonyms": []},
+    {"format": 2, "signature": "s", "documents": True, "log_misses": True, "synonyms": []},
+    {"format": 2, "signature": "s", "documents": 1, "log_misses": True, "synonyms": [1, 2]},
+    {"format": 2, "signature": "s", "documents": 1, "log_misses": True, "synonyms": [["a", 1]]},
+    {"format": 2, "signature": "s", "documents": 1, "log_misses": True, "synonyms": [], "kinds": ["phrase"]},
+    {"format": 2, "signature": "s", "documents": 1, "log_misses": True, "synonyms": [], "kinds": {"script": "step"}},
+])
+def test_index_metadata_of_the_wrong_shape_is_not_usable(meta):
+    from kbtool.search.store import usable_meta
+
+    assert not usable_meta(meta)
+    assert usable_meta({"format": 2, "signature": "s", "documents": 1, "log_misses": True, "synonyms": [["a", "b"]],
+                        "kinds": {"script": ["step"]}})
+
+
+def test_index_metadata_of_the_wrong_shape_means_a_rebuild_not_a_crash(small_kb, cli):
+    import json
+
+    from kbtool.search.store import META_FILE, _current_folder, cache_dir
+
+    assert cli("index", "--root", str(small_kb)).code == 0
+    meta = _current_folder(cache_dir(small_kb)) / META_FILE
+    data = json.loads(meta.read_text(encoding="utf-8"))
+    meta.write_text(json.dumps({**data, "synonyms": "late,delay", "kinds": ["phrase"]}), encoding="utf-8")
+    run = cli("search", "morning", "--root", str(small_kb), "--kind", "phrase", "--no-log")
+    assert run.code == 0, run.output
+    assert "rebuilt the search index" in run.stderr

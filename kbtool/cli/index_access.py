@@ -31,12 +31,31 @@ def check_kind(index: Any, kind: str | None) -> None:
         raise click.BadParameter(f"'{kind}' is not a kind; use one of: {', '.join(choices)}", param_hint="--kind")
 
 
+def require_knowledge_base(root: Path) -> None:
+    """Exit 1 with a clear message when `root` holds no knowledge base (nothing is written there)."""
+    from kbtool.source.layout import has_knowledge_base
+
+    if not Path(root).is_dir():
+        raise click.ClickException(f"knowledge-base root '{root}' is not a folder")
+    if not has_knowledge_base(root):
+        raise click.ClickException(f"no knowledge base in {root}: there is no kb.yaml, standards/ or "
+                                   "scripts_library/ there; run kbtool in the knowledge base's folder or pass --root DIR")
+
+
 def open_fresh(root: Path) -> Any:
-    """The search index, rebuilt first (with a note on stderr) when the YAML is newer."""
+    """The search index, rebuilt first (with a note on stderr) when the YAML is newer.
+
+    Where the index cannot be written (a read-only checkout), the index already there is
+    searched as it is, with a note that it may be out of date.
+    """
     import time
 
-    from kbtool.search.api import SearchError, fresh_index
+    from kbtool.search.api import SearchError, content_signature, fresh_index
+    from kbtool.search.store import index_writable
 
+    require_knowledge_base(root)
+    if not index_writable(root):
+        return _stale_or_fail(root, "the folder is read-only", content_signature(root))
     errors: list[int] = []
     started = time.perf_counter()
     try:
@@ -44,11 +63,28 @@ def open_fresh(root: Path) -> Any:
     except SearchError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
-        raise click.ClickException(f"cannot write the search index under {root}: {exc.strerror or exc}") from None
+        return _stale_or_fail(root, exc.strerror or str(exc), None)
     if reason:
         click.echo(f"note: rebuilt the search index because {reason} "
                    f"({index.meta.get('documents', 0)} texts, {time.perf_counter() - started:.1f} s)", err=True)
         if errors and errors[0]:
             click.echo(f"note: {errors[0]} problem(s) in the YAML; entries that failed to load are not searchable "
                        "(run `kbtool validate`)", err=True)
+    return index
+
+
+def _stale_or_fail(root: Path, why: str, signature: str | None) -> Any:
+    """The index as it is, when it cannot be rebuilt: searching an older index beats refusing."""
+    from kbtool.search.api import SearchError, cache_dir, open_index
+
+    try:
+        index = open_index(root)
+    except SearchError:
+        index = None
+    if index is None:
+        raise click.ClickException(f"cannot write the search index under {cache_dir(root)} ({why}) and there is "
+                                   "no usable index to search; run `kbtool index` where the folder is writable")
+    if signature is None or index.meta.get("signature") != signature:
+        click.echo(f"note: the YAML changed since the search index was built, and it cannot be rebuilt here "
+                   f"({why}); results come from the index as it was built", err=True)
     return index

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from kbtool.source.layout import content_files
+from kbtool.source.layout import content_files, has_knowledge_base
 
 CACHE_DIR = ".kbtool"
 CURRENT = "index"  # the symbolic link (or, where links are unavailable, pointer file) naming the live build
@@ -34,6 +34,10 @@ CONFIG_FILES = ("kb.yaml", "mkdocs.yml", "mkdocs.yaml")
 _META_SHAPE: dict[str, type | tuple[type, ...]] = {
     "format": int, "signature": str, "documents": int, "log_misses": bool, "synonyms": list,
 }
+
+
+class NoKnowledgeBase(Exception):
+    """The root holds no knowledge base, so no index folder is made there."""
 
 
 def cache_dir(root: Path) -> Path:
@@ -57,6 +61,9 @@ def content_signature(root: Path) -> str:
 @contextmanager
 def new_build(root: Path) -> Iterator[Path]:
     """A fresh folder to write a build into; on success it becomes the current build."""
+    if not has_knowledge_base(root):
+        # Never leave a .kbtool/ folder in / or wherever --root pointed by mistake.
+        raise NoKnowledgeBase(f"no knowledge base in {root}: there is no kb.yaml, standards/ or scripts_library/")
     cache = cache_dir(root)
     cache.mkdir(parents=True, exist_ok=True)
     stamp = f"{time.time_ns()}-{os.getpid()}"
@@ -77,12 +84,31 @@ def write_meta(folder: Path, meta: dict[str, Any]) -> None:
     (folder / META_FILE).write_text(json.dumps({"format": FORMAT_VERSION, **meta}), encoding="utf-8")
 
 
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
 def usable_meta(data: Any) -> bool:
-    """True when `data` is metadata this kbtool wrote: right version, every key of the right type."""
+    """True when `data` is metadata this kbtool wrote: right version, every key of the right type.
+
+    Searches read the synonym groups and kind names straight from here, so their insides are
+    checked too: a hand-edited or damaged file means a rebuild, never a crash mid-search.
+    """
     if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
         return False
-    return all(isinstance(data.get(key), kind) and not (kind is int and isinstance(data.get(key), bool))
-               for key, kind in _META_SHAPE.items())
+    if not all(isinstance(data.get(key), kind) and not (kind is int and isinstance(data.get(key), bool))
+               for key, kind in _META_SHAPE.items()):
+        return False
+    if not all(_strings(group) for group in data["synonyms"]):
+        return False
+    kinds = data.get("kinds", {})
+    return isinstance(kinds, dict) and all(_strings(units) for units in kinds.values())
+
+
+def index_writable(root: Path) -> bool:
+    """Whether a new build can be written under `root` (not on a read-only checkout)."""
+    cache = cache_dir(root)
+    return os.access(cache if cache.is_dir() else root, os.W_OK | os.X_OK)
 
 
 def current_build(root: Path, opener: Callable[[Path, dict[str, Any]], Any]) -> Any:

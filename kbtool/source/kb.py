@@ -12,7 +12,7 @@ from kbtool.format.types import Conversion, convert_object, did_you_mean
 from kbtool.model import Entry, KnowledgeBase, Variable
 from kbtool.problems import KbError, Level, Problem
 from kbtool.source.config import load_config
-from kbtool.source.layout import CONFIG_FILE, CONTENT_DIRS, content_files
+from kbtool.source.layout import CONFIG_FILE, CONTENT_DIRS, content_files, has_knowledge_base
 from kbtool.source.loader import SourceFile, load_file
 
 # A guard against pointing --root at a home folder by mistake, and a cap on memory.
@@ -94,9 +94,17 @@ def _load(root: Path, vocabularies: dict[str, tuple[str, ...]]) -> KnowledgeBase
         raise KbError(f"{len(files):,} entry files under '{root}'; the limit is {MAX_ENTRIES:,}. "
                       "Is --root pointing at the right folder?")
     if not files and not (root / CONFIG_FILE).exists():
-        problems.append(Problem(".", 1, 1, Level.WARNING, "no-content",
-                                "no entries found: there is no standards/ or scripts_library/ folder here",
-                                "run kbtool from the knowledge base's folder, or pass --root DIR"))
+        if has_knowledge_base(root):
+            problems.append(Problem(".", 1, 1, Level.WARNING, "no-content",
+                                    "no entries found: standards/ and scripts_library/ hold no entry files yet",
+                                    "kbtool new KIND ID starts an entry"))
+        else:
+            # Nothing here is a knowledge base (--root / or a mistyped folder): passing would let CI
+            # go green on the wrong folder, so it is an error.
+            problems.append(Problem(".", 1, 1, Level.ERROR, "no-content",
+                                    "no knowledge base here: there is no kb.yaml, standards/ or "
+                                    "scripts_library/ in this folder",
+                                    "run kbtool from the knowledge base's folder, or pass --root DIR"))
     entries: list[Entry] = []
     names: list[str] = []
     for file in files:

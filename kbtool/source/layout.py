@@ -13,6 +13,13 @@ CONTENT_DIRS = ("standards", "scripts_library")
 CONFIG_FILE = "kb.yaml"
 
 
+def has_knowledge_base(root: Path) -> bool:
+    """True when `root` holds a kb.yaml or a content folder, so commands may read it and keep
+    their index there; `--root /` or a mistyped folder holds neither."""
+    root = Path(root)
+    return (root / CONFIG_FILE).is_file() or any((root / name).is_dir() for name in CONTENT_DIRS)
+
+
 def content_files(root: Path) -> list[Path]:
     """Every entry file under the content folders, sorted so reports are stable.
 

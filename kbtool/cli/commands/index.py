@@ -23,9 +23,11 @@ def index(root: Path) -> None:
       kbtool index
       kbtool index --root path/to/kb
     """
+    from kbtool.cli.index_access import require_knowledge_base
     from kbtool.problems import Level
     from kbtool.search.api import build_index, content_signature
 
+    require_knowledge_base(root)  # before anything: never a .kbtool/ folder in / or a mistyped folder
     started = time.perf_counter()
     signature = content_signature(root)
     kb = load_or_fail(root)
