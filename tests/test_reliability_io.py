@@ -535,3 +535,20 @@ def test_index_metadata_of_the_wrong_shape_means_a_rebuild_not_a_crash(small_kb,
     run = cli("search", "morning", "--root", str(small_kb), "--kind", "phrase", "--no-log")
     assert run.code == 0, run.output
     assert "rebuilt the search index" in run.stderr
+
+
+# -- 7. serve checks its address before starting ------------------------------------------------------
+
+@pytest.mark.parametrize("addr", ["127.0.0.1:99999", "127.0.0.1:0", "127.0.0.1", ":8000", "example.com:80",
+                                  "127.0.0.1:http", "127.0.0.1:８０", "[::1:8000"])
+def test_serve_rejects_a_bad_dev_addr_as_a_usage_error(small_kb, cli, addr):
+    run = cli("serve", "--root", str(small_kb), "--dev-addr", addr)
+    assert run.code == 2, run.output
+    assert "--dev-addr" in run.stderr and "unexpectedly" not in run.stderr
+
+
+@pytest.mark.parametrize("addr", ["127.0.0.1:8000", "0.0.0.0:1", "localhost:65535", "[::1]:8080"])
+def test_serve_accepts_the_addresses_mkdocs_takes(addr):
+    from kbtool.cli.commands.serve import check_dev_addr
+
+    assert check_dev_addr(None, None, addr) == addr

@@ -10,11 +10,31 @@ import click
 from kbtool.cli.options import check_or_fail, report_problems, root_option, site_dir_option
 
 
+def check_dev_addr(ctx: click.Context | None, param: click.Parameter | None, value: str) -> str:
+    """IP:PORT as MkDocs takes it (an IPv4 or [IPv6] address, or localhost; port 1-65535), checked
+    here so a typo is a usage error naming the option, not a failure deep inside the server."""
+    import ipaddress
+
+    host, sep, port = value.rpartition(":")
+    if not sep or not host:
+        raise click.BadParameter(f"'{value}' is not IP:PORT, e.g. 127.0.0.1:8000", ctx, param)
+    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if bare != "localhost":
+        try:
+            ipaddress.ip_address(bare)
+        except ValueError:
+            raise click.BadParameter(f"'{host}' is not an IP address (or localhost), e.g. 127.0.0.1:8000",
+                                     ctx, param) from None
+    if not (port.isascii() and port.isdigit()) or not 1 <= int(port) <= 65535:
+        raise click.BadParameter(f"'{port}' is not a port number from 1 to 65535", ctx, param)
+    return value
+
+
 @click.command()
 @root_option
 @site_dir_option
 @click.option("--dev-addr", "-a", default="127.0.0.1:8000", show_default=True, metavar="IP:PORT",
-              help="Address to serve the preview on.")
+              callback=check_dev_addr, help="Address to serve the preview on.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in a browser.")
 def serve(root: Path, site_dir: Path | None, dev_addr: str, open_browser: bool) -> None:
     """Preview the standards site at http://127.0.0.1:8000, rebuilding on every change.
