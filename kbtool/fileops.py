@@ -11,10 +11,27 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+def _new_file_mode(path: Path) -> int:
+    """The mode the written file should have: the replaced file's, else what open() would give.
+
+    mkstemp makes its file readable by the owner only; without this an export, schema or
+    draft would silently lose the permissions the user's file had.
+    """
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
+    mode = _new_file_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -552,3 +552,24 @@ def test_serve_accepts_the_addresses_mkdocs_takes(addr):
     from kbtool.cli.commands.serve import check_dev_addr
 
     assert check_dev_addr(None, None, addr) == addr
+
+
+# -- atomic writes keep the file's permissions --------------------------------------------------------
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fchmod"), reason="no POSIX modes here")
+def test_atomic_write_keeps_the_replaced_files_mode_and_new_files_follow_the_umask(tmp_path):
+    import os
+
+    from kbtool.fileops import atomic_write_text
+
+    existing = tmp_path / "export.json"
+    existing.write_text("old", encoding="utf-8")
+    existing.chmod(0o640)
+    atomic_write_text(existing, "new")
+    assert (existing.stat().st_mode & 0o777, existing.read_text(encoding="utf-8")) == (0o640, "new")
+    mask = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "fresh.json", "x")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "fresh.json").stat().st_mode & 0o777 == 0o644  # mkstemp alone gave 0o600
