@@ -1,0 +1,481 @@
+"""The site search index: the published documents as compact script files the browser loads.
+
+The browser must rank exactly as `kbtool search` does, so everything that does not depend on the
+query is computed here, with the terminal index's analysis (tokens, folding, stop words, Porter
+stems) and its statistics as Whoosh keeps them (field lengths quantised to a byte, term weights
+stored as 32-bit floats): per-field postings, field lengths, the words corrections are drawn
+from, the synonym table as stems, and the scores of multi-word synonyms matched as phrases. The
+browser only tokenises, corrects, expands and adds scores up (kbtool/assets/kbsearch).
+
+Files, under `kbsearch/` in the site. Each is a script that stores its data in `self.__kbsearch`,
+because pages opened from file:// cannot fetch() and Chromium refuses them Workers:
+  index.js   what every query needs: vocabulary, lengths, kinds, filters, synonyms, pages
+  p<N>.js    the postings of a group of terms, loaded when a query uses one of them
+  d<N>.js    what results show for DOCS_PER_CHUNK documents, loaded for the hits on screen
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import re
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from kbtool.model import KnowledgeBase
+from kbtool.publish.documents import Document, documents
+from kbtool.publish.urls import SiteAddress, anchor
+
+FOLDER = "kbsearch"
+INDEX_FILE = "index.js"
+FORMAT_VERSION = 1
+# Postings are grouped so a query loads a few files of about this size, not one per term.
+SHARD_BYTES = 32_000
+# Ten results on screen touch at most ten chunks: small chunks keep that near 300 KB at worst.
+DOCS_PER_CHUNK = 64
+# Whoosh's BM25F defaults, which `kbtool search` scores with.
+BM25_B = 0.75
+BM25_K1 = 1.2
+UNIT_KIND_LABELS = {"phrase": "Phrase", "step": "Script step", "rule": "Rule", "letter": "Letter",
+                    "standard": "Standard"}
+
+
+@dataclass(frozen=True)
+class SitePage:
+    """A page findable by its title: team-written pages and kbtool's guides, index pages, scorecards."""
+
+    title: str
+    path: str   # relative to the site root
+    label: str  # what kind of page it is, shown beside the title
+
+
+@dataclass(frozen=True)
+class SiteIndex:
+    """The index as files: path under the site (e.g. kbsearch/index.js) -> script text."""
+
+    files: dict[str, str]
+    version: str
+    documents: int
+
+    def write(self, site_dir: Path) -> None:
+        folder = site_dir / FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        for rel, text in self.files.items():
+            (site_dir / rel).write_text(text, encoding="utf-8")
+
+    @property
+    def size(self) -> int:
+        return sum(len(text.encode("utf-8")) for text in self.files.values())
+
+
+# -- analysis, exactly as the terminal index does it (tests compare with whoosh_engine.stems) ----
+
+def _analysis() -> tuple[Any, Any, Any]:
+    from whoosh.analysis import STOP_WORDS
+    from whoosh.lang.porter import stem
+
+    from kbtool.search.whoosh_engine import TOKEN_PATTERN
+
+    return re.compile(TOKEN_PATTERN), frozenset(STOP_WORDS) - {"not"}, stem
+
+
+class Analyser:
+    """whoosh_engine's index-mode analysis, cached per token: a build meets the same words again and again.
+
+    Whoosh runs a chain of generators per token; a dictionary lookup per token makes indexing
+    10,000 entries seconds faster and gives the same terms (tests check it against `stems`).
+    """
+
+    def __init__(self) -> None:
+        self.pattern, self.stoplist, self.stem = _analysis()
+        self._stems: dict[str, tuple[str, ...]] = {}
+        self._surface: dict[str, tuple[str, ...]] = {}
+
+    def _variants(self, token: str) -> tuple[str, ...]:
+        from kbtool.search.whoosh_engine import fold, umlaut_spelling
+
+        low = token.lower()
+        if low.isascii():
+            return (low,)
+        plain, variant = fold(low), umlaut_spelling(low)
+        return (plain,) if variant == plain else (plain, variant)
+
+    def stems(self, text: str) -> list[str]:
+        """Index terms in order; an umlaut spelling follows its plain spelling, one position later."""
+        out: list[str] = []
+        cache = self._stems
+        for token in self.pattern.findall(text):
+            found = cache.get(token)
+            if found is None:
+                found = cache[token] = tuple(self.stem(v) for v in self._variants(token)
+                                             if len(v) >= 2 and v not in self.stoplist)
+            out.extend(found)
+        return out
+
+    def surface(self, text: str) -> set[str]:
+        """The words as typed (lower-cased, folded, with umlaut spellings): the spelling field."""
+        out: set[str] = set()
+        cache = self._surface
+        for token in self.pattern.findall(text):
+            found = cache.get(token)
+            if found is None:
+                found = cache[token] = self._variants(token)
+            out.update(found)
+        return out
+
+
+# -- encoding -------------------------------------------------------------------------------------
+
+def _varint(out: bytearray, value: int) -> None:
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+
+
+def _varints(values: Iterable[int]) -> bytes:
+    out = bytearray()
+    for value in values:
+        _varint(out, value)
+    return bytes(out)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _doc_list(docs: Sequence[int]) -> str:
+    previous = -1
+    gaps = []
+    for doc in docs:
+        gaps.append(doc - previous - 1)
+        previous = doc
+    return _b64(_varints(gaps))
+
+
+def _script(key: str, data: Any) -> str:
+    # A JSON text inside a JS string literal: V8 parses JSON.parse("...") much faster than the same
+    # data as an object literal, and json.dumps escapes every quote and backslash of the content.
+    literal = json.dumps(json.dumps(data, ensure_ascii=False, separators=(",", ":")), ensure_ascii=False)
+    literal = literal.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f"(self.__kbsearch=self.__kbsearch||{{}})[{json.dumps(key)}]=JSON.parse({literal});\n"
+
+
+# -- display ---------------------------------------------------------------------------------------
+
+_BLANK = re.compile(r"\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|[^{}]*)?-?\}\}")
+_TAG = re.compile(r"\{%.*?%\}", re.DOTALL)
+_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
+
+
+def readable(text: str) -> str:
+    """A text as staff read it: "{{ customer_name }}" -> "[customer name]", template tags dropped."""
+    if "{" not in text:
+        return text
+    text = _COMMENT.sub("", _TAG.sub("", text))
+    return _BLANK.sub(lambda m: "[" + m.group(1).replace("_", " ").strip() + "]", text)
+
+
+# -- building ----------------------------------------------------------------------------------------
+
+def _fields() -> tuple[str, ...]:
+    from kbtool.search.api import FIELD_BOOSTS
+
+    return tuple(FIELD_BOOSTS)
+
+
+def field_values(doc: Document) -> dict[str, str]:
+    """What the terminal index writes into each searched field (kbtool.search.whoosh_engine.write_index)."""
+    keywords = "\n".join(doc.keywords)
+    return {"say": doc.say, "title": doc.title, "keywords": keywords, "topic": doc.topic,
+            "context": "\n".join(doc.context),
+            "spell": "\n".join([doc.title, doc.say, doc.topic, keywords, *doc.context])}
+
+
+def _float32(value: float) -> float:
+    return array("f", [value])[0]
+
+
+def _bm25(idf: float, tf: float, fl: float, avgfl: float) -> float:
+    # whoosh.scoring.bm25, operation for operation, so the float results are the same.
+    return idf * ((tf * (BM25_K1 + 1)) / (tf + BM25_K1 * ((1 - BM25_B) + BM25_B * fl / avgfl)))
+
+
+def _binary_sum(values: list[float]) -> float:
+    # Whoosh adds a phrase's term scores as a balanced tree (make_binary_tree); same order, same sum.
+    if len(values) == 1:
+        return values[0]
+    half = len(values) // 2
+    return _binary_sum(values[:half]) + _binary_sum(values[half:])
+
+
+def build_site_index(kb: KnowledgeBase, address: SiteAddress, pages: Sequence[SitePage] = (),
+                     docs: Sequence[Document] | None = None) -> SiteIndex:
+    """The site's search index for `kb`, linking with `address` (its directory_urls) and listing `pages`."""
+    from whoosh.util.numeric import _length_byte_cache, byte_to_length, length_to_byte
+
+    from kbtool.format.vocab import CHANNEL_LABELS, CHANNELS
+    from kbtool.publish.synonyms import search_synonyms
+    from kbtool.search.api import (
+        CORRECTION_BOOST,
+        FEW_HITS,
+        FIELD_BOOSTS,
+        KIND_BOOSTS,
+        KINDS,
+        SIMILAR,
+        SYNONYM_BOOST,
+        SYNONYM_FIELDS,
+        _synonym_table,
+        _synonym_words,
+    )
+
+    docs = list(documents(kb, address) if docs is None else docs)
+    fields = _fields()
+    n = len(docs)
+    analyser = Analyser()
+    groups = tuple(tuple(group) for group in search_synonyms(kb.config))
+    table = _synonym_table(groups)
+    members = list(table.alternatives)
+    member_index = {member: i for i, member in enumerate(members)}
+    phrase_members: dict[str, list[tuple[str, ...]]] = {}
+    for member in members:
+        if len(member) > 1:
+            phrase_members.setdefault(member[0], []).append(member)
+
+    kind_index = {kind: i for i, kind in enumerate(KINDS)}
+    lengths = [bytearray(n) for _ in fields]
+    totals = [0] * len(fields)
+    postings: dict[str, list[list[tuple[int, int]]]] = {}
+    spell_df: dict[str, int] = {}
+    phrase_hits: dict[tuple[int, int], list[int]] = {}  # (member, field) -> docs
+    for number, doc in enumerate(docs):
+        values = field_values(doc)
+        for f, name in enumerate(fields):
+            seq = analyser.stems(values[name])
+            if not seq:
+                continue
+            lengths[f][number] = length_to_byte(len(seq))
+            totals[f] += len(seq)
+            counts: dict[str, int] = {}
+            for stem in seq:
+                counts[stem] = counts.get(stem, 0) + 1
+            for stem, freq in counts.items():
+                lists = postings.get(stem)
+                if lists is None:
+                    lists = postings[stem] = [[] for _ in fields]
+                lists[f].append((number, freq))
+            for i, stem in enumerate(seq):
+                for member in phrase_members.get(stem, ()):
+                    if tuple(seq[i:i + len(member)]) == member:
+                        hits = phrase_hits.setdefault((member_index[member], f), [])
+                        if not hits or hits[-1] != number:
+                            hits.append(number)
+        for word in analyser.surface(values["spell"]):
+            spell_df[word] = spell_df.get(word, 0) + 1
+
+    kinds = bytes(kind_index.get(doc.kind, 0) for doc in docs)
+    kind_boosts = [KIND_BOOSTS.get(kind, 1.0) for kind in KINDS]
+    avgfl = [(total / (n or 1)) or 1 for total in totals]
+
+    def idf(df: int) -> float:
+        return math.log(n / (df + 1)) + 1
+
+    # Postings, in shards of consecutive terms, one series of shards per field group: synonym
+    # alternatives never read the long context field, so they need not load its postings.
+    vocabulary = sorted(postings)
+    groups_of_fields = _shard_groups(fields)
+    shards: list[bytearray] = []
+    shard_terms: list[list[int]] = []  # per shard: [field group, number of terms]
+    sizes: dict[str, list[int]] = {stem: [0] * len(fields) for stem in vocabulary}
+    for g, group in enumerate(groups_of_fields):
+        shards.append(bytearray())
+        shard_terms.append([g, 0])
+        for stem in vocabulary:
+            if len(shards[-1]) >= SHARD_BYTES:
+                shards.append(bytearray())
+                shard_terms.append([g, 0])
+            shard = shards[-1]
+            shard_terms[-1][1] += 1
+            for f in group:
+                start = len(shard)
+                previous = -1
+                for number, freq in postings[stem][f]:
+                    gap = number - previous - 1
+                    previous = number
+                    if freq > 1:
+                        _varint(shard, (gap << 1) | 1)
+                        _varint(shard, freq)
+                    else:
+                        _varint(shard, gap << 1)
+                sizes[stem][f] = len(shard) - start
+    term_info = bytearray()
+    for stem in vocabulary:
+        for f in range(len(fields)):
+            _varint(term_info, len(postings[stem][f]))
+        for f in range(len(fields)):
+            if postings[stem][f]:
+                _varint(term_info, sizes[stem][f])
+
+    # Multi-word synonyms are matched as phrases (Whoosh's Phrase query); their score for a
+    # document does not depend on the query, so it is computed here, as Whoosh computes it.
+    phrases = []
+    for (m, f), hit_docs in sorted(phrase_hits.items()):
+        member = members[m]
+        weights = [dict(postings[stem][f]) for stem in member]
+        dfs = [len(postings[stem][f]) for stem in member]
+        scores = []
+        for number in hit_docs:
+            fl = byte_to_length(lengths[f][number])
+            boost = kind_boosts[kinds[number]]
+            scores.append(_binary_sum([
+                _bm25(idf(dfs[i]), _float32(weights[i][number] * boost), fl, avgfl[f]) for i in range(len(member))]))
+        phrases.append([m, f, _doc_list(hit_docs), scores])
+
+    spell_words = sorted(spell_df)
+    entries: list[Any] = []
+    entry_docs: list[int] = []
+    for doc in docs:
+        if entries and entries[-1] is kb.by_id.get(doc.entry):
+            entry_docs[-1] += 1
+        else:
+            entries.append(kb.by_id.get(doc.entry))
+            entry_docs.append(1)
+    channel_bits = {channel: 1 << i for i, channel in enumerate(CHANNELS)}
+    situations = sorted({doc.situation for doc in docs if doc.situation})
+    situation_index = {s: i + 1 for i, s in enumerate(situations)}
+    first_docs = [0]
+    for count in entry_docs[:-1]:
+        first_docs.append(first_docs[-1] + count)
+    entry_channels = [sum(channel_bits.get(c, 0) for c in docs[first].channels) for first in first_docs]
+    entry_situations = [situation_index.get(docs[first].situation, 0) for first in first_docs]
+
+    core: dict[str, Any] = {
+        "format": FORMAT_VERSION,
+        "documents": n,
+        "fields": list(fields),
+        "fieldBoosts": [FIELD_BOOSTS[name] for name in fields],
+        "synonymFields": [fields.index(name) for name in SYNONYM_FIELDS],
+        "kinds": [[kind, UNIT_KIND_LABELS.get(kind, kind.capitalize())] for kind in KINDS],
+        "kindBoosts": kind_boosts,
+        "kindAliases": _kind_aliases(),
+        "synonymBoost": SYNONYM_BOOST, "correctionBoost": CORRECTION_BOOST, "similar": SIMILAR,
+        "fewHits": FEW_HITS, "B": BM25_B, "K1": BM25_K1,
+        "lengthTable": list(_length_byte_cache[:256]),
+        "fieldTotals": totals,
+        "avgFieldLengths": avgfl,
+        "lengths": _b64(b"".join(bytes(block) for block in lengths)),
+        "docKinds": _b64(kinds),
+        "entryDocs": _b64(_varints(entry_docs)),
+        "entryChannels": _b64(_varints(entry_channels)),
+        "entrySituations": _b64(_varints(entry_situations)),
+        "channels": [[c, CHANNEL_LABELS.get(c, c)] for c in CHANNELS
+                     if any(c in doc.channels for doc in docs)],
+        "channelBits": {c: bit for c, bit in channel_bits.items()},
+        "situations": [[s, s.replace("-", " ").capitalize()] for s in situations],
+        "terms": "\n".join(vocabulary),
+        "termInfo": _b64(bytes(term_info)),
+        "shardGroups": [list(group) for group in groups_of_fields],
+        "shardTerms": shard_terms,
+        "spellWords": "\n".join(spell_words),
+        "spellFrequency": _b64(_varints(spell_df[w] for w in spell_words)),
+        "synonymMembers": [" ".join(member) for member in members],
+        "synonymGroups": [[member_index[m] for m in group] for group in synonym_groups(groups)],
+        "synonymWords": sorted(_synonym_words(groups)),
+        "phrases": phrases,
+        "pages": [[page.title, page.path, page.label, " ".join(analyser.stems(page.title))] for page in pages],
+        "feedback": kb.config.feedback or None,
+        "docsPerChunk": DOCS_PER_CHUNK,
+        "combining": combining_class(),
+    }
+    files: dict[str, str] = {}
+    for i, shard in enumerate(shards):
+        files[f"{FOLDER}/p{i}.js"] = _script(f"p{i}", _b64(bytes(shard)))
+    for start in range(0, n, DOCS_PER_CHUNK):
+        chunk = _chunk(kb, address, docs[start:start + DOCS_PER_CHUNK], CHANNEL_LABELS)
+        files[f"{FOLDER}/d{start // DOCS_PER_CHUNK}.js"] = _script(f"d{start // DOCS_PER_CHUNK}", chunk)
+    digest = hashlib.sha256()
+    for rel in sorted(files):
+        digest.update(files[rel].encode("utf-8"))
+    digest.update(json.dumps(core, sort_keys=True).encode("utf-8"))
+    version = digest.hexdigest()[:12]
+    core["version"] = version
+    files[f"{FOLDER}/{INDEX_FILE}"] = _script("core", core)
+    return SiteIndex(files, version, n)
+
+
+def _shard_groups(fields: Sequence[str]) -> list[list[int]]:
+    """Fields whose postings share shards: the synonym fields, then the rest (context)."""
+    from kbtool.search.api import SYNONYM_FIELDS
+
+    first = [f for f, name in enumerate(fields) if name in SYNONYM_FIELDS]
+    return [first, [f for f in range(len(fields)) if f not in first]]
+
+
+def synonym_groups(groups: Sequence[Sequence[str]]) -> list[list[tuple[str, ...]]]:
+    """The groups as kbtool.search.api._synonym_table keeps them (members as stems, unusable ones left out).
+
+    The browser rebuilds each member's alternatives from these, in the same order: far smaller
+    than the alternatives themselves, where a word in many groups repeats every neighbour.
+    """
+    from kbtool.search.whoosh_engine import stems
+
+    out = []
+    for group in groups:
+        members: list[tuple[str, ...]] = []
+        for member in group:
+            analysed = tuple(stems(member))
+            if len(analysed) < min(2, len(member.split())):
+                continue
+            if analysed and analysed not in members:
+                members.append(analysed)
+        if len(members) >= 2:
+            out.append(members)
+    return out
+
+
+@lru_cache(maxsize=1)
+def combining_class() -> str:
+    """A regular-expression class of the characters Python's accent folding drops (combining marks).
+
+    JavaScript has no unicodedata.combining(); shipping the ranges keeps folding identical.
+    """
+    import sys
+    import unicodedata
+
+    ranges: list[tuple[int, int]] = []
+    start = None
+    for code in range(sys.maxunicode + 2):
+        marked = code <= sys.maxunicode and unicodedata.combining(chr(code)) != 0
+        if marked and start is None:
+            start = code
+        elif not marked and start is not None:
+            ranges.append((start, code - 1))
+            start = None
+    return "".join(f"\\u{{{a:x}}}" + (f"-\\u{{{b:x}}}" if b != a else "") for a, b in ranges)
+
+
+def _kind_aliases() -> dict[str, list[str]]:
+    from kbtool.search.api import kind_aliases
+
+    return {name: list(units) for name, units in kind_aliases().items()}
+
+
+def _chunk(kb: KnowledgeBase, address: SiteAddress, docs: Sequence[Document],
+           channel_labels: dict[str, str]) -> dict[str, Any]:
+    """What results show for a run of documents; entries' own details once per entry."""
+    entries: dict[str, list[Any]] = {}
+    rows = []
+    for doc in docs:
+        entry = kb.by_id[doc.entry]
+        if doc.entry not in entries:
+            entries[doc.entry] = [doc.entry_title, address.page(entry),
+                                  [channel_labels.get(c, c) for c in doc.channels]]
+        rows.append([doc.entry, doc.item, anchor(doc.item) if doc.item else None, doc.title,
+                     readable(doc.say), [readable(note) for note in doc.notes]])
+    return {"entries": entries, "docs": rows}
