@@ -36,6 +36,8 @@ class KbtoolConfig(Config):
     templates_dir = c.Optional(c.Type(str))
     # Build the navigation when mkdocs.yml has no `nav:` of its own.
     nav = c.Type(bool, default=True)
+    # kbtool's search box on every page, in place of Material's (docs/site-search.md).
+    site_search = c.Type(bool, default=True)
 
 
 def resolve_root(config_file: str | None, root: str) -> Path:
@@ -71,6 +73,17 @@ def _enable_mermaid(config: Any) -> None:
         config.extra_javascript.append(MERMAID_URI)
 
 
+def _site_search(plugin: Any, config: Any, kb: Any) -> Any:
+    """The build's site search (kbtool.sitesearch), or None when mkdocs.yml switches it off."""
+    if not plugin.config.site_search:
+        return None
+    from kbtool.sitesearch.hooks import SiteSearch, configure
+
+    configure(config)
+    entry_srcs = {src for src, page in plugin.by_src.items() if page.entry is not None}
+    return SiteSearch(kb, config.use_directory_urls, entry_srcs, plugin.generated)
+
+
 class KbtoolPlugin(BasePlugin[KbtoolConfig]):
     supports_multiple_instances = False
 
@@ -84,6 +97,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         # Set by `kbtool build`, which has already run the pipeline: the plugin then does not
         # load the knowledge base a second time. `mkdocs build` leaves it None.
         self.checked: Any = None
+        self.site_search: Any = None  # kbtool.sitesearch.hooks.SiteSearch, when switched on
 
     @event_priority(-100)  # after the offline plugin, whose worker shim we replace
     def on_config(self, config: Any) -> Any:
@@ -124,6 +138,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         if polyfills:
             config.extra["polyfills"] = [WORKER_SHIM_URI if "iframe-worker" in str(url) else url
                                          for url in polyfills]
+        self.site_search = _site_search(self, config, kb)
         return config
 
     def on_files(self, files: Files, config: Any) -> Files:
@@ -137,6 +152,10 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         files.append(File.generated(config, CSS_URI, abs_src_path=str(CSS_FILE)))
         files.append(File.generated(config, WORKER_SHIM_URI, abs_src_path=str(ASSETS / "iframe-worker.js")))
         files.append(File.generated(config, MERMAID_URI, abs_src_path=str(MERMAID_FILE)))
+        if self.site_search is not None:
+            from kbtool.sitesearch.hooks import add_assets
+
+            add_assets(files, config)
         if self.nav_generated:
             extra = sorted(team_pages - {p.src_uri for p in self.pages})
             if extra:
@@ -160,6 +179,26 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
             # Themes print page.title unescaped, and Material's <title> unescapes it once more.
             page.title = page_title(generated.title)
         return sanitise_page(html)
+
+    # -- site search: kbtool.sitesearch.hooks does the work; these events only hand it over --------
+
+    def on_env(self, env: Any, config: Any, files: Files) -> Any:
+        # Every page has its title by now (MkDocs reads them all before rendering any).
+        if self.site_search is not None:
+            self.site_search.prepare(f.page for f in files.documentation_pages() if f.page is not None)
+        return env
+
+    def on_post_page(self, output: str, page: Any, config: Any) -> str | None:
+        return self.site_search.page(output) if self.site_search is not None else output
+
+    def on_post_template(self, output_content: str, template_name: str, config: Any) -> str | None:
+        if self.site_search is not None and template_name == "404.html":
+            return self.site_search.page(output_content)
+        return output_content
+
+    def on_post_build(self, config: Any) -> None:
+        if self.site_search is not None:
+            self.site_search.write(config.site_dir)
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
         from kbtool.source.kb import CONFIG_FILE, CONTENT_DIRS

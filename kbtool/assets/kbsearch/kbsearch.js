@@ -1,0 +1,394 @@
+/*
+ * kbtool site search: the search box on every page (kbtool.sitesearch.hooks puts it in the header).
+ *
+ * Loads the index on first use with <script> tags (pages opened from file:// cannot fetch()),
+ * ranks with KbSearchEngine (kbsearch-engine.js), and shows results staff can act on: the
+ * sentence to say, where it comes from, a copy button, the avoid/why notes on demand.
+ * Content reaches the page only through textContent and DOM properties, never as markup.
+ *
+ * Keys: "/" focuses the box; results follow every key; Up/Down choose; Enter copies the chosen
+ * sentence, Enter again (or Ctrl+Enter, or a click) opens its place; Esc closes.
+ */
+(function () {
+  "use strict";
+
+  var LIMIT = 10;        // content results, as `kbtool search` ranks them
+  var PAGE_LIMIT = 3;    // page results (guides, index pages, team pages) below them
+  var PAGE_SLOT = 4;     // the one place in the top five a strong page match may take
+  var script = document.currentScript;
+  var box = document.querySelector("[data-kb-search]");
+  var input = box && box.querySelector("input[type=search]");
+  if (!box || !input || !window.KbSearchEngine) return;
+
+  // The site root: this script is assets/kbsearch/kbsearch.js under it (works from file:// too).
+  var siteRoot = new URL("../../", script ? script.src : document.baseURI);
+  var version = box.getAttribute("data-kb-version") || "";
+  var store = (self.__kbsearch = self.__kbsearch || {});
+  var loading = new Map();
+  var index = null, indexPromise = null;
+  var state = { seq: 0, results: [], selected: -1, copied: -1, query: "" };
+  var api = { lastCopied: null, ready: null, state: state };
+  window.KbSearch = api;
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  // -- loading ------------------------------------------------------------------------------------
+
+  function load(name) {
+    if (store[name] !== undefined) return Promise.resolve(store[name]);
+    var pending = loading.get(name);
+    if (pending) return pending;
+    pending = new Promise(function (resolve, reject) {
+      var tag = document.createElement("script");
+      tag.src = new URL("kbsearch/" + (name === "core" ? "index" : name) + ".js?v=" + encodeURIComponent(version),
+                        siteRoot).href;
+      tag.async = true;
+      tag.onload = function () {
+        tag.remove();
+        if (store[name] === undefined) reject(new Error("kbsearch: " + name + " did not load"));
+        else resolve(store[name]);
+      };
+      tag.onerror = function () { tag.remove(); loading.delete(name); reject(new Error("kbsearch: cannot load " + name)); };
+      document.head.appendChild(tag);
+    });
+    loading.set(name, pending);
+    return pending;
+  }
+
+  function ensureIndex() {
+    if (!indexPromise) {
+      indexPromise = load("core").then(function (core) {
+        index = new KbSearchEngine.Index(core);
+        buildFilters(core);
+        return index;
+      });
+      indexPromise.catch(function () { indexPromise = null; });
+      api.ready = indexPromise;
+    }
+    return indexPromise;
+  }
+
+  function loadShards(numbers) {
+    return Promise.all(numbers.map(function (n) {
+      return load("p" + n).then(function (data) { index.addShard(n, data); delete store["p" + n]; });
+    }));
+  }
+
+  function docsFor(hits) {
+    var per = index.core.docsPerChunk, chunks = new Set();
+    hits.forEach(function (hit) { chunks.add(Math.floor(hit[0] / per)); });
+    return Promise.all(Array.from(chunks).map(function (c) { return load("d" + c); })).then(function () {
+      return hits.map(function (hit) {
+        var chunk = store["d" + Math.floor(hit[0] / per)], row = chunk.docs[hit[0] % per];
+        var entry = chunk.entries[row[0]];
+        return { doc: hit[0], score: hit[1], entry: row[0], item: row[1], anchor: row[2], title: row[3], say: row[4],
+                 notes: row[5], entryTitle: entry[0], page: entry[1], channels: entry[2],
+                 kind: index.core.kinds[index.docKinds[hit[0]]][1] };
+      });
+    });
+  }
+
+  // -- the panel ---------------------------------------------------------------------------------
+
+  var panel = el("div", "kb-search__panel");
+  panel.id = "kb-search-panel";
+  panel.hidden = true;
+  panel.setAttribute("role", "region");
+  panel.setAttribute("aria-label", "Search results");
+  var filters = el("div", "kb-search__filters");
+  var status = el("p", "kb-search__status");
+  status.setAttribute("role", "status");
+  status.setAttribute("aria-live", "polite");
+  var list = el("ol", "kb-search__results");
+  list.setAttribute("aria-label", "Results");
+  var miss = el("p", "kb-search__miss");
+  miss.hidden = true;
+  var keys = el("p", "kb-search__keys", "\u2191 \u2193 choose \u00b7 Enter copies \u00b7 Enter again opens \u00b7 Esc closes");
+  keys.id = "kb-search-keys";
+  var toast = el("p", "kb-search__toast");
+  toast.setAttribute("role", "status");
+  toast.setAttribute("aria-live", "assertive");
+  panel.append(filters, status, list, miss, keys);
+  box.append(panel, toast);
+  var selects = {};
+
+  function buildFilters(core) {
+    if (filters.childElementCount) return;
+    [["kind", "Kind", core.kinds], ["channel", "Channel", core.channels], ["situation", "Situation", core.situations]]
+      .forEach(function (spec) {
+        var label = el("label", "kb-search__filter"), select = el("select");
+        label.append(el("span", "kb-search__filter-name", spec[1]), select);
+        select.append(new Option("Any " + spec[1].toLowerCase(), ""));
+        spec[2].forEach(function (option) { select.append(new Option(option[1], option[0])); });
+        select.setAttribute("data-kb-filter", spec[0]);
+        select.addEventListener("change", function () { run(); });
+        selects[spec[0]] = select;
+        filters.append(label);
+      });
+  }
+
+  function currentFilters() {
+    var out = {};
+    Object.keys(selects).forEach(function (name) { if (selects[name].value) out[name] = selects[name].value; });
+    return out;
+  }
+
+  function open() {
+    if (!panel.hidden) return;
+    panel.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+  }
+
+  function close() {
+    panel.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+  }
+
+  // -- feedback on a miss ------------------------------------------------------------------------
+
+  /** The feedback address with the query filled in: mailto subject and body, or URL parameters. */
+  function feedbackUrl(address, query) {
+    if (!address) return null;
+    var subject = "Search found nothing useful: " + query;
+    var body = "I searched the site for \u201c" + query + "\u201d and did not find what I needed.\n\nWhat I was looking for: ";
+    if (/^mailto:/i.test(address)) {
+      return address + (address.indexOf("?") === -1 ? "?" : "&") + "subject=" + encodeURIComponent(subject) +
+        "&body=" + encodeURIComponent(body);
+    }
+    if (!/^https?:\/\//i.test(address)) return null;
+    try {
+      var url = new URL(address);
+      url.searchParams.set("title", subject);
+      url.searchParams.set("body", body);
+      return url.href;
+    } catch (e) {
+      return null;
+    }
+  }
+  api.feedbackUrl = feedbackUrl;
+
+  function showMiss(query, nothing) {
+    var href = feedbackUrl(index && index.core.feedback, query);
+    miss.replaceChildren();
+    miss.hidden = !href;
+    if (!href) return;
+    var link = el("a", "kb-search__tell", "Tell the mentors");
+    link.href = href;
+    if (!/^mailto:/i.test(href)) { link.target = "_blank"; link.rel = "noopener noreferrer"; }
+    miss.append(document.createTextNode(nothing ? "Nothing useful? " : "Not what you needed? "), link);
+    miss.classList.toggle("kb-search__miss--strong", nothing);
+  }
+
+  // -- results ---------------------------------------------------------------------------------
+
+  /** Content hits, then pages: one strong page match may take fifth place, the rest come after. */
+  function merge(hits, pages) {
+    var out = hits.slice(), rest = pages.slice(0, PAGE_LIMIT);
+    if (rest.length && rest[0].all && out.length > PAGE_SLOT) {
+      out.splice(PAGE_SLOT, 0, rest.shift());
+    }
+    return out.concat(rest);
+  }
+
+  function isContent(result) { return result.doc !== undefined; }
+
+  function renderResult(result, position) {
+    var li = el("li", "kb-result");
+    li.id = "kb-result-" + position;
+    var link = el("a", "kb-result__open");
+    if (isContent(result)) {
+      li.setAttribute("data-kb-entry", result.entry);
+      if (result.item) li.setAttribute("data-kb-item", result.item);
+      link.href = new URL(result.page + (result.anchor ? "#" + result.anchor : ""), siteRoot).href;
+      link.textContent = result.title;
+      var say = el("p", "kb-result__say", result.say);
+      var meta = el("p", "kb-result__meta");
+      meta.append(link, el("span", "kb-result__kind", result.kind));
+      if (result.channels.length) meta.append(el("span", "kb-result__channels", result.channels.join(", ")));
+      var actions = el("div", "kb-result__actions");
+      var copyButton = el("button", "kb-result__copy", "Copy");
+      copyButton.type = "button";
+      copyButton.setAttribute("aria-label", "Copy: " + result.say.slice(0, 80));
+      copyButton.addEventListener("click", function (event) {
+        event.stopPropagation();
+        select(position);
+        copy(position);
+      });
+      actions.append(copyButton);
+      if (result.notes.length) {
+        var notes = el("details", "kb-result__notes"), summary = el("summary", null, "Avoid / why");
+        var items = el("ul");
+        result.notes.forEach(function (note) { items.append(el("li", null, note)); });
+        notes.append(summary, items);
+        actions.append(notes);
+      }
+      li.append(say, meta, actions);
+    } else {
+      li.classList.add("kb-result--page");
+      li.setAttribute("data-kb-page", result.page.path);
+      link.href = new URL(result.page.path, siteRoot).href;
+      link.textContent = result.page.title;
+      var pageMeta = el("p", "kb-result__meta");
+      pageMeta.append(link, el("span", "kb-result__kind", result.page.label));
+      li.append(pageMeta);
+    }
+    li.addEventListener("click", function (event) {
+      if (event.target.closest("button, a, summary, details")) return;
+      select(position);
+      openResult(position);
+    });
+    return li;
+  }
+
+  function render(query, found, results) {
+    list.replaceChildren();
+    state.results = results;
+    state.copied = -1;
+    results.forEach(function (result, i) { list.append(renderResult(result, i)); });
+    var content = results.filter(isContent).length;
+    var words = content === 1 ? "1 result" : content + " results";
+    var note = found.didYouMean && content ? " (showing results for \u201c" + found.didYouMean + "\u201d)" : "";
+    status.textContent = content ? words + note : "Nothing found for \u201c" + query + "\u201d." +
+      (results.length ? " Pages with those words:" : " Try fewer or other words, or clear a filter.");
+    list.setAttribute("data-kb-query", query);
+    showMiss(query, content === 0);
+    select(results.length ? 0 : -1, true);
+  }
+
+  function run() {
+    var query = input.value;
+    var seq = ++state.seq;
+    state.query = query;
+    if (!query.trim()) {
+      list.replaceChildren();
+      state.results = [];
+      status.textContent = "";
+      miss.hidden = true;
+      list.setAttribute("data-kb-query", "");
+      close();
+      return Promise.resolve();
+    }
+    open();
+    return ensureIndex().then(function () {
+      return index.search(query, currentFilters(), LIMIT, loadShards);
+    }).then(function (found) {
+      if (seq !== state.seq) return null;
+      return docsFor(found.hits).then(function (hits) {
+        if (seq !== state.seq) return;
+        var stems = found.stems.length ? found.stems : KbSearchEngine.stems(query);
+        render(query, found, merge(hits, index.matchPages(stems)));
+      });
+    }).catch(function (error) {
+      if (seq !== state.seq) return;
+      status.textContent = "Search is not available on this page (" + error.message + ").";
+    });
+  }
+  api.run = run;
+
+  // -- choosing, copying, opening ----------------------------------------------------------------
+
+  function select(position, quiet) {
+    var items = list.children;
+    if (state.selected >= 0 && items[state.selected]) {
+      items[state.selected].classList.remove("kb-result--selected");
+      items[state.selected].removeAttribute("aria-current");
+    }
+    state.selected = position;
+    var item = items[position];
+    if (!item) return;
+    item.classList.add("kb-result--selected");
+    item.setAttribute("aria-current", "true");
+    item.scrollIntoView({ block: "nearest" });
+    if (!quiet) {
+      var result = state.results[position];
+      status.textContent = "Result " + (position + 1) + " of " + state.results.length + ": " +
+        (isContent(result) ? result.say.slice(0, 120) : result.page.title);
+    }
+  }
+
+  function say(message) {
+    toast.textContent = message;
+    toast.classList.add("kb-search__toast--shown");
+    clearTimeout(say.timer);
+    say.timer = setTimeout(function () { toast.classList.remove("kb-search__toast--shown"); }, 4000);
+  }
+
+  function copyText(text) {
+    api.lastCopied = text;
+    function fallback() {
+      var area = el("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.className = "kb-search__copybuffer";
+      document.body.append(area);
+      area.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      area.remove();
+      input.focus({ preventScroll: true });
+      return ok;
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).then(function () { return true; }, fallback);
+    }
+    return Promise.resolve(fallback());
+  }
+
+  function copy(position) {
+    var result = state.results[position];
+    if (!result || !isContent(result)) return openResult(position);
+    state.copied = position;
+    copyText(result.say).then(function (ok) {
+      var shown = result.say.length > 90 ? result.say.slice(0, 90) + "\u2026" : result.say;
+      say(ok ? "Copied: \u201c" + shown + "\u201d. Enter again opens it." :
+        "Could not reach the clipboard: select the text and copy it yourself.");
+    });
+  }
+
+  function openResult(position) {
+    var link = list.children[position] && list.children[position].querySelector("a.kb-result__open");
+    if (link) window.location.href = link.href;
+  }
+
+  input.addEventListener("input", function () { run(); });
+  input.addEventListener("focus", function () {
+    ensureIndex().catch(function () {});
+    if (input.value.trim() && state.results.length) open();
+  });
+  input.addEventListener("keydown", function (event) {
+    var count = state.results.length;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (!count) return;
+      event.preventDefault();
+      open();
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      select(Math.max(0, Math.min(count - 1, state.selected + step)));
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      if (!count || state.selected < 0) return;
+      if (event.ctrlKey || event.metaKey || state.copied === state.selected) openResult(state.selected);
+      else copy(state.selected);
+    } else if (event.key === "Escape") {
+      if (!panel.hidden) { event.preventDefault(); close(); }
+    }
+  });
+  // "/" anywhere but in a text field focuses the box (captured before Material's own keys).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    input.focus();
+    input.select();
+  }, true);
+  document.addEventListener("click", function (event) {
+    if (!box.contains(event.target)) close();
+  });
+  if (input.value.trim()) run();
+})();

@@ -1,0 +1,153 @@
+"""The site search in a MkDocs build: assets, the search box on every page, the index files.
+
+The kbtool MkDocs plugin calls these from its events; they hold all of the site search's
+knowledge of MkDocs and Material, so the plugin stays a thin adapter. The box replaces
+Material's own search (see docs/site-search.md for why): one box, `input[type=search]`, the
+first on every page, whose results carry `data-kb-entry` / `data-kb-item`.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kbtool.sitesearch.index import FOLDER, INDEX_FILE, SiteIndex, SitePage, build_site_index
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets" / "kbsearch"
+# Site paths of the shipped assets; the engine before the page code that uses it.
+CSS_URI = "assets/kbsearch/kbsearch.css"
+JS_URIS = ("assets/kbsearch/kbsearch-engine.js", "assets/kbsearch/kbsearch.js")
+BOX_ID = "kb-search-input"
+
+# Generated pages that are not entries, by where they live: what the result list calls them.
+_PAGE_LABELS = (("index.md", "Home page"), ("start-here.md", "Guide"), ("mentors/guide.md", "Guide"),
+                ("mentors/scorecard-", "Scorecard"), ("mentors/", "Mentors' page"), ("browse/", "Index page"))
+
+
+def configure(config: Any) -> None:
+    """Add the search's stylesheet and scripts to the site (once, whatever the team's mkdocs.yml lists)."""
+    if CSS_URI not in [str(css) for css in config.extra_css]:
+        config.extra_css.append(CSS_URI)
+    scripts = [str(script) for script in config.extra_javascript]
+    for uri in JS_URIS:
+        if uri not in scripts:
+            config.extra_javascript.append(uri)
+
+
+def add_assets(files: Any, config: Any) -> None:
+    """Ship the search's own files (no CDN: desks are not always online)."""
+    from mkdocs.structure.files import File
+
+    for uri in (CSS_URI, *JS_URIS):
+        files.append(File.generated(config, uri, abs_src_path=str(ASSETS / posixpath.basename(uri))))
+
+
+def page_label(src_uri: str, generated: bool) -> str:
+    if not generated:
+        return "Team page"
+    for prefix, label in _PAGE_LABELS:
+        if src_uri == prefix or (prefix.endswith(("/", "-")) and src_uri.startswith(prefix)):
+            return label
+    return "Index page"
+
+
+def site_pages(pages: Iterable[Any], entry_srcs: set[str], generated_srcs: set[str]) -> list[SitePage]:
+    """The pages findable by title: every page of the build except entry pages (their content is indexed)."""
+    out = []
+    for page in pages:
+        src = page.file.src_uri
+        if src in entry_srcs or not page.title:
+            continue
+        out.append(SitePage(str(page.title), page.url or "", page_label(src, src in generated_srcs)))
+    return out
+
+
+def search_box(version: str) -> str:
+    """The search box as the header shows it; the results panel is built by the script around it."""
+    version = html.escape(version, quote=True)
+    return (f'<div class="kb-search" role="search" data-kb-search data-kb-version="{version}">'
+            f'<label class="kb-search__label" for="{BOX_ID}">Search what to say</label>'
+            f'<input type="search" id="{BOX_ID}" class="kb-search__input" name="kbq" '
+            'placeholder="Search what to say (press /)" autocomplete="off" autocapitalize="off" '
+            'spellcheck="false" enterkeyhint="search" aria-controls="kb-search-panel" aria-expanded="false" '
+            'aria-describedby="kb-search-keys">'
+            '</div>')
+
+
+_MATERIAL_SEARCH_BUTTON = re.compile(r'<label class="md-header__button md-icon" for="__search">.*?</label>\s*',
+                                     re.DOTALL)
+_DIV = re.compile(r"<(/?)div\b")
+_HEADER_NAV = re.compile(r'<nav class="md-header__inner\b')
+_NAV = re.compile(r"<(/?)nav\b")
+_BODY = re.compile(r"<body\b[^>]*>")
+
+
+def _block_end(text: str, start: int, tag: re.Pattern[str]) -> int:
+    """Where the element opened at `start` closes (just after its end tag), or -1."""
+    depth = 0
+    for match in tag.finditer(text, start):
+        depth += -1 if match.group(1) else 1
+        if depth == 0:
+            end = text.find(">", match.end())
+            return -1 if end == -1 else end + 1
+    return -1
+
+
+def place_search_box(page_html: str, box: str) -> str:
+    """Put `box` where Material's search was (or at the end of the header, or first in the body).
+
+    Material's own search block is taken out, so staff see one box and Material never loads its
+    index (it fetches it only when its search form is on the page).
+    """
+    start = page_html.find('<div class="md-search"')
+    if start != -1:
+        end = _block_end(page_html, start, _DIV)
+        if end != -1:
+            head = _MATERIAL_SEARCH_BUTTON.sub("", page_html[:start])
+            return head + box + page_html[end:]
+    nav = _HEADER_NAV.search(page_html)
+    if nav:
+        end = _block_end(page_html, nav.start(), _NAV)
+        source = page_html.find('<div class="md-header__source">', nav.start(), end if end != -1 else None)
+        at = source if source != -1 else (end - len("</nav>") if end != -1 else -1)
+        if at != -1:
+            return page_html[:at] + box + page_html[at:]
+    body = _BODY.search(page_html)
+    if body:
+        return page_html[:body.end()] + '<div class="kb-search-bar">' + box + "</div>" + page_html[body.end():]
+    return page_html
+
+
+@dataclass
+class SiteSearch:
+    """One build's site search: the index is made once all pages are known, written after the build."""
+
+    kb: Any
+    directory_urls: bool
+    entry_srcs: set[str]
+    generated_srcs: set[str]
+    index: SiteIndex | None = None
+    box: str = field(default="", init=False)
+
+    def prepare(self, pages: Iterable[Any]) -> None:
+        from kbtool.publish.urls import SiteAddress
+
+        address = SiteAddress(directory_urls=self.directory_urls)
+        self.index = build_site_index(self.kb, address, site_pages(pages, self.entry_srcs, self.generated_srcs))
+        self.box = search_box(self.index.version)
+
+    def page(self, page_html: str) -> str:
+        return place_search_box(page_html, self.box) if self.box else page_html
+
+    def write(self, site_dir: str | Path) -> None:
+        if self.index is not None:
+            self.index.write(Path(site_dir))
+
+
+__all__ = ["SiteSearch", "configure", "add_assets", "place_search_box", "search_box", "site_pages",
+           "FOLDER", "INDEX_FILE"]
