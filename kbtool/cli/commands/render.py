@@ -103,7 +103,6 @@ def letter(root: Path, letter_id: str, pairs: tuple[str, ...], vars_file: Path |
       kbtool render letter delay-apology --vars case.yaml --eml reply.eml --to customer@example.com
     """
     from kbtool.authoring.letters import LetterError, letter_values, mail_address, render_letter, to_eml
-    from kbtool.format.kinds.letter import Letter
     from kbtool.format.types import did_you_mean
 
     if eml is not None:
@@ -113,11 +112,13 @@ def letter(root: Path, letter_id: str, pairs: tuple[str, ...], vars_file: Path |
     from kbtool.terminal import safe_for_terminal
 
     kb = load_or_fail(root)
-    entry = kb.by_id.get(letter_id)
-    if not isinstance(entry, Letter):
-        letters = sorted(e.id for e in kb.entries if isinstance(e, Letter))
-        if entry is not None:
-            raise click.ClickException(f"'{letter_id}' is a {entry.kind}, not a letter")
+    # This command is the letter kind's own: it asks the knowledge base for letters by kind.
+    by_id = {e.id: e for e in kb.of_kind("letter")}
+    entry = by_id.get(letter_id)
+    if entry is None:
+        letters = sorted(by_id)
+        if letter_id in kb.by_id:
+            raise click.ClickException(f"'{letter_id}' is a {kb.by_id[letter_id].kind}, not a letter")
         hint = did_you_mean(letter_id, letters)
         raise click.ClickException(f"no letter with id '{letter_id}'" + (f"; {hint}" if hint else "")
                                    + (f"\nletters: {', '.join(letters)}" if letters else ""))
