@@ -80,14 +80,11 @@ def test_unsafe_output_fails_and_keeps_previous(small_kb, monkeypatch):
 
 
 def test_build_calls_search_index_when_available(small_kb, monkeypatch):
-    import types
-
     from kbtool.mkdocs import build as site_module
+    from kbtool.search import api
 
     called = []
-    fake = types.ModuleType("kbtool.search.api")
-    fake.build_index = lambda kb: called.append(kb) or small_kb / "index"
-    monkeypatch.setitem(sys.modules, "kbtool.search.api", fake)
+    monkeypatch.setattr(api, "build_index", lambda kb: called.append(kb) or small_kb / "index")
     messages = []
     result = site_module.build_site(small_kb, progress=messages.append)
     assert called and result.search_index == small_kb / "index"
