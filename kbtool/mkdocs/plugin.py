@@ -25,8 +25,6 @@ CSS_FILE = ASSETS / "kbtool.css"
 WORKER_SHIM_URI = "assets/kbtool/iframe-worker.js"
 # Mermaid 11 (MIT), vendored: Material fetches it from a CDN only when no global `mermaid`
 # exists, so shipping it makes call-flow diagrams draw on offline desks too.
-MERMAID_URI = "assets/kbtool/mermaid.min.js"
-MERMAID_FILE = ASSETS / "mermaid" / "mermaid.min.js"
 
 
 class KbtoolConfig(Config):
@@ -65,14 +63,6 @@ def load_checked(root: Path, checked: Any = None) -> Any:
     return checked
 
 
-def _enable_mermaid(config: Any) -> None:
-    """Ship Mermaid with the site. Generated pages emit `<pre class="mermaid">` themselves, so no
-    Markdown extension is needed (superfences costs ~0.3 ms per page); teams that write Mermaid
-    fences in their own pages configure superfences as Material documents."""
-    if MERMAID_URI not in [str(script) for script in config.extra_javascript]:
-        config.extra_javascript.append(MERMAID_URI)
-
-
 def _site_search(plugin: Any, config: Any, kb: Any) -> Any:
     """The build's site search (kbtool.sitesearch), or None when mkdocs.yml switches it off."""
     if not plugin.config.site_search:
@@ -82,6 +72,19 @@ def _site_search(plugin: Any, config: Any, kb: Any) -> Any:
     configure(config)
     entry_srcs = {src for src, page in plugin.by_src.items() if page.entry is not None}
     return SiteSearch(kb, config.use_directory_urls, entry_srcs, plugin.generated)
+
+
+def _add_page_files(pages: list[Any], files: Files, config: Any) -> None:
+    """The assets and data scripts generated pages load for themselves (kbtool.site.assets)."""
+    from kbtool.site.assets import MERMAID, data_script, data_uri, site_uri, source_file
+
+    wanted = {MERMAID}
+    for page in pages:
+        wanted.update(page.assets)
+        if page.data is not None:
+            files.append(File.generated(config, data_uri(page.src_uri), content=data_script(page.data)))
+    for asset in sorted(wanted):
+        files.append(File.generated(config, site_uri(asset), abs_src_path=str(source_file(asset))))
 
 
 class KbtoolPlugin(BasePlugin[KbtoolConfig]):
@@ -128,7 +131,6 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
             config.nav = navigation(self.pages, renderer.scorecard_channels())
         if CSS_URI not in config.extra_css:
             config.extra_css.append(CSS_URI)
-        _enable_mermaid(config)
         from kbtool.site.rawhtml import stash_extension
 
         config.markdown_extensions.append(stash_extension(lambda: self.stashing))
@@ -151,7 +153,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
             files.append(File.generated(config, page.src_uri, content=page.markdown))
         files.append(File.generated(config, CSS_URI, abs_src_path=str(CSS_FILE)))
         files.append(File.generated(config, WORKER_SHIM_URI, abs_src_path=str(ASSETS / "iframe-worker.js")))
-        files.append(File.generated(config, MERMAID_URI, abs_src_path=str(MERMAID_FILE)))
+        _add_page_files(self.pages, files, config)
         if self.site_search is not None:
             from kbtool.sitesearch.hooks import add_assets
 
@@ -189,6 +191,12 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         return env
 
     def on_post_page(self, output: str, page: Any, config: Any) -> str | None:
+        from kbtool.site.assets import data_uri, inject
+
+        generated = self.by_src.get(page.file.src_uri) if page.file.src_uri in self.generated else None
+        assets = generated.assets if generated is not None else ()
+        data = data_uri(generated.src_uri) if generated is not None and generated.data is not None else None
+        output = inject(output, page.url or "", assets, data)
         return self.site_search.page(output) if self.site_search is not None else output
 
     def on_post_template(self, output_content: str, template_name: str, config: Any) -> str | None:

@@ -40,12 +40,21 @@ WRITING_GUIDE = "mentors/guide.md"
 
 @dataclass
 class Page:
-    """One generated page: where it goes, its nav label (plain text) and its Markdown."""
+    """One generated page: where it goes, its nav label (plain text) and its Markdown.
+
+    Interactive pages (practice, review) name the files under kbtool/assets/ they load (`assets`,
+    `.css` or `.js`) and the JSON-able `data` their scripts read as `self.__kbpage`: the builder
+    ships both with that page only, so no other page pays for them and the data never passes the
+    HTML sanitiser as markup. `section` puts the page under that heading of the navigation.
+    """
 
     src_uri: str
     title: str
     markdown: str
     entry: Entry | None = None
+    assets: tuple[str, ...] = ()
+    data: Any = None
+    section: str | None = None
 
 
 @dataclass
@@ -202,7 +211,8 @@ class SiteRenderer:
         return pages
 
     def pages(self) -> list[Page]:
-        return self.index_pages() + [self.entry_page(e) for e in self.entries]
+        extra = [page for page_set in page_sets() for page in page_set(self)]
+        return self.index_pages() + extra + [self.entry_page(e) for e in self.entries]
 
     # -- index data -------------------------------------------------------------------------
     def _counts(self) -> list[tuple[str, int]]:
@@ -296,6 +306,13 @@ def render_entry(kb: KnowledgeBase, entry: Entry, options: SiteOptions | None = 
     return SiteRenderer(kb, options).entry_page(entry)
 
 
+def page_sets() -> list[Callable[[SiteRenderer], list[Page]]]:
+    """Page producers beyond the entry and index pages, each in its own module."""
+    from kbtool.site import practice, reviewpages
+
+    return [practice.pages, reviewpages.pages]
+
+
 def navigation(pages: list[Page], renderer_channels: list[str]) -> list[Any]:
     """An MkDocs `nav` for the generated pages: sections and index pages, never one leaf per entry.
 
@@ -309,9 +326,15 @@ def navigation(pages: list[Page], renderer_channels: list[str]) -> list[Any]:
     for kind in KIND_ORDER:
         if kind_index_src(kind) in present:
             nav.append({KIND_LABELS[kind]: kind_index_src(kind)})
+    sections: dict[str, list[Any]] = {}
+    for page in pages:
+        if page.section:
+            sections.setdefault(page.section, []).append({page.title: page.src_uri})
     mentors: list[Any] = [{"Needs attention": NEEDS_ATTENTION}]
     mentors += [{f"Scorecard: {channel_label(c)}": scorecard_src(c)} for c in renderer_channels]
     mentors.append({"Mentors' guide": WRITING_GUIDE})
+    mentors += sections.pop("Mentors", [])
+    nav += [{label: items} for label, items in sections.items()]
     nav.append({"Mentors": mentors})
     return nav
 

@@ -1,0 +1,76 @@
+"""Files a page loads for itself: the stylesheets and scripts under kbtool/assets/ that a generated
+page names, its data script, and Mermaid on pages that draw a diagram.
+
+Plain functions over page URLs and strings, so any builder can ship them; the MkDocs plugin only
+adds the files and calls `inject` on each page's HTML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+SITE_FOLDER = "assets/kbtool"  # where the site serves kbtool's files
+DATA_FOLDER = f"{SITE_FOLDER}/data"
+MERMAID = "mermaid/mermaid.min.js"
+_MERMAID_MARK = 'class="mermaid"'
+
+
+def site_uri(asset: str) -> str:
+    """Where an asset under kbtool/assets/ is served from in the built site."""
+    return f"{SITE_FOLDER}/{asset}"
+
+
+def source_file(asset: str) -> Path:
+    path = (ASSETS / asset).resolve()
+    if ASSETS not in path.parents or not path.is_file():
+        raise ValueError(f"no asset {asset!r} in kbtool/assets")
+    return path
+
+
+def data_uri(src_uri: str) -> str:
+    """The data script of the page built from `src_uri` (a digest keeps names short and safe)."""
+    return f"{DATA_FOLDER}/{hashlib.sha1(src_uri.encode('utf-8')).hexdigest()[:16]}.js"
+
+
+def data_script(data: Any) -> str:
+    """JavaScript that hands `data` to the page's scripts as `self.__kbpage`.
+
+    A script file rather than JSON fetched at run time: fetch() is refused on file:// pages, and
+    the site must work opened from a folder. JSON.parse of a JSON string literal keeps it data only.
+    """
+    text = json.dumps(json.dumps(data, ensure_ascii=False, separators=(",", ":")), ensure_ascii=True)
+    return "self.__kbpage=JSON.parse(" + text.replace("</", "<\\/") + ");\n"
+
+
+def _relative(page_url: str, uri: str) -> str:
+    base = page_url if page_url.endswith("/") or not page_url else posixpath.dirname(page_url) + "/"
+    return posixpath.relpath(uri, base.rstrip("/") or ".") if base else uri
+
+
+def inject(html: str, page_url: str, assets: Iterable[str] = (), data_file: str | None = None) -> str:
+    """The page's HTML with its stylesheets in <head> and its scripts (data first) before </body>.
+
+    Mermaid comes with any page that draws a diagram, generated or written by the team, and with
+    no other page (it is 3.5 MB of script).
+    """
+    assets = list(assets)
+    if _MERMAID_MARK in html and MERMAID not in assets:
+        assets.append(MERMAID)
+    if not assets and data_file is None:
+        return html
+    css = "".join(f'<link rel="stylesheet" href="{_relative(page_url, site_uri(a))}">'
+                  for a in assets if a.endswith(".css"))
+    scripts = [data_file] if data_file else []
+    scripts += [site_uri(a) for a in assets if a.endswith(".js")]
+    js = "".join(f'<script src="{_relative(page_url, uri)}"></script>' for uri in scripts)
+    if css and "</head>" in html:
+        head = html.index("</head>")
+        html = html[:head] + css + html[head:]
+    end = html.rfind("</body>")
+    return html[:end] + js + html[end:] if end >= 0 else html + js

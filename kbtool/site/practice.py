@@ -1,0 +1,13 @@
+"""Practice pages: phrase and call-flow drills generated from the knowledge base."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kbtool.site.pages import Page, SiteRenderer
+
+
+def pages(renderer: SiteRenderer) -> list[Page]:
+    """This module's pages for one knowledge base (none until it has any to offer)."""
+    return []
