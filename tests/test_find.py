@@ -121,3 +121,10 @@ def test_find_does_not_load_textual_for_other_commands():
     code = "import sys, kbtool.cli.commands.find; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False"
+
+
+def test_find_without_a_terminal_says_to_use_search(cli, tmp_path):
+    # CliRunner's streams are not terminals, as in a script, a pipe or CI: no screen that waits forever.
+    run = cli("find", "refund", "--root", str(tmp_path))
+    assert run.code == 2
+    assert "needs a terminal" in run.output and "kbtool search" in run.output

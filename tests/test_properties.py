@@ -186,3 +186,159 @@ def test_templates_never_raise_anything_but_render_errors(text):
     except RenderError:
         return
     assert len(out) <= 100_000
+
+
+# -- every command, every option, hostile values ------------------------------------------------
+# What a shell can hand kbtool: any character but NUL (argv strings are C strings), and bytes that
+# are not UTF-8, which Python decodes to the surrogates U+DC80..U+DCFF (surrogateescape).
+_CONTROL = st.characters(min_codepoint=1, max_codepoint=0x9F)
+_UNDECODABLE = st.integers(0xDC80, 0xDCFF).map(chr)
+_AWKWARD = st.sampled_from(["\u202e", "\u2028", "\ufeff", "é", "🙂", "{{ x }}", "=", "@", "<", ":", "\\", "'", '"'])
+hostile_text = st.one_of(
+    st.sampled_from(["", " ", "-", "--", "0", "-1", "9" * 40, "-" + "9" * 40, "1e309", "nan", "inf", "٣",
+                     "a" * 5000, "\n", "\r\n", "\t", "x=", "=x", "ann@", "Ann Smith <", "ann@[1.2.3.4",
+                     "welcome\n", "delay-apology", "greetings", "customer_name", "greeting"]),
+    st.lists(_CONTROL | _UNDECODABLE | _AWKWARD | st.sampled_from("ab-_./"), max_size=15).map("".join),
+)
+# Relative to a fresh working folder per run: nothing here can reach outside it (tests run as root).
+hostile_paths = st.one_of(
+    st.sampled_from(["", ".", "missing/deeper/still", "file.txt", "file.txt/below", "a" * 300, "dir/" + "b" * 300,
+                     "kb/standards/greeting-standard.yaml", "kb/standards", "\udcff", "x\x1b[2J", "x\ny"]),
+    hostile_text.filter(lambda t: t not in ("", ".") and not t.startswith(("/", "-", "~")) and ".." not in t),
+)
+
+
+def _commands() -> list[tuple[str, ...]]:
+    import click
+
+    from kbtool.cli.main import cli
+
+    ctx = click.Context(cli)
+    found: list[tuple[str, ...]] = []
+
+    def walk(command: click.Command, path: tuple[str, ...]) -> None:
+        if isinstance(command, click.Group):
+            for name in command.list_commands(ctx):
+                walk(command.get_command(ctx, name), (*path, name))
+        else:
+            found.append(path)
+
+    walk(cli, ())
+    return found
+
+
+def _command(path: tuple[str, ...]):
+    import click
+
+    from kbtool.cli.main import cli
+
+    command = cli
+    for name in path:
+        command = command.get_command(click.Context(command), name)
+    return command
+
+
+def _value(data, param):
+    """A hostile value for one parameter; now and then a good one, so runs get past parsing."""
+    import click
+
+    good = list(getattr(param.type, "choices", ()) or [])
+    if isinstance(param.type, click.Path):
+        return data.draw(hostile_paths | st.just("kb"), label=param.name)
+    if isinstance(param.type, click.types.IntParamType):
+        return data.draw(hostile_text | st.integers(-10**30, 10**30).map(str), label=param.name)
+    if param.name == "pairs":
+        return data.draw(st.tuples(hostile_text, hostile_text).map("=".join), label=param.name)
+    return data.draw(hostile_text | st.sampled_from(good or [""]), label=param.name)
+
+
+def _argv(data, path: tuple[str, ...]) -> list[str]:
+    import click
+
+    argv = list(path)
+    for param in _command(path).params:
+        if isinstance(param, click.Argument):
+            argv.append(_value(data, param))
+            continue
+        if not data.draw(st.booleans(), label=f"use {param.name}"):
+            continue
+        option = param.opts[0]
+        if param.is_flag:
+            argv.append(option)
+        elif param.name == "root":
+            argv += [option, data.draw(st.just("kb") | hostile_paths, label="root")]
+        else:
+            for _ in range(data.draw(st.integers(1, 3 if param.multiple else 1), label=f"{param.name} count")):
+                argv += [option, _value(data, param)]
+    return argv
+
+
+@pytest.fixture(scope="module")
+def hostile_home(tmp_path_factory):
+    """A working folder holding a small valid knowledge base (a git checkout, for kbtool diff)."""
+    import subprocess
+
+    from tests.conftest import write_kb
+
+    home = tmp_path_factory.mktemp("hostile")
+    write_kb(home / "kb", GOOD)
+    subprocess.run(["git", "init", "-q", str(home / "kb")], check=False, capture_output=True)
+    subprocess.run(["git", "-C", str(home / "kb"), "-c", "user.name=t", "-c", "user.email=t@t", "add", "."],
+                   check=False, capture_output=True)
+    subprocess.run(["git", "-C", str(home / "kb"), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"],
+                   check=False, capture_output=True)
+    (home / "file.txt").write_text("not a folder\n", encoding="utf-8")
+    return home
+
+
+def _run_kbtool(home: Path, argv: list[str]) -> tuple[int, str]:
+    """Run kbtool's real entry point (its CLI edge included) in `home`, as a shell would."""
+    import os
+    from unittest import mock
+
+    from click.testing import CliRunner
+
+    from kbtool.cli.main import main
+
+    def serve_without_serving(config_file, dev_addr, open_in_browser):
+        # MkDocs checks the address, then would serve forever: keep the check, skip the serving.
+        from mkdocs.config.config_options import IpAddress, ValidationError
+        from mkdocs.exceptions import ConfigurationError
+
+        try:
+            IpAddress().validate(dev_addr)
+        except ValidationError as exc:
+            raise ConfigurationError(str(exc)) from None
+
+    runner = CliRunner()
+    cwd = os.getcwd()
+    os.chdir(home)
+    try:
+        with mock.patch("mkdocs.commands.serve.serve", serve_without_serving), \
+                runner.isolation(env={"NO_COLOR": "1", "KBTOOL_DEBUG": None}) as (_, _, output):
+            try:
+                main(argv)
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            text = output.getvalue().decode("utf-8", "backslashreplace")
+    finally:
+        os.chdir(cwd)
+    return code, text
+
+
+_SLOW = {("build",): 8, ("serve",): 15}
+
+
+@pytest.mark.parametrize("path", _commands(), ids=" ".join)
+def test_hostile_option_values_never_fail_unexpectedly(hostile_home, path):
+    @settings(SETTINGS, max_examples=_SLOW.get(path, 30))
+    @given(st.data())
+    def run(data):
+        argv = _argv(data, path)
+        code, output = _run_kbtool(hostile_home, argv)
+        assert code in (0, 1, 2), (argv, code, output)
+        assert "failed unexpectedly" not in output, (argv, output)
+        assert "Traceback" not in output, (argv, output)
+
+    run()

@@ -148,9 +148,15 @@ def find(root: Path, query: tuple[str, ...], kind: str | None, channel: str | No
       kbtool find
       kbtool find refund --channel chat
     """
+    import sys
+
     from kbtool.cli.clipboard import NO_CLIPBOARD, copy_to_clipboard
     from kbtool.cli.index_access import check_kind, open_fresh
 
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Without a terminal the screen would wait for keys that never come (a script, a pipe, CI).
+        raise click.UsageError("kbtool find needs a terminal to type in; "
+                               "in scripts and pipes use: kbtool search QUERY [--json]")
     index = open_fresh(root)
     check_kind(index, kind)
     try:
