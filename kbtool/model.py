@@ -155,6 +155,9 @@ class KnowledgeBase:
     entries: list[Entry]
     problems: list[Problem]
     files: list[str] = field(default_factory=list)
+    # Ids of files that failed to load (their own problems say why) -> the file: not reported again
+    # as missing wherever they are referenced.
+    unloaded: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_id: dict[str, Entry] = {}

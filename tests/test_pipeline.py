@@ -189,3 +189,29 @@ def test_bad_level_value_is_an_error(cli, kb_root):
 def test_rules_must_be_a_mapping(kb_root):
     checked = check(kb_with(kb_root, PHRASES, "rules: [style-phrase]\n"))
     assert [(p.path, p.line, p.rule) for p in checked.problems] == [("kb.yaml", 3, "wrong-type")]
+
+
+def test_a_broken_file_reports_only_its_own_problems(tmp_path):
+    """One file that fails to load must not cascade: references to it are not reported again."""
+    from tests.conftest import write_kb
+
+    refs = ("kind: phrases\nid: {id}\ntitle: T\nowner: Sam Lee\nstatus: approved\nreview_by: 2030-01-01\n"
+            "channels: [chat]\nsituation: greeting\nrelated: [broken-set]\nphrases:\n  - id: a\n    say: Hello.\n")
+    files = {f"scripts_library/phrases/r{i}.yaml": refs.format(id=f"r{i}") for i in range(5)}
+    files["scripts_library/phrases/broken-set.yaml"] = "kind: phrases\nid: broken-set\nphrases:\n\t- bad\n"
+    files["kb.yaml"] = "name: T\nsituations:\n  greeting: Hello\nstart_here: [broken-set]\n"
+    write_kb(tmp_path, files, kb_yaml=None)
+    checked = check(tmp_path)
+    paths = {p.path for p in checked.errors}
+    assert paths == {"scripts_library/phrases/broken-set.yaml"}, checked.errors
+    assert not [p for p in checked.problems if p.rule == "unknown-reference"]
+
+
+def test_a_reference_to_an_id_nobody_has_is_still_reported(tmp_path):
+    from tests.conftest import write_kb
+
+    write_kb(tmp_path, {"scripts_library/phrases/r.yaml": (
+        "kind: phrases\nid: r\ntitle: T\nowner: Sam Lee\nstatus: approved\nreview_by: 2030-01-01\n"
+        "channels: [chat]\nsituation: greeting\nrelated: [nowhere]\nphrases:\n  - id: a\n    say: Hello.\n"),
+        "kb.yaml": "name: T\nsituations:\n  greeting: Hello\n"}, kb_yaml=None)
+    assert [p.rule for p in check(tmp_path).errors] == ["unknown-reference"]

@@ -25,6 +25,8 @@ def check(kb: KnowledgeBase) -> Iterator[Problem]:
     for entry in kb.entries:
         for index, ref in enumerate(entry.related):
             target = kb.by_id.get(ref)
+            if target is None and ref in kb.unloaded:
+                continue
             if target is None:
                 yield at(entry, ("related", index), UNKNOWN_REFERENCE, f"related entry '{ref}' does not exist",
                          did_you_mean(ref, ids) or "use the id of an existing entry")
@@ -33,7 +35,7 @@ def check(kb: KnowledgeBase) -> Iterator[Problem]:
                          f"related entry '{ref}' is retired", "remove it or point at its replacement")
     config = kb.config
     for index, ref in enumerate(config.start_here):
-        if ref not in kb.by_id:
+        if ref not in kb.by_id and ref not in kb.unloaded:
             line, column = config.pos("start_here", index)
             yield Problem("kb.yaml", line, column, UNKNOWN_REFERENCE.level, UNKNOWN_REFERENCE.id,
                           f"start_here names '{ref}', which does not exist",

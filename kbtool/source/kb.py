@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -107,18 +108,39 @@ def _load(root: Path, vocabularies: dict[str, tuple[str, ...]]) -> KnowledgeBase
                                     "run kbtool from the knowledge base's folder, or pass --root DIR"))
     entries: list[Entry] = []
     names: list[str] = []
+    unloaded: dict[str, str] = {}
     for file in files:
         display = relative(root, file)
         names.append(display)
         source = load_file(file, display, root)
         problems.extend(source.problems)
-        if source.root is None:
-            continue
-        entry, entry_problems = build_entry(source, vocabularies)
-        problems.extend(entry_problems)
+        entry = None
+        if source.root is not None:
+            entry, entry_problems = build_entry(source, vocabularies)
+            problems.extend(entry_problems)
         if entry is not None:
             entries.append(entry)
-    return KnowledgeBase(root=root, config=config, entries=entries, problems=problems, files=names)
+        else:
+            for guess in _ids_of_unloaded(file, source.text):
+                unloaded.setdefault(guess, display)
+    return KnowledgeBase(root=root, config=config, entries=entries, problems=problems, files=names,
+                         unloaded=unloaded)
+
+
+_ID_LINE = re.compile(r"""^id:[ \t]*["']?([^\s"'#]+)""", re.MULTILINE)
+
+
+def _ids_of_unloaded(file: Path, text: str) -> set[str]:
+    """The ids a file that did not load probably holds: its `id:` line and its name.
+
+    A file that fails to load has its own problems reported; references to it from other files
+    would only repeat them, one per referring file, so the reference checks skip these ids.
+    """
+    found = {file.stem}
+    match = _ID_LINE.search(text or "")
+    if match:
+        found.add(match.group(1))
+    return found
 
 
 __all__ = ["CONFIG_FILE", "CONTENT_DIRS", "content_files", "did_you_mean", "load_knowledge_base"]
