@@ -13,6 +13,16 @@ from kbtool.format.kinds import ENTRY_TYPES, KIND_NAMES, REGISTRY
 from kbtool.format.types import Bool, ListOf, MapOf, OneOf, Text, Type
 
 
+def exact(pattern: str) -> str:
+    """A pattern that must match the whole value in every schema tool.
+
+    The validator uses re.fullmatch. In a schema, `$` ends the value for editors (ECMA-262) but
+    also matches before a final newline for Python's jsonschema, so "welcome" plus a newline would pass as a
+    slug; a lookahead for "no character follows" means the end of the value in both dialects.
+    """
+    return pattern[:-1] + r"(?![\s\S])" if pattern.endswith("$") and not pattern.endswith("\\$") else pattern
+
+
 def json_schema_of(t: Type, vocabularies: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     if isinstance(t, Text):
         out: dict[str, Any] = {"type": "string"}
@@ -22,10 +32,10 @@ def json_schema_of(t: Type, vocabularies: dict[str, tuple[str, ...]]) -> dict[st
         if choices:
             out["enum"] = list(choices)
         if t.pattern:
-            out["pattern"] = t.pattern
+            out["pattern"] = exact(t.pattern)
         if t.date:
             out["format"] = "date"
-            out["pattern"] = r"^\d{4}-\d{2}-\d{2}$"
+            out["pattern"] = exact(r"^\d{4}-\d{2}-\d{2}$")
         if t.integer:
             # Written plainly, YAML reads it as a number; the pattern's bounds become a range.
             out = {"type": "integer", "minimum": 1, "maximum": 9999,
@@ -39,7 +49,7 @@ def json_schema_of(t: Type, vocabularies: dict[str, tuple[str, ...]]) -> dict[st
             out["minItems"] = t.min_items
         return out
     if isinstance(t, MapOf):
-        names: dict[str, Any] = {"pattern": t.key_pattern}
+        names: dict[str, Any] = {"pattern": exact(t.key_pattern)}
         if t.key_vocabulary and vocabularies.get(t.key_vocabulary):
             names = {"enum": list(vocabularies[t.key_vocabulary])}
         return {"type": "object", "propertyNames": names,
