@@ -128,3 +128,27 @@ def test_scan_allows_theme_scripts_outside_content():
             '<script id="__config" type="application/json">{"base": ".."}</script></head>'
             '<body><article><p>text</p></article></body>')
     assert scan_html(page, "index.html") == []
+
+
+@pytest.mark.parametrize("html, executable", [
+    ('<a href="javascript&amp;colon;x">note</a>', False),  # what Markdown makes of [note](javascript&colon;x)
+    ('<a href="javascriptx">note</a>', False),
+    ('<a href="javascript-guide.html">note</a>', False),
+    ('<a href="javascript&colon;x">note</a>', True),  # the browser decodes &colon; to ':'
+    ('<a href="java\tscript:x">note</a>', True),
+    ('<a href=" vbscript:x">note</a>', True),
+])
+def test_scan_needs_a_real_scheme_to_call_a_url_executable(html, executable):
+    from kbtool.mkdocs.build import scan_html
+
+    assert bool(scan_html(f"<article>{html}</article>", "page.html")) is executable
+
+
+def test_a_harmless_javascript_lookalike_link_does_not_block_the_build(tmp_path, cli):
+    from tests.conftest import PHRASES, write_kb
+
+    text = PHRASES.replace("say: Good morning,", "say: See [note](javascript&colon;x). Good morning,")
+    assert text != PHRASES
+    write_kb(tmp_path, {"scripts_library/phrases/p.yaml": text})
+    run = cli("build", "--root", str(tmp_path), "--no-search-index")
+    assert run.code == 0, run.output

@@ -296,7 +296,9 @@ def rollback(site_dir: Path, root: Path | None = None) -> Path:
 # -- the post-build scan ------------------------------------------------------------------------
 
 _URL_ATTRS = frozenset({"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background"})
-_BAD_SCHEME = re.compile(r"^(?:javascript|vbscript|data\s*:\s*text/html)", re.IGNORECASE)
+# Matched after _CONTROL has removed what browsers ignore inside a scheme; the colon is required,
+# so a relative link such as "javascript&colon;x" (an & the page escapes) is not mistaken for one.
+_BAD_SCHEME = re.compile(r"^(?:javascript:|vbscript:|data:text/html)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 _ACTIVE_TAGS = frozenset({"iframe", "object", "embed", "frame", "frameset", "base", "applet"})
 # The inline scripts Material's own templates write (scope, palette, anchor fix-up). Content never
