@@ -1,0 +1,406 @@
+"""What every import shares: the replies a reader found, the phrase sets made of them, and writing
+those sets as new draft entries without ever replacing a file.
+
+A reader (zendesk.py, freshdesk.py, github.py, csvfile.py) turns one file into `Reply` records or
+`InputProblem`s; `plan()` groups the replies into phrase sets with unique ids and declared blanks;
+`write()` creates the files. Planning reads nothing but the knowledge base and writes nothing, so a
+dry run is the plan printed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kbtool.imports.text import Blank, convert_placeholders, html_to_text, one_line, slugify, tidy, unique
+
+# An export bigger than this is not a help desk's replies; reading it would only use memory.
+MAX_INPUT_BYTES = 20 * 1024 * 1024
+# Phrases per file and characters per file, well inside the loader's 1 MiB per entry file.
+MAX_PHRASES_PER_SET = 150
+MAX_SET_CHARS = 400_000
+# A reply longer than this is a document, not a phrase (and the template check's limit).
+MAX_REPLY_CHARS = 50_000
+DEFAULT_SITUATION = "follow-up"
+MARK = "# kbtool-import:"
+
+
+class InputProblem(Exception):
+    """The input file cannot be imported: where, what, and how to fix it."""
+
+    def __init__(self, path: str, line: int, message: str, hint: str = "") -> None:
+        super().__init__(f"{path}:{line}: {message}")
+        self.path = path
+        self.line = line
+        self.message = message
+        self.hint = hint
+
+
+class InputProblems(Exception):
+    """Every problem found in one input file (nothing is written when there is any)."""
+
+    def __init__(self, problems: list[InputProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class Reply:
+    """One canned reply as the source holds it; `line` is where it starts in the input file."""
+
+    title: str
+    text: str
+    line: int
+    group: str = ""           # the folder or category it belongs to
+    html: bool = False        # `text` is HTML
+    keywords: list[str] = field(default_factory=list)
+    situation: str | None = None
+    channels: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Read:
+    """What a reader found: the replies, and notes on what it skipped or changed."""
+
+    replies: list[Reply]
+    notes: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One import source: its name on the command line, what it reads, and how."""
+
+    name: str
+    label: str            # "Zendesk"
+    group_word: str       # what the source calls a group ("category", "folder")
+    default_channels: tuple[str, ...]
+    read: Callable[[bytes, str], Read]
+
+
+@dataclass
+class Options:
+    owner: str
+    review_by: dt.date
+    situation: str | None = None        # None: guess from the group's name, else DEFAULT_SITUATION
+    channels: tuple[str, ...] = ()       # empty: the source's default
+
+
+@dataclass
+class Phrase:
+    id: str
+    say: str
+    keywords: list[str]
+    line: int
+
+
+@dataclass
+class PlannedSet:
+    """One phrase set to create (or, with `existing`, one an earlier import already created)."""
+
+    id: str
+    title: str
+    group: str
+    path: Path
+    phrases: list[Phrase]
+    variables: dict[str, Blank]
+    situation: str
+    channels: list[str]
+    text: str = ""
+    existing: bool = False
+
+
+@dataclass
+class Plan:
+    sets: list[PlannedSet]
+    notes: list[tuple[int, str]]
+    replies: int
+
+    @property
+    def new(self) -> list[PlannedSet]:
+        return [s for s in self.sets if not s.existing]
+
+
+def load_json(data: bytes, path: str) -> tuple[Any, str]:
+    """The decoded JSON document and its text (for finding lines), or an InputProblem at its line."""
+    text = decode(data, path)
+    try:
+        return json.loads(text), text
+    except json.JSONDecodeError as exc:
+        raise InputProblem(path, exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})",
+                           "save the API's response exactly as it came (curl ... -o file.json)") from None
+    except RecursionError:
+        raise InputProblem(path, 1, "the JSON nests too deeply to be a help desk's export") from None
+
+
+def decode(data: bytes, path: str) -> str:
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputProblem(path, 1, f"the file is {len(data):,} bytes; the limit is {MAX_INPUT_BYTES:,}",
+                           "split the export into several files and import each")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputProblem(path, line, "the file is not UTF-8 text",
+                           "export or save it as UTF-8 (in a spreadsheet: CSV UTF-8)") from None
+
+
+def line_of(text: str, key: str, value: Any, after: int = 0) -> int:
+    """The line where `"key": value` appears in a JSON text (at or after offset `after`), else 0.
+
+    The standard JSON reader keeps no positions; a reply's title or id is as good as a position,
+    since that is what a person looks for in the file.
+    """
+    for encoded in dict.fromkeys((json.dumps(value, ensure_ascii=False), json.dumps(value))):
+        match = re.compile(rf'"{re.escape(key)}"\s*:\s*{re.escape(encoded)}').search(text, after)
+        if match:
+            return text.count("\n", 0, match.start()) + 1
+    return 0
+
+
+def plan(source: Source, read: Read, path: str, root: Path, kb: Any, options: Options) -> Plan:
+    """The phrase sets `read` becomes in the knowledge base at `root` (`kb`, loaded); writes nothing.
+
+    Replies are grouped by the source's folder or category (or, for a CSV, by situation) in the
+    order they first appear. Ids come from titles and are unique in file order, so the same file
+    always gives the same ids: "Hello" and "hello" become `hello` and `hello-2`. A set's id also
+    avoids every id in the knowledge base; a file an earlier import of the same group wrote is
+    left alone (re-running an import never touches a mentor's edits).
+    """
+    from kbtool.format.kinds import REGISTRY
+
+    notes = list(read.notes)
+    shared = set(kb.config.variables)
+    situations = kb.config.situations
+    _check_situations(read, path, situations)
+    folder = root / REGISTRY["phrases"].source_folder
+    groups: dict[str, list[tuple[Reply, str, dict[str, Blank]]]] = {}
+    for reply in read.replies:
+        title = one_line(reply.title)
+        if reply.html:
+            body, removed = html_to_text(reply.text)
+            if removed:
+                notes.append((reply.line, f"'{title}': removed the content of <{'>, <'.join(sorted(removed))}> "
+                                          "from the HTML"))
+        else:
+            # Markdown and plain replies may hold HTML comments (notes to whoever used the reply).
+            body = tidy(_COMMENT.sub("", reply.text))
+        converted = convert_placeholders(body, source.label, shared)
+        notes.extend((reply.line, f"'{title}': {note}") for note in converted.notes)
+        if not converted.text:
+            notes.append((reply.line, f"'{title}': no text left to say; skipped"))
+            continue
+        if len(converted.text) > MAX_REPLY_CHARS:
+            notes.append((reply.line, f"'{title}': {len(converted.text):,} characters is too long for a phrase "
+                                      f"(limit {MAX_REPLY_CHARS:,}); skipped"))
+            continue
+        reply.title = title
+        groups.setdefault(reply.group, []).append((reply, converted.text, converted.blanks))
+
+    taken_ids = set(kb.by_id)
+    sets: list[PlannedSet] = []
+    for group, members in groups.items():
+        for part, chunk in enumerate(_chunks(members)):
+            label = one_line(group) or f"{source.label} replies"
+            if part:
+                label = f"{label} ({part + 1})"
+            situation = _situation(options, chunk[0][0], group, situations)
+            channels = _channels(options, source, [r for r, _, _ in chunk])
+            phrase_ids: set[str] = set()
+            phrases = [Phrase(unique(slugify(r.title, "reply"), phrase_ids), text,
+                              list(dict.fromkeys([r.title, *r.keywords])), r.line) for r, text, _ in chunk]
+            blanks: dict[str, Blank] = {}
+            for _, _, used in chunk:
+                blanks.update(used)
+            key = f"{source.name}:{label}"
+            entry_id, existing = _set_id(slugify(label, f"{source.name}-replies"), key, taken_ids, folder)
+            planned = PlannedSet(entry_id, label, group, folder / f"{entry_id}.yaml", phrases,
+                                 dict(sorted(blanks.items())), situation, channels, existing=existing)
+            if not existing:
+                planned.text = entry_yaml(planned, source, path, key, options)
+            sets.append(planned)
+    return Plan(sets, sorted(notes, key=lambda n: n[0]), len(read.replies))
+
+
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+
+
+def _check_situations(read: Read, path: str, situations: dict[str, str]) -> None:
+    from kbtool.format.types import did_you_mean
+
+    problems = []
+    for reply in read.replies:
+        if reply.situation and reply.situation not in situations:
+            hint = did_you_mean(reply.situation, list(situations)) or \
+                f"use one of: {', '.join(list(situations)[:8])}, ... (kb.yaml's `situations` adds more)"
+            problems.append(InputProblem(path, reply.line, f"unknown situation '{reply.situation}'", hint))
+    if problems:
+        raise InputProblems(problems)
+
+
+def _chunks(members: list[Any]) -> list[list[Any]]:
+    chunks: list[list[Any]] = [[]]
+    size = 0
+    for member in members:
+        if chunks[-1] and (len(chunks[-1]) >= MAX_PHRASES_PER_SET or size + len(member[1]) > MAX_SET_CHARS):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(member)
+        size += len(member[1])
+    return chunks
+
+
+def _situation(options: Options, reply: Reply, group: str, situations: dict[str, str]) -> str:
+    if reply.situation:
+        return reply.situation
+    if options.situation:
+        return options.situation
+    # A folder named like a situation ("Refunds", "Complaints") files its replies there.
+    slug = slugify(group, "")
+    for candidate in (slug, slug.removesuffix("s"), slug.removesuffix("es")):
+        if candidate in situations:
+            return candidate
+    return DEFAULT_SITUATION
+
+
+def _channels(options: Options, source: Source, replies: list[Reply]) -> list[str]:
+    if options.channels:
+        return list(options.channels)
+    given = [c for r in replies for c in r.channels]
+    return list(dict.fromkeys(given)) or list(source.default_channels)
+
+
+def _set_id(wanted: str, key: str, taken: set[str], folder: Path) -> tuple[str, bool]:
+    """A free id for a set, or the id of the file an earlier import of the same group wrote."""
+    candidate, n = wanted, 2
+    while True:
+        path = folder / f"{candidate}.yaml"
+        if _imported_as(path) == key:
+            taken.add(candidate)
+            return candidate, True
+        if candidate not in taken and not (path.exists() or path.is_symlink()):
+            taken.add(candidate)
+            return candidate, False
+        candidate, n = f"{wanted}-{n}", n + 1
+
+
+def _imported_as(path: Path) -> str | None:
+    """The import key an earlier import left in the file's first lines, if any."""
+    from kbtool.fileops import read_prefix
+
+    try:
+        head = read_prefix(path, 4096).decode("utf-8", "replace")
+    except OSError:
+        return None
+    for line in head.splitlines()[:6]:
+        if line.startswith(MARK):
+            return line[len(MARK):].strip()
+    return None
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line texts as `|` blocks, so an imported reply reads like the reply it was."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def entry_yaml(planned: PlannedSet, source: Source, path: str, key: str, options: Options) -> str:
+    """The new entry file: a schema modeline, the import's mark, then the phrase set as YAML."""
+    from kbtool.format.kinds import REGISTRY
+
+    depth = REGISTRY["phrases"].source_folder.count("/") + 1
+    where = f"{source.group_word} '{planned.group}'" if planned.group else "no " + source.group_word
+    data: dict[str, Any] = {
+        "kind": "phrases",
+        "id": planned.id,
+        "title": planned.title,
+        "summary": f"Replies imported from {source.label} ({where}); review them before approving.",
+        "owner": options.owner,
+        "status": "draft",
+        "review_by": options.review_by.isoformat(),
+        "channels": planned.channels,
+        "situation": planned.situation,
+        "tags": ["imported", source.name],
+    }
+    if planned.variables:
+        data["variables"] = {name: {"description": b.description, "example": b.example}
+                             for name, b in planned.variables.items()}
+    data["phrases"] = [{"id": p.id, "say": p.say, "keywords": p.keywords} for p in planned.phrases]
+    body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000,
+                     default_flow_style=False)
+    header = (f"# yaml-language-server: $schema={'../' * depth}schema/entry.schema.json\n"
+              f"# Imported by `kbtool import {source.name}` from {one_line(Path(path).name)}. Check each phrase,\n"
+              "# its blanks, situation and channels, then set status: approved. The next line lets a\n"
+              "# later import of the same file leave this one as it is.\n"
+              f"{MARK} {key}\n")
+    return header + body
+
+
+def refuse_invalid(planned: PlannedSet, kb: Any) -> None:
+    """The second wall: a planned file goes through the loader, the format and the template rules
+    before it is written, so an import never leaves a file `kbtool validate` calls an error."""
+    from kbtool.checks import templates
+    from kbtool.model import KnowledgeBase
+    from kbtool.problems import KbError, Level
+    from kbtool.source.kb import build_entry
+    from kbtool.source.loader import load_bytes
+
+    source = load_bytes(planned.text.encode("utf-8"), planned.path.name)
+    problems = list(source.problems)
+    if source.root is not None:
+        entry, more = build_entry(source, {"situation": tuple(kb.config.situations)})
+        problems += more
+        if entry is not None:
+            alone = KnowledgeBase(root=kb.root, config=kb.config, entries=[entry], problems=[])
+            problems += list(templates.check(alone))
+    errors = [p for p in problems if p.level is Level.ERROR]
+    if errors:
+        first = errors[0]
+        raise KbError(f"the imported entry {planned.path.name} would not validate (line {first.line}: "
+                      f"{first.message}); nothing was written. Please report this with the input file.")
+
+
+def write_new(path: Path, text: str) -> None:
+    """Create `path` with `text`; never replaces a file, even one that appears meanwhile.
+
+    The text goes to a temporary file in the same folder first; link() then gives it its name
+    and fails if the name exists, so a reader never sees half a file and nothing is overwritten.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o666 & ~mask)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
+
+
+def write(planned: list[PlannedSet], kb: Any) -> list[Path]:
+    """Check every new file, then create them all; an error in any means none is written."""
+    for item in planned:
+        refuse_invalid(item, kb)
+    written: list[Path] = []
+    for item in planned:
+        write_new(item.path, item.text)
+        written.append(item.path)
+    return written

@@ -1,0 +1,272 @@
+"""Help-desk text made fit for an entry: HTML to plain text, placeholders to declared blanks.
+
+Every reader hands its replies through here, so Zendesk, Freshdesk, GitHub and CSV texts end up
+the same way: plain paragraphs, `{{ name }}` placeholders kbtool knows, and nothing a template
+check would refuse.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from kbtool.format.vocab import BUILTIN_VARIABLES
+
+# Elements whose content is never text for a customer: scripts, styles, the document head.
+_DROPPED = frozenset({"script", "style", "head", "title", "template", "noscript", "iframe", "object", "svg"})
+_BLOCKS = frozenset({"p", "div", "section", "article", "header", "footer", "blockquote", "pre", "table",
+                     "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "form", "address", "figure"})
+_LINES = frozenset({"br", "tr", "li", "dt", "dd"})
+_HTML_HINT = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&[a-zA-Z]+;|&#\d+;")
+
+
+class _TextOf(HTMLParser):
+    """Collects the visible text of an HTML fragment, marking paragraph and line breaks."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.dropped = 0  # depth inside script/style/...
+        self.links: list[str | None] = []
+        self.removed: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _DROPPED:
+            self.dropped += 1
+            self.removed.add(tag)
+            return
+        if tag in _BLOCKS:
+            self.out.append("\n\n")
+        elif tag == "br":
+            self.out.append("\n")
+        elif tag == "li":
+            self.out.append("\n- ")
+        elif tag in _LINES:
+            self.out.append("\n")
+        elif tag == "a":
+            href = dict(attrs).get("href") or ""
+            # Only addresses a customer can open are kept; javascript: and data: links are not.
+            self.links.append(href if re.match(r"(?i)(https?:|mailto:|\{\{)", href) else None)
+            self.out.append("\x00a")  # where the link's text starts
+        elif tag == "img":
+            alt = dict(attrs).get("alt") or ""
+            if alt.strip():
+                self.out.append(alt)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag in _DROPPED:
+            self.dropped -= 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _DROPPED:
+            self.dropped = max(0, self.dropped - 1)
+            return
+        if tag in _BLOCKS:
+            self.out.append("\n\n")
+        elif tag == "a" and self.links:
+            href = self.links.pop()
+            start = max(i for i, piece in enumerate(self.out) if piece == "\x00a") if "\x00a" in self.out else -1
+            label = "".join(self.out[start + 1:]) if start >= 0 else ""
+            if start >= 0:
+                del self.out[start:]
+                self.out.append(label)
+            if href and href.removeprefix("mailto:") not in label:
+                self.out.append(f" ({href.removeprefix('mailto:')})")
+
+    def handle_data(self, data: str) -> None:
+        if not self.dropped:
+            self.out.append(re.sub(r"[ \t\r\n\f]+", " ", data))
+
+
+def html_to_text(html: str) -> tuple[str, set[str]]:
+    """The visible text of an HTML fragment, and the tags whose content was dropped (script, style...).
+
+    Paragraphs become blank-line separated, <br> a line break, list items "- " lines and links
+    "text (address)". Comments and scripts disappear: they were never shown to a customer.
+    """
+    parser = _TextOf()
+    parser.feed(html)
+    parser.close()
+    text = "".join(piece for piece in parser.out if piece != "\x00a")
+    return tidy(text), parser.removed
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(_HTML_HINT.search(text))
+
+
+# Characters an entry may not hold (the loader refuses them) or that make text read differently
+# from how it is stored; line separators become plain line breaks first.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]")
+
+
+def tidy(text: str) -> str:
+    """One text as an entry holds it: LF line breaks, no control characters, no trailing spaces,
+    at most one blank line in a row, nothing blank at either end."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
+    text = text.replace("\u0085", "\n").replace("\xa0", " ")
+    text = _CONTROL.sub("", text)
+    lines = [line.strip(" \t") for line in text.split("\n")]
+    text = "\n".join(lines)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def one_line(text: str) -> str:
+    return " ".join(tidy(text).split())
+
+
+_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "œ": "oe", "Œ": "oe", "ł": "l",
+                       "Ł": "l", "đ": "d", "Đ": "d", "þ": "th", "&": " and "})
+
+
+def slugify(text: str, fallback: str) -> str:
+    """An id from a title: lower-case ASCII letters, digits and hyphens ("Rückerstattung" -> "ruckerstattung").
+
+    Titles in scripts without Latin letters give `fallback`; uniqueness is the caller's job.
+    """
+    folded = unicodedata.normalize("NFKD", text.translate(_FOLD)).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    return slug[:60].rstrip("-") or fallback
+
+
+def unique(wanted: str, taken: set[str]) -> str:
+    """`wanted`, or `wanted-2`, `wanted-3`... whichever is not taken yet (and take it)."""
+    candidate, n = wanted, 2
+    while candidate in taken:
+        candidate, n = f"{wanted}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+@dataclass(frozen=True)
+class Blank:
+    """A kbtool placeholder a help-desk placeholder maps to; builtin blanks need no declaration."""
+
+    name: str
+    description: str
+    example: str
+
+    @property
+    def builtin(self) -> bool:
+        return self.name in BUILTIN_VARIABLES
+
+
+_CUSTOMER = Blank("customer_name", BUILTIN_VARIABLES["customer_name"], "Ms Patel")
+_AGENT = Blank("agent_name", BUILTIN_VARIABLES["agent_name"], "Sam")
+_LAST = Blank("customer_last_name", "The customer's last name.", "Patel")
+_EMAIL = Blank("customer_email", "The customer's email address.", "m.patel@example.com")
+_TICKET = Blank("ticket_number", "The ticket number the customer sees.", "48213")
+_SUBJECT = Blank("ticket_subject", "The subject of the customer's ticket.", "Where is my order?")
+_LINK = Blank("ticket_link", "The link to the ticket, for the customer.", "https://help.example.com/tickets/48213")
+_ORG = Blank("customer_company", "The customer's company.", "Patel Interiors")
+_COMPANY = Blank("company_name", "Your company's name.", "Fernleaf Home")
+_RATING = Blank("rating_link", "The link to the satisfaction survey.", "https://help.example.com/rate/48213")
+
+# Help-desk placeholder paths (lower case) -> the kbtool blank. Zendesk, Freshdesk, Zammad-style
+# `ticket.customer.*` and the GitHub issue fields a saved-replies bot fills in.
+KNOWN_PLACEHOLDERS: dict[str, Blank] = {
+    **dict.fromkeys((
+        "ticket.requester.first_name", "ticket.requester.firstname", "ticket.requester.name",
+        "ticket.requester.display_name", "ticket.customer.first_name", "ticket.customer.firstname",
+        "ticket.customer.name", "requester.first_name", "requester.name", "ticket.contact.name",
+        "ticket.contact.first_name", "ticket.contact.firstname", "user.login", "author", "issue.user.login",
+    ), _CUSTOMER),
+    **dict.fromkeys((
+        "current_user.first_name", "current_user.firstname", "current_user.name", "ticket.assignee.first_name",
+        "ticket.assignee.firstname", "ticket.assignee.name", "ticket.agent.name", "ticket.agent.first_name",
+        "ticket.agent.firstname", "user.firstname", "agent.name",
+    ), _AGENT),
+    **dict.fromkeys(("ticket.requester.last_name", "ticket.requester.lastname", "ticket.customer.last_name",
+                     "ticket.customer.lastname", "ticket.contact.last_name", "ticket.contact.lastname"), _LAST),
+    **dict.fromkeys(("ticket.requester.email", "ticket.customer.email", "ticket.contact.email"), _EMAIL),
+    **dict.fromkeys(("ticket.id", "ticket.number", "ticket.display_id", "number", "issue.number"), _TICKET),
+    **dict.fromkeys(("ticket.title", "ticket.subject", "title", "issue.title"), _SUBJECT),
+    **dict.fromkeys(("ticket.url", "ticket.link", "ticket.portal_url", "ticket.public_url", "html_url",
+                     "issue.html_url"), _LINK),
+    **dict.fromkeys(("ticket.organization.name", "ticket.company.name", "ticket.customer.organization.name"), _ORG),
+    **dict.fromkeys(("ticket.brand.name", "helpdesk_name", "ticket.portal_name", "account.name"), _COMPANY),
+    **dict.fromkeys(("satisfaction.rating_url", "satisfaction.current_rating_url", "ticket.satisfaction_survey"),
+                    _RATING),
+}
+
+# Liquid filters with a kbtool equivalent; any other filter is dropped (and reported).
+_FILTERS = {"capitalize": "capitalize", "upcase": "upper", "downcase": "lower", "strip": "trim",
+            "upper": "upper", "lower": "lower", "title": "title", "trim": "trim"}
+_PLACEHOLDER = re.compile(r"\{\{\{?\s*(.*?)\s*\}?\}\}", re.DOTALL)
+_LOGIC = re.compile(r"\{%-?.*?-?%\}", re.DOTALL)
+_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+)*")
+_STRAY = re.compile(r"\{(?=[{%#])|(?<=[}%#])\}")
+
+
+@dataclass
+class Converted:
+    """A reply's text with kbtool placeholders, the blanks it uses, and what could not be kept as it was."""
+
+    text: str
+    blanks: dict[str, Blank] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def convert_placeholders(text: str, desk: str, shared: set[str]) -> Converted:
+    """Replace the help desk's `{{ticket.requester.first_name}}`-style placeholders with kbtool's.
+
+    Known placeholders map to kbtool's blanks (customer_name, ticket_number...); others become
+    a declared blank named after their path, so the text keeps a gap to fill rather than a value
+    kbtool would print literally. Liquid or Mustache logic (`{% if %}`, `{{#section}}`) cannot
+    be carried over: the tags are removed, the text between them kept, and each is reported.
+    `shared` holds kb.yaml's variables, which need no declaration.
+    """
+    out = Converted(text)
+    marks: list[str] = []
+
+    def logic(match: re.Match[str]) -> str:
+        out.notes.append(f"removed {desk} logic {_short(match.group(0))}; check the text reads right without it")
+        return ""
+
+    def placeholder(match: re.Match[str]) -> str:
+        inner = match.group(1).strip()
+        if inner[:1] in "#^/!>=":
+            if inner[:1] != "!":  # a Mustache comment is dropped silently, like an HTML comment
+                out.notes.append(f"removed {desk} section tag {_short(match.group(0))}; "
+                                 "check the text reads right without it")
+            return ""
+        path, *filters = [part.strip() for part in inner.split("|")]
+        if not _PATH.fullmatch(path):
+            out.notes.append(f"removed {_short(match.group(0))}: not a placeholder kbtool can map")
+            return ""
+        blank = KNOWN_PLACEHOLDERS.get(path.lower())
+        if blank is None:
+            name = re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_")
+            name = name if re.match(r"[a-z_]", name) else f"v_{name}"
+            blank = Blank(name, f"What {desk} filled in for {{{{{path}}}}}; fill it in by hand.", path)
+            out.notes.append(f"{{{{{path}}}}} has no kbtool equivalent: it became the blank '{name}'")
+        kept = []
+        for f in filters:
+            word = f.split(":")[0].strip().lower()
+            if word in _FILTERS:
+                kept.append(_FILTERS[word])
+            else:
+                out.notes.append(f"dropped the filter '{_short(f)}' on {{{{{path}}}}}")
+        if blank.name not in shared and not blank.builtin:
+            out.blanks.setdefault(blank.name, blank)
+        marks.append("{{ " + " | ".join([blank.name, *kept]) + " }}")
+        return f"\x00{len(marks) - 1}\x00"
+
+    converted = _LOGIC.sub(logic, text)
+    converted = _PLACEHOLDER.sub(placeholder, converted)
+    # Whatever braces are left are text, not template syntax: split them so no check reads them as such.
+    if _STRAY.search(converted):
+        out.notes.append("left-over braces such as '{{' or '%}' were split with a space")
+        converted = _STRAY.sub(lambda m: "{ " if m.group(0) == "{" else " }", converted)
+    out.text = re.sub(r"\x00(\d+)\x00", lambda m: marks[int(m.group(1))], converted)
+    out.text = re.sub(r"[ \t]{2,}", " ", out.text).strip()
+    return out
+
+
+def _short(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 60 else flat[:57] + "..."

@@ -1,0 +1,106 @@
+"""Zendesk macros, as its macros API returns them (`GET /api/v2/macros.json`).
+
+The reply is the macro's `comment_value` action (plain text, or `["channel:all", text]` in older
+accounts) or its `comment_value_html`; a title `Returns::Refund approved` is the macro
+"Refund approved" in the category "Returns".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kbtool.imports.common import InputProblem, InputProblems, Read, Reply, Source, line_of, load_json
+
+SHAPE_HINT = 'save the response of GET /api/v2/macros.json, which looks like {"macros": [{"title": ..., "actions": [...]}]}'
+
+
+def read(data: bytes, path: str) -> Read:
+    doc, text = load_json(data, path)
+    if isinstance(doc, dict) and isinstance(doc.get("macro"), dict):
+        macros: Any = [doc["macro"]]
+    elif isinstance(doc, dict) and "macros" in doc:
+        macros = doc["macros"]
+    else:
+        raise InputProblem(path, 1, "this is not a Zendesk macros export: there is no \"macros\" list", SHAPE_HINT)
+    if not isinstance(macros, list):
+        raise InputProblem(path, line_of(text, "macros", macros) or 1, "\"macros\" must be a list", SHAPE_HINT)
+    found = Read([])
+    problems: list[InputProblem] = []
+    after = 0
+    for n, macro in enumerate(macros, 1):
+        line = _line(text, macro, after)
+        if line:
+            after = _offset(text, line)
+        line = line or 1
+        try:
+            reply = _reply(macro, n, line, path)
+        except InputProblem as problem:
+            problems.append(problem)
+            continue
+        if reply is None:
+            title = macro.get("title", f"macro {n}")
+            found.notes.append((line, f"'{title}' has no reply text (it only sets ticket fields); skipped"))
+        elif macro.get("active") is False:
+            found.notes.append((line, f"'{macro['title']}' is inactive in Zendesk; skipped"))
+        else:
+            found.replies.append(reply)
+    if problems:
+        raise InputProblems(problems)
+    if isinstance(doc, dict) and doc.get("next_page"):
+        found.notes.append((1, "this file is one page of the macros list: fetch next_page too and import "
+                               "each page"))
+    return found
+
+
+def _line(text: str, macro: Any, after: int) -> int:
+    if isinstance(macro, dict):
+        for key in ("id", "title"):
+            if key in macro and isinstance(macro[key], (str, int)):
+                found = line_of(text, key, macro[key], after)
+                if found:
+                    return found
+    return 0
+
+
+def _offset(text: str, line: int) -> int:
+    offset = 0
+    for _ in range(line - 1):
+        offset = text.index("\n", offset) + 1
+    return offset
+
+
+def _reply(macro: Any, n: int, line: int, path: str) -> Reply | None:
+    if not isinstance(macro, dict):
+        raise InputProblem(path, line, f"macro {n} is not an object", SHAPE_HINT)
+    title = macro.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise InputProblem(path, line, f"macro {n} has no title", "every macro needs a \"title\" text")
+    actions = macro.get("actions", [])
+    if not isinstance(actions, list):
+        raise InputProblem(path, line, f"the actions of '{title}' are not a list", SHAPE_HINT)
+    plain = html = None
+    for action in actions:
+        if not isinstance(action, dict) or not isinstance(action.get("field"), str):
+            raise InputProblem(path, line, f"an action of '{title}' is not a {{\"field\": ..., \"value\": ...}} object",
+                               SHAPE_HINT)
+        value = action.get("value")
+        if action["field"] == "comment_value":
+            # Older accounts store [channel, text]; the text is the last element.
+            if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                value = value[-1]
+            if not isinstance(value, str):
+                raise InputProblem(path, line, f"the comment_value of '{title}' is not text", SHAPE_HINT)
+            plain = value
+        elif action["field"] == "comment_value_html":
+            if not isinstance(value, str):
+                raise InputProblem(path, line, f"the comment_value_html of '{title}' is not text", SHAPE_HINT)
+            html = value
+    if not (plain or "").strip() and not (html or "").strip():
+        return None
+    *category, name = [part.strip() for part in title.split("::")]
+    is_html = not (plain or "").strip()
+    return Reply(name or title, html if is_html else plain, line, " / ".join(p for p in category if p),  # type: ignore[arg-type]
+                 html=is_html)
+
+
+SOURCE = Source("zendesk", "Zendesk", "category", ("email",), read)
