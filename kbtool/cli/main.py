@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "index": "kbtool.cli.commands.index:index",
     "render": "kbtool.cli.commands.render:render",
     "find": "kbtool.cli.commands.find:find",
+    "check": "kbtool.cli.commands.check:check",
     "import": "kbtool.cli.commands.import_:import_",
 }
 

@@ -56,6 +56,29 @@ class Snippet:
 
 
 @dataclass(frozen=True)
+class CheckOffer:
+    """What an entry gives `kbtool check` to hold a draft reply or transcript against.
+
+    `role` is "avoid" (a wording to avoid; `instead` is the approved one, `why` the reason),
+    "approved" (a wording the team gives staff; `place` is "first" or "last" when it opens or
+    ends a conversation, "middle" when it does neither, "" when it may come anywhere) or "example"
+    (a value a blank is filled with in previews, which must not reach a customer).
+    """
+
+    role: str
+    text: str
+    item: str | None = None
+    instead: str = ""
+    why: str = ""
+    place: str = ""
+
+
+def example_offers(entry: Entry) -> list[CheckOffer]:
+    """Any kind's declared blanks: their example values must not be left in a real reply."""
+    return [CheckOffer("example", v.example, name) for name, v in entry.variables.items() if v.example]
+
+
+@dataclass(frozen=True)
 class Kind:
     """A kind of entry, declared once."""
 
@@ -82,6 +105,8 @@ class Kind:
     items_field: str | None = None
     # The JSON Schema of the kind's own fields in `kbtool export json` (kbtool/format/exportshapes.py).
     export_schema: dict[str, Any] = field(default_factory=dict)
+    # What `kbtool check` and the "Check a reply" page hold a conversation against.
+    check_offers: Callable[[Entry], list[CheckOffer]] = example_offers
 
     @property
     def template(self) -> str:

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from kbtool.format import exportshapes as x
 from kbtool.format.common import KEYWORDS, TEMPLATES
-from kbtool.format.kinds.base import Fill, Kind, Snippet, Unit, humanise
+from kbtool.format.kinds.base import CheckOffer, Fill, Kind, Snippet, Unit, example_offers, humanise
 from kbtool.format.types import Field, ListOf, Obj, Text, slug, template
 from kbtool.model import Entry, TextRef
 
@@ -74,6 +74,14 @@ def review_texts(entry: PhraseSet) -> dict[str, str]:
     return {p.id: p.say + "".join(f"\navoid: {a}" for a in p.avoid) for p in entry.phrases}
 
 
+def check_offers(entry: PhraseSet) -> list[CheckOffer]:
+    offers = []
+    for p in entry.phrases:
+        offers.append(CheckOffer("approved", p.say, p.id))
+        offers.extend(CheckOffer("avoid", a, p.id, p.say, p.why) for a in p.avoid)
+    return offers + example_offers(entry)
+
+
 def snippets(entry: PhraseSet) -> list[Snippet]:
     return [Snippet(entry, p.id, f"{entry.title}: {p.id.replace('-', ' ')}", (p.say,)) for p in entry.phrases]
 
@@ -90,7 +98,7 @@ phrases:
 KIND = Kind(
     name="phrases", label="Phrases", singular="Phrase set", folder="phrases", source_folder="scripts_library/phrases",
     fields=FIELDS, entry_class=PhraseSet, build=build, units=units, export=export, review_texts=review_texts,
-    skeleton=SKELETON, unit_kinds=("phrase",), snippets=snippets, items_field="phrases",
+    skeleton=SKELETON, unit_kinds=("phrase",), snippets=snippets, items_field="phrases", check_offers=check_offers,
     export_schema={
         "phrases": {"type": "array", "items": x.obj({
             **x.ITEM, "say": x.text("The sentence to say or write (template text)."),

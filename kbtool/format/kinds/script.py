@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from kbtool.format import exportshapes as x
 from kbtool.format.common import KEYWORDS
-from kbtool.format.kinds.base import Fill, Kind, Unit, humanise
+from kbtool.format.kinds.base import CheckOffer, Fill, Kind, Unit, example_offers, humanise
 from kbtool.format.types import Bool, Field, ListOf, Obj, Text, slug, template
 from kbtool.format.vocab import SLUG
 from kbtool.model import Entry, TextRef
@@ -120,6 +120,13 @@ def review_texts(entry: Script) -> dict[str, str]:
             (f"\n-> {s.next}" if s.next else "") for s in entry.steps}
 
 
+def check_offers(entry: Script) -> list[CheckOffer]:
+    # A script's first step opens the conversation and its ending steps close it.
+    last = {s.id for i, s in enumerate(entry.steps) if not entry.successors(i)}
+    return [CheckOffer("approved", s.say, s.id, place="first" if i == 0 else "last" if s.id in last else "middle")
+            for i, s in enumerate(entry.steps)] + example_offers(entry)
+
+
 SKELETON = """\
 steps:
   - id: open
@@ -132,6 +139,7 @@ KIND = Kind(
     name="script", label="Scripts", singular="Script", folder="scripts", source_folder="scripts_library/scripts",
     fields=FIELDS, entry_class=Script, build=build, units=units, export=export, review_texts=review_texts,
     skeleton=SKELETON, unit_kinds=("step",), conversation=True, items_field="steps",
+    check_offers=check_offers,
     export_schema={
         "steps": {"type": "array", "items": x.obj({
             **x.ITEM, "say": x.text("What to say (template text)."), "note": x.text("Guidance for the agent."),

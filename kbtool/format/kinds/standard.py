@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from kbtool.format import exportshapes as x
 from kbtool.format.common import KEYWORDS, TEMPLATES
-from kbtool.format.kinds.base import Fill, Kind, Unit, humanise
+from kbtool.format.kinds.base import CheckOffer, Fill, Kind, Unit, example_offers, humanise
 from kbtool.format.types import Field, ListOf, Obj, Text, slug, template
 from kbtool.format.vocab import CHANNELS
 from kbtool.model import Entry, TextRef
@@ -113,6 +113,12 @@ def review_texts(entry: Standard) -> dict[str, str]:
             for r in entry.rules}
 
 
+def check_offers(entry: Standard) -> list[CheckOffer]:
+    # A rule's `dont` examples are wordings to avoid; its first `do` (else the rule) says what instead.
+    return [CheckOffer("avoid", d, r.id, r.do[0] if r.do else r.text, r.why)
+            for r in entry.rules for d in r.dont] + example_offers(entry)
+
+
 SKELETON = """\
 rules:
   - id: first-rule
@@ -128,7 +134,7 @@ KIND = Kind(
     name="standard", label="Standards", singular="Standard", folder="standards", source_folder="standards",
     fields=FIELDS, entry_class=Standard, build=build, units=units, export=export, review_texts=review_texts,
     skeleton=SKELETON, unit_kinds=("rule", "standard"), requires_situation=False, guidance=False,
-    items_field="rules",
+    items_field="rules", check_offers=check_offers,
     export_schema={
         "rules": {"type": "array", "items": x.obj({
             **x.ITEM, "text": x.text("The rule (template text)."), "why": x.text("Why the rule exists."),
