@@ -1,8 +1,10 @@
-"""Filling a letter template for a real customer: checks the values given, then renders in the sandbox."""
+"""Filling templates for a real customer (a letter, a phrase, a script's steps): checks the values given,
+then renders in the sandbox."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +12,7 @@ from kbtool.terminal import safe_for_terminal
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from kbtool.format.kinds.letter import Letter
-    from kbtool.model import KbConfig
+    from kbtool.model import Entry, KbConfig
 
 
 class LetterError(Exception):
@@ -60,18 +62,27 @@ class LetterValues:
 
 def letter_values(letter: Letter, kb_config: KbConfig) -> LetterValues:
     """The values `letter` needs (in the order they appear) and those kb.yaml fills in."""
+    return entry_values(letter, (letter.subject, letter.body), kb_config)
+
+
+def entry_values(entry: Entry, texts: Sequence[str], kb_config: KbConfig) -> LetterValues:
+    """The values `texts` of `entry` need (in the order they appear) and those kb.yaml fills in.
+
+    The entry's declared blanks that `texts` do not use are accepted as optional, so one set of
+    values can fill every phrase of a set or every step of a script.
+    """
     from kbtool.format.vocab import BUILTIN_VARIABLE_EXAMPLES, BUILTIN_VARIABLES
 
-    used = _used(letter)
+    used = _used(texts)
     needed: list[Needed] = []
     for name in used:
-        if name in letter.variables:
-            var = letter.variables[name]
+        if name in entry.variables:
+            var = entry.variables[name]
             needed.append(Needed(name, var.description, var.example, var.required))
         elif name in BUILTIN_VARIABLES:
             needed.append(Needed(name, BUILTIN_VARIABLES[name], BUILTIN_VARIABLE_EXAMPLES.get(name, "")))
     # Declared but unused variables are still accepted (the validator warns about them).
-    for name, var in letter.variables.items():
+    for name, var in entry.variables.items():
         if name not in used:
             needed.append(Needed(name, var.description, var.example, False))
     return LetterValues(needed, dict(kb_config.variables))
@@ -83,14 +94,27 @@ def render_letter(letter: Letter, values: dict[str, str], kb_config: KbConfig) -
     Values are data, never templates: a customer name containing `{{ }}` is printed as typed.
     Rendering uses the sandboxed, allowlisted environment with strict undefined values.
     """
+    subject, body = fill_texts(letter, (letter.subject, letter.body), values, kb_config,
+                               f"letter '{letter.id}'", "this letter")
+    return RenderedLetter(" ".join(subject.split()), body.strip("\n") + "\n")
+
+
+def fill_texts(entry: Entry, texts: Sequence[str], values: dict[str, str], kb_config: KbConfig,
+               what: str, this: str) -> list[str]:
+    """Fill `texts` of `entry` with `values` and kb.yaml's variables; raise LetterError listing every problem.
+
+    `what` names the texts in messages ("letter 'delay'", "phrase 'greetings/hello'") and `this`
+    refers back to them ("this letter takes: ..."). Values are data, never templates, and
+    rendering uses the sandboxed, allowlisted environment with strict undefined values.
+    """
     from kbtool.templating import RenderError, render
 
-    spec = letter_values(letter, kb_config)
+    spec = entry_values(entry, texts, kb_config)
     _refuse_undecodable(values)
     unknown = sorted(name for name in values if name not in spec.names)
     missing = [(n.name, n.description, n.example) for n in spec.needed
                if n.required and not str(values.get(n.name, "")).strip()]
-    undefined_settings = [name for name in _used(letter) if name not in spec.names]
+    undefined_settings = [name for name in _used(texts) if name not in spec.names]
     problems = []
     if missing:
         problems.append("missing required value(s):\n" + "\n".join(
@@ -98,10 +122,11 @@ def render_letter(letter: Letter, values: dict[str, str], kb_config: KbConfig) -
             for name, description, example in missing))
     if unknown:
         known = ", ".join(sorted(n.name for n in spec.needed)) or "none"
-        problems.append(f"unknown variable(s) for letter '{letter.id}': {', '.join(unknown)} "
-                        f"(this letter takes: {known})")
+        problems.append(f"unknown variable(s) for {what}: {', '.join(unknown)} "
+                        f"({this} takes: {known})")
     if undefined_settings:
-        problems.append(f"the template uses {', '.join(undefined_settings)}, which neither the letter nor "
+        noun = what.split(" ")[0]
+        problems.append(f"the template uses {', '.join(undefined_settings)}, which neither the {noun} nor "
                         "kb.yaml defines (run `kbtool validate`)")
     if problems:
         raise LetterError("\n".join(problems), missing, unknown)
@@ -110,11 +135,23 @@ def render_letter(letter: Letter, values: dict[str, str], kb_config: KbConfig) -
     context.update(spec.settings)
     context.update({k: str(v) for k, v in values.items()})
     try:
-        subject = render(letter.subject, context)
-        body = render(letter.body, context)
+        return [render(text, context) for text in texts]
     except RenderError as exc:
-        raise LetterError(f"letter '{letter.id}' cannot be filled: {exc}") from None
-    return RenderedLetter(" ".join(subject.split()), body.strip("\n") + "\n")
+        raise LetterError(f"{what} cannot be filled: {exc}") from None
+
+
+def item_texts(entry: Entry, item: str | None = None) -> list[tuple[str, str]]:
+    """(item id, template) of what staff say from `entry`: every item, or the one named `item`.
+
+    Asks the kind's own declaration which text of each item is said (a phrase's `say`, a step's
+    `say`), so this works for any kind whose units name their items.
+    """
+    from kbtool.format.kinds import kind_of
+
+    templates = {ref.ptr: ref.text for ref in entry.texts() if ref.template}
+    found = [(unit.item, templates[unit.ptr]) for unit in kind_of(entry).units(entry, lambda text: text)
+             if unit.item is not None and unit.ptr in templates]
+    return [pair for pair in found if item is None or pair[0] == item]
 
 
 def _refuse_undecodable(values: dict[str, str]) -> None:
@@ -130,11 +167,11 @@ def _refuse_undecodable(values: dict[str, str]) -> None:
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def _used(letter: Letter) -> list[str]:
+def _used(texts: Sequence[str]) -> list[str]:
     from kbtool.templating import analyse
 
     names: list[str] = []
-    for text in (letter.subject, letter.body):
+    for text in texts:
         for placeholder in analyse(text)[0]:
             if placeholder.name not in names:
                 names.append(placeholder.name)

@@ -1,4 +1,7 @@
-"""`kbtool render letter ID`: a letter template filled in for a real customer, printed or saved as .eml."""
+"""`kbtool render letter|phrase|script`: templates filled in for a real customer.
+
+A letter prints or saves as .eml; a phrase or a script's steps print as the words to say or paste.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ def render() -> None:
     Examples:
       kbtool render letter delay-apology --var customer_name="Ms Patel" --var order_number=FH-104233 ...
       kbtool render letter refund-confirmation --vars case-8812.yaml --eml reply.eml
+      kbtool render phrase delivery-delays new-date --var new_date="Friday 17 March"
+      kbtool render script late-delivery-call --var customer_name="Ms Patel"
     """
 
 
@@ -171,3 +176,100 @@ def _ask_for_missing(needed: list[Any], values: dict[str, str]) -> None:
         click.echo(click.style(item.name, bold=True) + f": {item.description}", err=True)
         prompt = f"  value (e.g. {item.example})" if item.example else "  value"
         values[item.name] = click.prompt(prompt, err=True).strip()
+
+
+def value_options(func: Any) -> Any:
+    """--var, --vars and --no-input, as `render letter` has them."""
+    func = click.option("--no-input", is_flag=True, help="Never ask for missing values, even on a terminal.")(func)
+    func = click.option("--vars", "vars_file", type=click.Path(dir_okay=False, path_type=Path),
+                        help="A YAML file of NAME: VALUE lines (--var wins over it).")(func)
+    return click.option("--var", "pairs", multiple=True, metavar="NAME=VALUE",
+                        help="A value to fill in (repeatable).")(func)
+
+
+def _fill_items(root: Path, kind: str, noun: str, entry_id: str, item: str | None, pairs: tuple[str, ...],
+                vars_file: Path | None, no_input: bool) -> list[tuple[str, str]]:
+    """(item id, filled text) for one item of an entry of `kind`, or every item; exits 1 with every problem."""
+    from kbtool.authoring.letters import LetterError, entry_values, fill_texts, item_texts
+    from kbtool.format.types import did_you_mean
+
+    values = read_vars_file(vars_file) if vars_file else {}
+    values.update(parse_pairs(pairs))
+    kb = load_or_fail(root)
+    by_id = {e.id: e for e in kb.of_kind(kind)}
+    entry = by_id.get(entry_id)
+    if entry is None:
+        if entry_id in kb.by_id:
+            raise click.ClickException(f"'{entry_id}' is a {kb.by_id[entry_id].kind}, not a {noun}")
+        hint = did_you_mean(entry_id, sorted(by_id))
+        raise click.ClickException(f"no {noun} with id '{entry_id}'" + (f"; {hint}" if hint else ""))
+    items = item_texts(entry)
+    if item is not None:
+        chosen = [pair for pair in items if pair[0] == item]
+        if not chosen:
+            ids = [i for i, _ in items]
+            hint = did_you_mean(item, ids)
+            raise click.ClickException(f"'{entry_id}' has no item '{item}'" + (f"; {hint}" if hint else "")
+                                       + (f"\nitems: {', '.join(ids)}" if ids else ""))
+        items = chosen
+    if not entry.published:
+        click.echo(f"note: '{entry_id}' is retired; check with its owner ({entry.owner}) before using it", err=True)
+    texts = [text for _, text in items]
+    if interactive() and not no_input:
+        _ask_for_missing(entry_values(entry, texts, kb.config).needed, values)
+    what = f"'{entry_id}/{item}'" if item is not None else f"'{entry_id}'"
+    try:
+        filled = fill_texts(entry, texts, values, kb.config, f"{noun} {what}", f"this {noun}")
+    except LetterError as exc:
+        raise click.ClickException(str(exc)) from None
+    return [(item_id, text.strip()) for (item_id, _), text in zip(items, filled, strict=True)]
+
+
+@render.command("phrase")
+@root_option
+@click.argument("set_id", metavar="ID", shell_complete=complete_entry_ids)
+@click.argument("phrase_id", metavar="PHRASE")
+@value_options
+def phrase(root: Path, set_id: str, phrase_id: str, pairs: tuple[str, ...], vars_file: Path | None,
+           no_input: bool) -> None:
+    """Fill one phrase of a phrase set and print it, ready to say or paste.
+
+    The set's declared blanks, customer_name and agent_name are asked for on a terminal when
+    missing; otherwise a missing value is an error listing every one. kb.yaml's values are
+    filled in for you.
+
+    \b
+    Examples:
+      kbtool render phrase delivery-delays new-date --var new_date="Friday 17 March"
+      kbtool render phrase greetings hello --var agent_name=Sam --no-input
+    """
+    from kbtool.terminal import safe_for_terminal
+
+    for _, text in _fill_items(root, "phrases", "phrase set", set_id, phrase_id, pairs, vars_file, no_input):
+        click.echo(safe_for_terminal(text))
+
+
+@render.command("script")
+@root_option
+@click.argument("script_id", metavar="ID", shell_complete=complete_entry_ids)
+@click.argument("step_id", metavar="[STEP]", required=False)
+@value_options
+def script(root: Path, script_id: str, step_id: str | None, pairs: tuple[str, ...], vars_file: Path | None,
+           no_input: bool) -> None:
+    """Fill a script's steps (or one STEP) and print what to say.
+
+    One set of values fills every step, so a call can be prepared in one go: each step prints
+    as [step-id] followed by its words. With STEP, only that step's words print.
+
+    \b
+    Examples:
+      kbtool render script late-delivery-call --var customer_name="Ms Patel" --var agent_name=Sam
+      kbtool render script late-delivery-call apologise --vars case.yaml
+    """
+    from kbtool.terminal import safe_for_terminal
+
+    filled = _fill_items(root, "script", "script", script_id, step_id, pairs, vars_file, no_input)
+    if step_id is not None:
+        click.echo(safe_for_terminal(filled[0][1]))
+        return
+    click.echo("\n\n".join(safe_for_terminal(f"[{item}] {text}") for item, text in filled))
