@@ -1,13 +1,201 @@
-"""Practice pages: phrase and call-flow drills generated from the knowledge base."""
+"""Practice pages: phrase and call-flow drills generated from the knowledge base.
+
+Each kind declares the drills its entries yield (`Kind.drills`) and the wordings to avoid they
+teach (`Kind.pitfalls`, wrong answers for drills on the same situation); this module only groups
+them into a page per situation and per channel. The pages are static: the drills travel as the
+page's data script and kbtool/assets/practice/practice.js builds the interactive part, keeping
+progress in the reader's browser.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from kbtool.format.kinds import kind_of
+from kbtool.format.kinds.base import Drill, Pitfall
+from kbtool.format.vocab import CHANNEL_LABELS
+from kbtool.model import Entry
+from kbtool.publish.urls import anchor, entry_src, relative_url
+from kbtool.site import text as t
 
 if TYPE_CHECKING:
     from kbtool.site.pages import Page, SiteRenderer
 
+HOME = "practice/index.md"
+ASSETS = ("practice/practice.css", "practice/practice.js")
+SECTION = "Practice"
+# Bumped when the stored progress changes shape, so an old browser copy is read as empty.
+STORAGE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class EntryDrills:
+    entry: Entry
+    drills: tuple[Drill, ...]
+
+    @property
+    def questions(self) -> int:
+        return sum(len(d.questions) for d in self.drills)
+
+
+def situation_src(situation: str) -> str:
+    return f"practice/situation-{anchor(situation)}.md"
+
+
+def channel_src(channel: str) -> str:
+    return f"practice/channel-{anchor(channel)}.md"
+
+
+def drill_anchor(entry: Entry) -> str:
+    """The id a practice page gives an entry's drill; "Practise this" links land on it."""
+    return f"drill-{anchor(entry.id)}"
+
+
+def collect(renderer: SiteRenderer) -> list[EntryDrills]:
+    """The drills of every published entry, in the site's reading order."""
+    def fill_for(entry: Entry) -> Any:
+        values = entry.example_values()
+        return lambda text: renderer.resolve(text, values)
+
+    pools: dict[str | None, list[Pitfall]] = {}
+    for entry in renderer.entries:
+        pools.setdefault(entry.situation, []).extend(kind_of(entry).pitfalls(entry, fill_for(entry)))
+    out = []
+    for entry in renderer.entries:
+        drills = kind_of(entry).drills(entry, fill_for(entry), pools.get(entry.situation, []))
+        if drills:
+            out.append(EntryDrills(entry, tuple(drills)))
+    return out
+
+
+def practice_page_of(entry: Entry) -> str:
+    """The practice page an entry's "Practise this" link opens: its situation's, else its first channel's."""
+    if entry.situation:
+        return situation_src(entry.situation)
+    return channel_src(entry.channels[0]) if entry.channels else HOME
+
 
 def pages(renderer: SiteRenderer) -> list[Page]:
-    """This module's pages for one knowledge base (none until it has any to offer)."""
-    return []
+    """The practice home and a drill page for each situation and each channel that has drills.
+
+    Also hands the page templates `practice_home` and `practice_link(entry)` (the start-here path
+    and every entry's "Practise this" link): practice pages are made before the pages that link to
+    them, and an entry without drills gets no link.
+    """
+    from kbtool.site.pages import Page
+
+    found = collect(renderer)
+    if not found:
+        return []
+    situations = renderer.kb.config.situations
+    by_situation: dict[str, list[EntryDrills]] = {}
+    by_channel: dict[str, list[EntryDrills]] = {}
+    for item in found:
+        if item.entry.situation:
+            by_situation.setdefault(item.entry.situation, []).append(item)
+        for channel in item.entry.channels:
+            by_channel.setdefault(channel, []).append(item)
+    channel_order = list(CHANNEL_LABELS) + sorted(set(by_channel) - set(CHANNEL_LABELS))
+    situation_pages = [(situation_src(s), t.humanise(s), situations.get(s, ""), by_situation[s])
+                       for s in list(situations) + sorted(set(by_situation) - set(situations)) if s in by_situation]
+    channel_pages = [(channel_src(c), CHANNEL_LABELS.get(c, t.humanise(c)), "", by_channel[c])
+                     for c in channel_order if c in by_channel]
+
+    with_page = {id(item.entry) for item in found}
+    renderer.env.globals["practice_home"] = HOME
+    renderer.env.globals["practice_link"] = lambda entry: (
+        relative_url(entry_src(entry), practice_page_of(entry), renderer.options.directory_urls, drill_anchor(entry))
+        if id(entry) in with_page else "")
+
+    storage = f"kbtool.practice.v{STORAGE_VERSION}:{renderer.kb.config.name}"
+    out = [Page(HOME, "Practice", _home(renderer, situation_pages, channel_pages), assets=ASSETS,
+                data={"storage": storage, "home": True, "pages": [
+                    {"url": _link(renderer, HOME, src), "title": title,
+                     "questions": [f"{i.entry.id}/{q.id}" for i in items for d in i.drills for q in d.questions]}
+                    for src, title, _, items in situation_pages + channel_pages]},
+                section=SECTION)]
+    for src, title, description, items in situation_pages + channel_pages:
+        out.append(Page(src, f"Practice: {title}", _drill_page(renderer, src, title, description, items),
+                        assets=ASSETS, data=_page_data(renderer, src, title, storage, items)))
+    return out
+
+
+def _link(renderer: SiteRenderer, from_src: str, to_src: str, fragment: str = "") -> str:
+    return relative_url(from_src, to_src, renderer.options.directory_urls, anchor(fragment) if fragment else "")
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _home(renderer: SiteRenderer, situation_pages: list[Any], channel_pages: list[Any]) -> str:
+    def rows(group: Iterable[Any]) -> str:
+        return "".join(
+            f'<li><a href="{t.attribute(_link(renderer, HOME, src))}">{t.plain(title)}</a> '
+            f'<span class="kb-muted">{_count(sum(i.questions for i in items), "question")}</span></li>\n'
+            for src, title, _, items in group)
+
+    return (
+        "# Practice\n\n"
+        '<div class="kb-practice-intro">\n'
+        '<p class="kb-lead">Rehearse what to say before you say it to a customer. Each drill comes from the '
+        "phrase sets and call scripts of this site: pick the wording you would use, or the next step of a "
+        "call, and see why.</p>\n"
+        '<p class="kb-muted">Your answers stay in this browser only; nobody else sees them. '
+        "Come back to a page and choose <em>Practise what I got wrong</em>.</p>\n"
+        "</div>\n\n"
+        "## By situation {#by-situation}\n\n"
+        f'<ul class="kb-practice-pages">\n{rows(situation_pages)}</ul>\n\n'
+        "## By channel {#by-channel}\n\n"
+        f'<ul class="kb-practice-pages">\n{rows(channel_pages)}</ul>\n'
+    )
+
+
+def _drill_page(renderer: SiteRenderer, src: str, title: str, description: str,
+                items: list[EntryDrills]) -> str:
+    # Without JavaScript the page still lists its drills and where to read the wordings; the
+    # script replaces the list with the drills themselves.
+    static = "".join(
+        f'<li id="{drill_anchor(i.entry)}"><a href="{t.attribute(_link(renderer, src, entry_src(i.entry)))}">'
+        f'{t.plain(i.entry.title)}</a> <span class="kb-kind">{_style_label(i.drills)}</span> '
+        f'<span class="kb-muted">{_count(i.questions, "question")}</span></li>\n'
+        for i in items)
+    lead = f'<p class="kb-lead">{t.plain(description)}</p>\n' if description else ""
+    return (
+        f"# Practice: {t.heading(title)}\n\n"
+        f'<div class="kb-practice-intro">\n{lead}'
+        f'<p class="kb-muted"><a href="{t.attribute(_link(renderer, src, HOME))}">All practice pages</a> · '
+        "your answers stay in this browser only.</p>\n</div>\n\n"
+        '<div id="kb-practice" class="kb-practice">\n'
+        '<p class="kb-practice-noscript">These drills need JavaScript. Read the wordings on the pages below.</p>\n'
+        f'<ul class="kb-practice-static">\n{static}</ul>\n'
+        "</div>\n"
+    )
+
+
+def _style_label(drills: Iterable[Drill]) -> str:
+    return " + ".join(dict.fromkeys(STYLE_LABELS.get(d.style, d.style) for d in drills))
+
+
+STYLE_LABELS = {"phrase": "Phrase drill", "flow": "Call-flow drill"}
+
+
+def _page_data(renderer: SiteRenderer, src: str, title: str, storage: str,
+               items: list[EntryDrills]) -> dict[str, Any]:
+    drills = []
+    for item in items:
+        entry = item.entry
+        for drill in item.drills:
+            drills.append({
+                "id": entry.id, "anchor": drill_anchor(entry), "style": drill.style,
+                "label": STYLE_LABELS.get(drill.style, drill.style), "title": drill.title,
+                "summary": entry.summary, "url": _link(renderer, src, entry_src(entry)),
+                "questions": [{
+                    "id": q.id, "prompt": q.prompt, "scene": q.scene, "customer": q.customer, "said": q.said,
+                    "url": _link(renderer, src, entry_src(entry), q.item),
+                    "choices": [{"text": c.text, "correct": c.correct, "explain": c.explain} for c in q.choices],
+                } for q in drill.questions],
+            })
+    return {"storage": storage, "title": title, "home": _link(renderer, src, HOME), "drills": drills}

@@ -7,11 +7,13 @@ so a fifth kind is its module plus its page template.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import hashlib
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kbtool.format.types import Field
+from kbtool.format.types import Field, Obj, Text
 from kbtool.model import Entry
 
 Pointer = tuple[Any, ...]
@@ -53,6 +55,87 @@ class Snippet:
     @property
     def item_id(self) -> str:
         return self.item if self.item is not None else self.entry.id
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One answer a drill offers: its text, whether it is the right one, and what the reader learns
+    on picking it (the why for the right answer, what goes wrong or where it leads for the others)."""
+
+    text: str
+    correct: bool
+    explain: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """One turn of a drill. `scene` sets the moment, `customer` is what the customer says (from the
+    content's `practice` hints, when given), `said` is what the agent has just said (call flows)."""
+
+    id: str                      # stable within the entry, so progress survives rebuilds
+    item: str                    # the item practised (its anchor on the entry page)
+    prompt: str
+    choices: tuple[Choice, ...]
+    scene: str = ""
+    customer: str = ""
+    said: str = ""
+
+
+@dataclass(frozen=True)
+class Drill:
+    """The drill an entry yields: `style` tells the practice page how to present it
+    ("phrase": pick the wording; "flow": walk the call and pick the next step)."""
+
+    style: str
+    title: str
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class Pitfall:
+    """A wording the content says to avoid, with the reason: wrong answers for drills on the same situation."""
+
+    entry: str
+    item: str
+    title: str
+    text: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A `practice:` hint from the content: what the customer says, and the moment it happens."""
+
+    customer: str = ""
+    scene: str = ""
+
+
+PRACTICE = Field("practice", Obj("practice", (
+    Field("customer", Text(one_line=True), False, "What the customer says or writes at this moment (plain text)."),
+    Field("scene", Text(one_line=True), False, "The moment, in one sentence, as the learner should picture it."),
+), "Hints for the practice drills."), False,
+    "Optional hints for the practice pages: drills work without them and read better with them.")
+
+
+def hint(data: dict[str, Any]) -> Hint:
+    """The `practice:` hint of an item (empty when the content gives none)."""
+    given = data.get("practice") or {}
+    return Hint(given.get("customer", ""), given.get("scene", ""))
+
+
+def same_wording(a: str, b: str) -> bool:
+    """Two wordings a reader could not tell apart (case, spacing and punctuation aside)."""
+    return _words(a) == _words(b)
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def spread(items: Sequence[Any], salt: str, key: Callable[[Any], str]) -> list[Any]:
+    """`items` in an order that looks shuffled but is the same on every build (drills stay stable
+    between builds, so progress kept in the browser still matches them)."""
+    return sorted(items, key=lambda item: hashlib.sha1(f"{salt}\0{key(item)}".encode()).hexdigest())
 
 
 @dataclass(frozen=True)
@@ -107,6 +190,11 @@ class Kind:
     export_schema: dict[str, Any] = field(default_factory=dict)
     # What `kbtool check` and the "Check a reply" page hold a conversation against.
     check_offers: Callable[[Entry], list[CheckOffer]] = example_offers
+    # The drills an entry yields for the practice pages, given the wordings to avoid from entries
+    # on the same situation (for wrong answers); kinds that teach no wording yield none.
+    drills: Callable[[Entry, Fill, Sequence[Pitfall]], list[Drill]] = lambda entry, fill, pool: []
+    # The wordings to avoid an entry teaches: wrong answers for other entries' drills.
+    pitfalls: Callable[[Entry, Fill], list[Pitfall]] = lambda entry, fill: []
 
     @property
     def template(self) -> str:

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from kbtool.format import exportshapes as x
 from kbtool.format.common import KEYWORDS, TEMPLATES
-from kbtool.format.kinds.base import CheckOffer, Fill, Kind, Snippet, Unit, example_offers, humanise
+from kbtool.format.kinds.base import (
+    PRACTICE,
+    CheckOffer,
+    Choice,
+    Drill,
+    Fill,
+    Hint,
+    Kind,
+    Pitfall,
+    Question,
+    Snippet,
+    Unit,
+    example_offers,
+    hint,
+    humanise,
+    same_wording,
+    spread,
+)
 from kbtool.format.types import Field, ListOf, Obj, Text, slug, template
 from kbtool.model import Entry, TextRef
 
@@ -20,6 +37,7 @@ class Phrase:
     avoid: list[str] = field(default_factory=list)
     why: str = ""
     keywords: list[str] = field(default_factory=list)
+    practice: Hint = field(default_factory=Hint)
 
 
 @dataclass(eq=False)
@@ -46,13 +64,14 @@ PHRASE = Obj("phrase", (
     Field("avoid", TEMPLATES, False, "What people say instead that goes wrong."),
     Field("why", Text(), False, "Why this wording works."),
     Field("keywords", KEYWORDS, False, "Words staff or customers use for this phrase (search finds it by them)."),
+    PRACTICE,
 ))
 FIELDS = (Field("phrases", ListOf(PHRASE, min_items=1), True, "The phrases."),)
 
 
 def build(data: dict[str, Any], common: dict[str, Any]) -> PhraseSet:
     return PhraseSet(**common, phrases=[
-        Phrase(p["id"], p["say"], p.get("avoid", []), p.get("why", ""), p.get("keywords", []))
+        Phrase(p["id"], p["say"], p.get("avoid", []), p.get("why", ""), p.get("keywords", []), hint(p))
         for p in data.get("phrases", []) if "id" in p and "say" in p
     ])
 
@@ -86,6 +105,45 @@ def snippets(entry: PhraseSet) -> list[Snippet]:
     return [Snippet(entry, p.id, f"{entry.title}: {p.id.replace('-', ' ')}", (p.say,)) for p in entry.phrases]
 
 
+# Four choices: enough to make the reader think, few enough to read on a phone.
+WRONG_CHOICES = 3
+
+
+def pitfalls(entry: PhraseSet, fill: Fill) -> list[Pitfall]:
+    return [Pitfall(entry.id, p.id, humanise(p.id), fill(text), p.why)
+            for p in entry.phrases for text in p.avoid]
+
+
+def drills(entry: PhraseSet, fill: Fill, pool: Sequence[Pitfall]) -> list[Drill]:
+    """Pick the approved wording: the phrase's own `avoid` texts come first, then wordings other
+    phrases on the same situation say to avoid (plausible, and wrong for a reason the reader sees)."""
+    questions = []
+    for phrase in entry.phrases:
+        right = fill(phrase.say)
+        own = [Pitfall(entry.id, phrase.id, humanise(phrase.id), fill(text), phrase.why) for text in phrase.avoid]
+        others = [p for p in pool if not (p.entry == entry.id and p.item == phrase.id)]
+        wrong: list[Pitfall] = []
+        for candidate in own + spread(others, f"{entry.id}/{phrase.id}", lambda p: p.text):
+            if len(wrong) == WRONG_CHOICES:
+                break
+            if candidate.text.strip() and not any(same_wording(candidate.text, seen)
+                                                  for seen in [right, *(w.text for w in wrong)]):
+                wrong.append(candidate)
+        if not wrong:
+            continue
+        choices = [Choice(right, True, phrase.why or "This is the wording the phrase set recommends.")]
+        for pitfall in wrong:
+            reason = pitfall.why or "The phrase set lists it as a wording to avoid."
+            if (pitfall.entry, pitfall.item) != (entry.id, phrase.id):
+                reason = f"Avoid this one (from \u201c{pitfall.title}\u201d): {reason}"
+            choices.append(Choice(pitfall.text, False, reason))
+        scene = phrase.practice.scene or humanise(phrase.id)
+        questions.append(Question(phrase.id, phrase.id, "Which wording would you use?",
+                                  tuple(spread(choices, phrase.id, lambda c: c.text)),
+                                  scene=scene, customer=phrase.practice.customer))
+    return [Drill("phrase", entry.title, tuple(questions))] if questions else []
+
+
 SKELETON = """\
 phrases:
   - id: first-phrase
@@ -99,6 +157,7 @@ KIND = Kind(
     name="phrases", label="Phrases", singular="Phrase set", folder="phrases", source_folder="scripts_library/phrases",
     fields=FIELDS, entry_class=PhraseSet, build=build, units=units, export=export, review_texts=review_texts,
     skeleton=SKELETON, unit_kinds=("phrase",), snippets=snippets, items_field="phrases", check_offers=check_offers,
+    drills=drills, pitfalls=pitfalls,
     export_schema={
         "phrases": {"type": "array", "items": x.obj({
             **x.ITEM, "say": x.text("The sentence to say or write (template text)."),

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from kbtool.format import exportshapes as x
 from kbtool.format.common import KEYWORDS
-from kbtool.format.kinds.base import CheckOffer, Fill, Kind, Unit, example_offers, humanise
+from kbtool.format.kinds.base import (
+    PRACTICE,
+    CheckOffer,
+    Choice,
+    Drill,
+    Fill,
+    Hint,
+    Kind,
+    Pitfall,
+    Question,
+    Unit,
+    example_offers,
+    hint,
+    humanise,
+    spread,
+)
 from kbtool.format.types import Bool, Field, ListOf, Obj, Text, slug, template
 from kbtool.format.vocab import SLUG
 from kbtool.model import Entry, TextRef
@@ -18,6 +33,7 @@ from kbtool.model import Entry, TextRef
 class Option:
     when: str
     next: str
+    practice: Hint = field(default_factory=Hint)
 
 
 @dataclass(eq=False)
@@ -29,6 +45,7 @@ class Step:
     options: list[Option] = field(default_factory=list)
     end: bool = False
     keywords: list[str] = field(default_factory=list)
+    practice: Hint = field(default_factory=Hint)
 
 
 @dataclass(eq=False)
@@ -77,6 +94,7 @@ class Script(Entry):
 OPTION = Obj("option", (
     Field("when", Text(one_line=True), True, "The customer's answer or the situation that takes this branch."),
     Field("next", slug(""), True, "The step this branch leads to."),
+    PRACTICE,
 ))
 STEP = Obj("step", (
     Field("id", slug(""), True, "Step id, unique within the script."),
@@ -86,6 +104,7 @@ STEP = Obj("step", (
     Field("options", ListOf(OPTION, min_items=1), False, "Branches: where the call goes depending on the answer."),
     Field("end", Bool("The call ends after this step."), False),
     Field("keywords", KEYWORDS, False, "Words staff or customers use for this step (search finds it by them)."),
+    PRACTICE,
 ))
 FIELDS = (Field("steps", ListOf(STEP, min_items=1), True, "The steps of the script, in order."),)
 
@@ -93,8 +112,8 @@ FIELDS = (Field("steps", ListOf(STEP, min_items=1), True, "The steps of the scri
 def build(data: dict[str, Any], common: dict[str, Any]) -> Script:
     return Script(**common, steps=[
         Step(s["id"], s["say"], s.get("note", ""), s.get("next"),
-             [Option(o["when"], o["next"]) for o in s.get("options", []) if "when" in o and "next" in o],
-             s.get("end", False), s.get("keywords", []))
+             [Option(o["when"], o["next"], hint(o)) for o in s.get("options", []) if "when" in o and "next" in o],
+             s.get("end", False), s.get("keywords", []), hint(s))
         for s in data.get("steps", []) if "id" in s and "say" in s
     ])
 
@@ -120,6 +139,80 @@ def review_texts(entry: Script) -> dict[str, str]:
             (f"\n-> {s.next}" if s.next else "") for s in entry.steps}
 
 
+# Steps a "what comes next" question offers besides the right one, in scripts without branches.
+OTHER_STEPS = 2
+# How far "where this branch leads" follows the call before it stops describing.
+LEADS_DEPTH = 3
+
+
+def _leads_to(entry: Script, step_id: str) -> str:
+    """Where the call goes from `step_id`, in words: the steps that follow until the next choice or the end."""
+    index = {s.id: i for i, s in enumerate(entry.steps)}
+    names, current, seen = [], step_id, set()
+    while current in index and current not in seen and len(names) < LEADS_DEPTH:
+        seen.add(current)
+        names.append(f"\u201c{humanise(current)}\u201d")
+        after = entry.successors(index[current])
+        if len(after) != 1:
+            ending = ", where the call ends" if not after else ", then another choice"
+            return " \u2192 ".join(names) + ending
+        current = after[0]
+    return " \u2192 ".join(names) + (" \u2192 \u2026" if current in index and current not in seen else "")
+
+
+def drills(entry: Script, fill: Fill, pool: Sequence[Pitfall]) -> list[Drill]:
+    """Walk the call: at each branching step, a turn of the call (the branch's `when`, or what the
+    customer says in its practice hint) and the steps the branches lead to. A script without
+    branches asks what comes next at each step instead."""
+    steps = {s.id: s for s in entry.steps}
+    questions = []
+    branching = any(s.options for s in entry.steps)
+    for i, step in enumerate(entry.steps):
+        targets = list(dict.fromkeys(o.next for o in step.options if o.next in steps))
+        if branching and len(targets) > 1:
+            for j, option in enumerate(step.options):
+                if option.next not in steps:
+                    continue
+                choices = []
+                for target in targets:
+                    taken = next(o for o in step.options if o.next == target)
+                    if target == option.next:
+                        explain = f"Right: when {_lower(option.when)}, the script goes to {_leads_to(entry, target)}."
+                    else:
+                        explain = (f"That step is for when {_lower(taken.when)}: it leads to "
+                                   f"{_leads_to(entry, target)}.")
+                    choices.append(Choice(fill(steps[target].say), target == option.next, explain))
+                questions.append(Question(f"{step.id}.{j}", step.id, "What do you say next?",
+                                          tuple(spread(choices, f"{step.id}.{j}", lambda c: c.text)),
+                                          scene=option.practice.scene or option.when,
+                                          customer=option.practice.customer, said=fill(step.say)))
+        elif not branching:
+            after = entry.successors(i)
+            if len(after) != 1 or after[0] not in steps:
+                continue
+            right = steps[after[0]]
+            order = {s.id: k for k, s in enumerate(entry.steps)}
+            others = [s for s in entry.steps if s.id not in (step.id, right.id)]
+            others = spread(others, f"{entry.id}/{step.id}", lambda s: s.id)[:OTHER_STEPS]
+            choices = [Choice(fill(right.say), True, f"Right: \u201c{humanise(right.id)}\u201d comes next."
+                              + (f" {fill(right.note)}" if right.note else ""))]
+            for other in others:
+                where = "earlier" if order[other.id] < i else "later"
+                choices.append(Choice(fill(other.say), False,
+                                      f"That is \u201c{humanise(other.id)}\u201d, which comes {where} in the call."))
+            if others:
+                questions.append(Question(step.id, right.id, "What do you say next?",
+                                          tuple(spread(choices, step.id, lambda c: c.text)),
+                                          scene=step.practice.scene, customer=step.practice.customer,
+                                          said=fill(step.say)))
+    return [Drill("flow", entry.title, tuple(questions))] if questions else []
+
+
+def _lower(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
 def check_offers(entry: Script) -> list[CheckOffer]:
     # A script's first step opens the conversation and its ending steps close it.
     last = {s.id for i, s in enumerate(entry.steps) if not entry.successors(i)}
@@ -138,7 +231,7 @@ steps:
 KIND = Kind(
     name="script", label="Scripts", singular="Script", folder="scripts", source_folder="scripts_library/scripts",
     fields=FIELDS, entry_class=Script, build=build, units=units, export=export, review_texts=review_texts,
-    skeleton=SKELETON, unit_kinds=("step",), conversation=True, items_field="steps",
+    skeleton=SKELETON, unit_kinds=("step",), conversation=True, items_field="steps", drills=drills,
     check_offers=check_offers,
     export_schema={
         "steps": {"type": "array", "items": x.obj({
