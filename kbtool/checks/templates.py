@@ -41,14 +41,17 @@ TEMPLATE_TOO_LARGE = RuleDoc(
 )
 UNDECLARED_PLACEHOLDER = RuleDoc(
     "undeclared-placeholder", Level.ERROR,
-    "A placeholder is used but has no value: declare it in the letter's `variables`, or in kb.yaml's `variables` "
-    "for values shared by the whole team. customer_name and agent_name are built in.",
+    "A placeholder is used but has no value: declare it in the entry's `variables` (any kind may declare its "
+    "blanks: a letter, a phrase set, a script, a standard), or in kb.yaml's `variables` for values shared by the "
+    "whole team. customer_name and agent_name are built in.",
     bad="body: Your order {{ order_no }} ships today.\nvariables: {}",
     good="body: Your order {{ order_no }} ships today.\nvariables:\n  order_no:\n    description: Order number\n"
          "    example: FH-1234",
 )
 UNUSED_VARIABLE = RuleDoc(
-    "unused-variable", Level.WARNING, "A letter declares a variable that neither its subject nor its body uses.",
+    "unused-variable", Level.WARNING,
+    "An entry declares a variable that none of its texts uses (a letter's subject and body, a phrase's say and "
+    "avoid, a step's say and note, a rule's text and examples).",
     bad="subject: Your refund\nvariables:\n  amount: {description: Amount, example: '£20'}",
     good="subject: Your refund of {{ amount }}",
 )

@@ -116,6 +116,7 @@ class PlannedSet:
     channels: list[str]
     text: str = ""
     existing: bool = False
+    optional: set[str] = field(default_factory=set)  # blanks a condition tests: not required
 
 
 @dataclass
@@ -182,7 +183,7 @@ def plan(source: Source, read: Read, path: str, root: Path, kb: Any, options: Op
     situations = kb.config.situations
     _check_situations(read, path, situations)
     folder = root / REGISTRY["phrases"].source_folder
-    groups: dict[str, list[tuple[Reply, str, dict[str, Blank]]]] = {}
+    groups: dict[str, list[tuple[Reply, str, dict[str, Blank], set[str]]]] = {}
     for reply in read.replies:
         title = one_line(reply.title)
         if reply.html:
@@ -203,7 +204,7 @@ def plan(source: Source, read: Read, path: str, root: Path, kb: Any, options: Op
                                       f"(limit {MAX_REPLY_CHARS:,}); skipped"))
             continue
         reply.title = title
-        groups.setdefault(reply.group, []).append((reply, converted.text, converted.blanks))
+        groups.setdefault(reply.group, []).append((reply, converted.text, converted.blanks, converted.optional))
 
     taken_ids = set(kb.by_id)
     sets: list[PlannedSet] = []
@@ -213,17 +214,20 @@ def plan(source: Source, read: Read, path: str, root: Path, kb: Any, options: Op
             if part:
                 label = f"{label} ({part + 1})"
             situation = _situation(options, chunk[0][0], group, situations)
-            channels = _channels(options, source, [r for r, _, _ in chunk])
+            channels = _channels(options, source, [r for r, *_ in chunk])
             phrase_ids: set[str] = set()
             phrases = [Phrase(unique(slugify(r.title, "reply"), phrase_ids), text,
-                              list(dict.fromkeys([r.title, *r.keywords])), r.line) for r, text, _ in chunk]
+                              list(dict.fromkeys([r.title, *r.keywords])), r.line) for r, text, *_ in chunk]
             blanks: dict[str, Blank] = {}
-            for _, _, used in chunk:
+            optional: set[str] = set()
+            for _, _, used, tested in chunk:
                 blanks.update(used)
+                optional |= tested
             key = f"{source.name}:{label}"
             entry_id, existing = _set_id(slugify(label, f"{source.name}-replies"), key, taken_ids, folder)
             planned = PlannedSet(entry_id, label, group, folder / f"{entry_id}.yaml", phrases,
-                                 dict(sorted(blanks.items())), situation, channels, existing=existing)
+                                 dict(sorted(blanks.items())), situation, channels, existing=existing,
+                                 optional=optional & set(blanks))
             if not existing:
                 planned.text = entry_yaml(planned, source, path, key, options)
             sets.append(planned)
@@ -336,7 +340,8 @@ def entry_yaml(planned: PlannedSet, source: Source, path: str, key: str, options
         "tags": ["imported", source.name],
     }
     if planned.variables:
-        data["variables"] = {name: {"description": b.description, "example": b.example}
+        data["variables"] = {name: {"description": b.description, "example": b.example,
+                                    **({"required": False} if name in planned.optional else {})}
                              for name, b in planned.variables.items()}
     data["phrases"] = [{"id": p.id, "say": p.say, "keywords": p.keywords} for p in planned.phrases]
     body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000,

@@ -204,11 +204,18 @@ _STRAY = re.compile(r"\{(?=[{%#])|(?<=[}%#])\}")
 
 @dataclass
 class Converted:
-    """A reply's text with kbtool placeholders, the blanks it uses, and what could not be kept as it was."""
+    """A reply's text with kbtool placeholders, the blanks it uses, and what could not be kept as it was.
+
+    `optional` names blanks a condition tests (`{% if name %}`): a reply reads right without them.
+    """
 
     text: str
     blanks: dict[str, Blank] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    optional: set[str] = field(default_factory=set)
+
+
+_CONDITION = re.compile(r"\{%-?\s*(if|unless|elsif|else|endif|endunless)\b\s*(.*?)\s*-?%\}", re.DOTALL)
 
 
 def convert_placeholders(text: str, desk: str, shared: set[str]) -> Converted:
@@ -216,12 +223,53 @@ def convert_placeholders(text: str, desk: str, shared: set[str]) -> Converted:
 
     Known placeholders map to kbtool's blanks (customer_name, ticket_number...); others become
     a declared blank named after their path, so the text keeps a gap to fill rather than a value
-    kbtool would print literally. Liquid or Mustache logic (`{% if %}`, `{{#section}}`) cannot
-    be carried over: the tags are removed, the text between them kept, and each is reported.
-    `shared` holds kb.yaml's variables, which need no declaration.
+    kbtool would print literally. Liquid conditions on one value (`{% if ticket.x %}`,
+    `{% unless %}`, `{% else %}`) become kbtool's `{% if name %}`, and the blank optional; other
+    Liquid or Mustache logic cannot be carried over: its tags are removed, the text between
+    them kept, and each is reported. `shared` holds kb.yaml's variables, which need no declaration.
     """
+    converted = _convert(text, desk, shared, keep_conditions=True)
+    from kbtool.templating import analyse
+
+    if analyse(converted.text)[1]:
+        # Conditions that do not pair up (one of them was not convertible): drop them all.
+        converted = _convert(text, desk, shared, keep_conditions=False)
+    return converted
+
+
+def _blank_for(path: str, desk: str, out: Converted, shared: set[str]) -> Blank:
+    blank = KNOWN_PLACEHOLDERS.get(path.lower())
+    if blank is None:
+        # `ticket.` starts nearly every help-desk path; the rest says what the value is.
+        name = re.sub(r"[^a-z0-9]+", "_", path.lower().removeprefix("ticket.")).strip("_")
+        name = name if re.match(r"[a-z_]", name) else f"v_{name}"
+        blank = Blank(name, f"What {desk} filled in for {{{{{path}}}}}; fill it in by hand.", path)
+        note = f"{{{{{path}}}}} has no kbtool equivalent: it became the blank '{name}'"
+        if note not in out.notes:
+            out.notes.append(note)
+    if blank.name not in shared and not blank.builtin:
+        out.blanks.setdefault(blank.name, blank)
+    return blank
+
+
+def _convert(text: str, desk: str, shared: set[str], keep_conditions: bool) -> Converted:
     out = Converted(text)
     marks: list[str] = []
+
+    def mark(kbtool_text: str) -> str:
+        marks.append(kbtool_text)
+        return f"\x00{len(marks) - 1}\x00"
+
+    def condition(match: re.Match[str]) -> str:
+        word, rest = match.group(1), match.group(2)
+        if keep_conditions:
+            if word in ("else", "endif", "endunless") and not rest:
+                return mark("{% endif %}" if word.startswith("end") else "{% else %}")
+            if word in ("if", "unless") and _PATH.fullmatch(rest):
+                blank = _blank_for(rest, desk, out, shared)
+                out.optional.add(blank.name)
+                return mark(f"{{% if {'not ' if word == 'unless' else ''}{blank.name} %}}")
+        return logic(match)
 
     def logic(match: re.Match[str]) -> str:
         out.notes.append(f"removed {desk} logic {_short(match.group(0))}; check the text reads right without it")
@@ -238,12 +286,7 @@ def convert_placeholders(text: str, desk: str, shared: set[str]) -> Converted:
         if not _PATH.fullmatch(path):
             out.notes.append(f"removed {_short(match.group(0))}: not a placeholder kbtool can map")
             return ""
-        blank = KNOWN_PLACEHOLDERS.get(path.lower())
-        if blank is None:
-            name = re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_")
-            name = name if re.match(r"[a-z_]", name) else f"v_{name}"
-            blank = Blank(name, f"What {desk} filled in for {{{{{path}}}}}; fill it in by hand.", path)
-            out.notes.append(f"{{{{{path}}}}} has no kbtool equivalent: it became the blank '{name}'")
+        blank = _blank_for(path, desk, out, shared)
         kept = []
         for f in filters:
             word = f.split(":")[0].strip().lower()
@@ -251,12 +294,10 @@ def convert_placeholders(text: str, desk: str, shared: set[str]) -> Converted:
                 kept.append(_FILTERS[word])
             else:
                 out.notes.append(f"dropped the filter '{_short(f)}' on {{{{{path}}}}}")
-        if blank.name not in shared and not blank.builtin:
-            out.blanks.setdefault(blank.name, blank)
-        marks.append("{{ " + " | ".join([blank.name, *kept]) + " }}")
-        return f"\x00{len(marks) - 1}\x00"
+        return mark("{{ " + " | ".join([blank.name, *kept]) + " }}")
 
-    converted = _LOGIC.sub(logic, text)
+    converted = _CONDITION.sub(condition, text)
+    converted = _LOGIC.sub(logic, converted)
     converted = _PLACEHOLDER.sub(placeholder, converted)
     # Whatever braces are left are text, not template syntax: split them so no check reads them as such.
     if _STRAY.search(converted):
