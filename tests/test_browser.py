@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
+from test_site_search import chromium
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -52,11 +53,8 @@ def server(bundled_site):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield instance
-        instance.close()
+def browser(pytestconfig):
+    return chromium(pytestconfig)  # the one Chromium of this test process (see test_site_search)
 
 
 @pytest.fixture
@@ -77,18 +75,14 @@ def shot(page, name):
 
 
 def search(page, words):
-    """Type like a person: Material searches on key events, once its worker has the index."""
-    page.locator("label.md-search__icon, .md-search__input").first.click()
-    box = page.locator("input.md-search__input")
-    for _attempt in range(5):
-        box.fill("")
-        box.press_sequentially(words, delay=20)
-        try:
-            page.wait_for_selector(".md-search-result__item", timeout=3_000)
-            return
-        except playwright_api.TimeoutError:
-            continue  # the index was still loading; type again
-    raise AssertionError(f"no search results for {words!r}")
+    """Type like a person into the site's search box (the first visible search field on the page)
+    and wait until the results are those of the whole query; returns the result elements."""
+    box = page.locator("input[type=search]:visible").first
+    box.click()
+    box.press_sequentially(words, delay=20)
+    page.wait_for_function("q => document.querySelector('.kb-search__results')?.getAttribute('data-kb-query') === q",
+                           arg=words, timeout=15_000)
+    return page.locator(".kb-search__results > li")
 
 
 def test_home_page_renders(page, server):
@@ -100,9 +94,11 @@ def test_home_page_renders(page, server):
 
 def test_search_finds_a_phrase_and_lands_on_its_anchor(page, server):
     page.goto(f"{server}/index.html")
-    search(page, "sounds really frustrating")
-    link = page.locator(".md-search-result a[href*='#that-sounds-frustrating']").first
-    link.wait_for(timeout=15_000)
+    results = search(page, "sounds really frustrating")
+    first = results.first
+    assert (first.get_attribute("data-kb-entry"), first.get_attribute("data-kb-item")) == \
+        ("empathy", "that-sounds-frustrating")
+    link = first.locator("a[href*='#that-sounds-frustrating']")
     shot(page, "search")
     link.click()
     page.wait_for_url("**/phrases/empathy.html*#that-sounds-frustrating")
@@ -133,9 +129,11 @@ def test_page_kinds_render(page, server, path, name):
 
 def test_offline_search_works_from_file_url(page, bundled_site):
     page.goto((bundled_site / "index.html").as_uri())
-    search(page, "courier has lost track")
-    link = page.locator(".md-search-result a[href*='late-delivery-call.html'][href$='#lost']").first
-    link.wait_for(timeout=10_000)
+    results = search(page, "courier has lost track")
+    hit = results.filter(has=page.locator("a[href*='late-delivery-call.html'][href$='#lost']"))
+    assert hit.count() == 1 and results.nth(0).get_attribute("data-kb-item") == "lost"
+    link = hit.locator("a[href$='#lost']")
+    assert link.get_attribute("href").startswith("file://")
     shot(page, "offline-search")
     link.click()
     page.wait_for_url("file://**/scripts/late-delivery-call.html*#lost")
@@ -173,8 +171,14 @@ def test_injection_payloads_show_as_text_and_never_run(browser, tmp_path):
         assert tab.evaluate("window.__pwned") is None, html
     tab.goto((site / "scripts" / "evil-script.html").as_uri())
     assert "<script>window.__pwned=1</script>" in tab.locator("article").inner_text()
-    tab.locator("input.md-search__input").press_sequentially("pwned script", delay=20)
-    tab.wait_for_timeout(1_500)
+    results = search(tab, "pwned script")
+    assert results.count() >= 3
+    for details in tab.locator(".kb-result__notes").all():
+        details.locator("summary").click()  # the avoid/why notes carry the payloads too
+    for result in results.all():
+        result.hover(timeout=2_000)
+    assert "<script>window.__pwned=1</script>" in tab.locator(".kb-search__results").inner_text()
+    assert tab.locator(".kb-search__results script, .kb-search__results img, .kb-search__results svg").count() == 0
     assert tab.evaluate("window.__pwned") is None
     ARTIFACTS.mkdir(exist_ok=True)
     tab.screenshot(path=str(ARTIFACTS / "injection.png"))

@@ -149,5 +149,32 @@ class SiteSearch:
             self.index.write(Path(site_dir))
 
 
+
+
+def standalone_page(title: str, version: str) -> str:
+    """A bare page that loads the search exactly as every site page does (the same box, stylesheet and
+    scripts at the same paths), for benchmarks and tests of an index built without MkDocs."""
+    css = f'<link rel="stylesheet" href="{CSS_URI}">'
+    scripts = "".join(f'<script src="{uri}"></script>' for uri in JS_URIS)
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{html.escape(title)}</title>'
+            f'{css}</head><body><header class="kb-search-bar">{search_box(version)}</header>'
+            f'<main><h1>{html.escape(title)}</h1></main>{scripts}</body></html>\n')
+
+
+def write_standalone(site_dir: Path, index: SiteIndex, title: str = "Site search") -> Path:
+    """Write `index`, the search assets and a standalone page into `site_dir`; returns the page."""
+    import shutil
+
+    index.write(site_dir)
+    for uri in (CSS_URI, *JS_URIS):
+        target = site_dir / uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ASSETS / posixpath.basename(uri), target)
+    page = site_dir / "index.html"
+    page.write_text(standalone_page(title, index.version), encoding="utf-8")
+    return page
+
+
 __all__ = ["SiteSearch", "configure", "add_assets", "place_search_box", "search_box", "site_pages",
-           "FOLDER", "INDEX_FILE"]
+           "standalone_page", "write_standalone", "FOLDER", "INDEX_FILE"]

@@ -356,9 +356,10 @@
   }
 
   input.addEventListener("input", function () { run(); });
+  var escaping = false;
   input.addEventListener("focus", function () {
     ensureIndex().catch(function () {});
-    if (input.value.trim() && state.results.length) open();
+    if (!escaping && input.value.trim() && state.results.length) open();
   });
   input.addEventListener("keydown", function (event) {
     var count = state.results.length;
@@ -373,8 +374,18 @@
       if (!count || state.selected < 0) return;
       if (event.ctrlKey || event.metaKey || state.copied === state.selected) openResult(state.selected);
       else copy(state.selected);
-    } else if (event.key === "Escape") {
-      if (!panel.hidden) { event.preventDefault(); close(); }
+    }
+  });
+  // Esc from anywhere in the search (a result's notes, a filter, the copy button): focus may
+  // have left the box, and the panel must still close and hand the keyboard back to the box.
+  box.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || panel.hidden) return;
+    event.preventDefault();
+    close();
+    if (event.target !== input) {
+      escaping = true;  // back in the box, but closed: its focus handler must not reopen it
+      input.focus({ preventScroll: true });
+      escaping = false;
     }
   });
   // "/" anywhere but in a text field focuses the box (captured before Material's own keys).
