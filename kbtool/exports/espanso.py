@@ -1,7 +1,8 @@
 """The knowledge base as an espanso package: one match per published phrase and letter.
 
-kb.yaml values are filled in; the placeholders left over (customer_name, agent_name, a letter's
-own variables) become fields of an espanso form, so the expander asks for them as staff type.
+kb.yaml values are filled in; the placeholders left over (customer_name, agent_name, the blanks a
+letter or phrase set declares) become fields of an espanso form, labelled with the blank's
+description and example, so the expander asks for them as staff type instead of typing a value.
 Formats followed: https://espanso.org/docs/matches/basics/, https://espanso.org/docs/matches/forms/
 and https://espanso.org/docs/packages/package-specification/.
 """
@@ -222,7 +223,10 @@ def fill(texts: list[str], kb_values: dict[str, str], separator: str = "\n\n") -
 
 
 def field_label(name: str, entry: Entry) -> str:
-    """What the form shows above a field: the variable's description, example, and if optional."""
+    """What the form shows above a field: the declared blank's description, example, and if optional.
+
+    Any kind may declare blanks, so a phrase's `{{ order_number }}` is labelled as a letter's is.
+    """
     if name in entry.variables:
         var = entry.variables[name]
         label = var.description.rstrip(".")
