@@ -149,9 +149,18 @@ def compile_rules(kb: KnowledgeBase, link: Link) -> Rules:
             "requirements": _requirements(approved, level, fill, link), "words": tables()}
 
 
+def opening_words(stems: list[str], weights: list[float]) -> list[str]:
+    """What a greeting or closing starts with: its words up to the first that carries meaning, and
+    one more after a lone word ("hello you", "take care", "what is brought", "i will email")."""
+    for i, weight in enumerate(weights[:3]):
+        if weight == 1.0:
+            return stems[:max(i + 1, 2)]
+    return stems[:3]
+
+
 def _requirements(approved: dict[str, list[tuple[Entry, Any]]], level: Callable[[RuleDoc], str],
                   fill: Callable[[str], str], link: Link) -> dict[str, list[dict[str, Any]]]:
-    """Per channel, the greeting and closing its content makes checkable: the first two words of
+    """Per channel, the greeting and closing its content makes checkable: the opening words of
     every approved opener (or closer) for that channel; any of them in the window meets it."""
     out: dict[str, list[dict[str, Any]]] = {}
     for channel in CHANNELS:
@@ -163,8 +172,9 @@ def _requirements(approved: dict[str, list[tuple[Entry, Any]]], level: Callable[
             leads: list[list[str]] = []
             for _, offer in offers:
                 pattern = _pattern(fill(offer.text), rule, "", "", "")
-                if pattern and pattern["t"][:2] not in leads:
-                    leads.append(pattern["t"][:2])
+                lead = pattern and opening_words(pattern["t"], pattern["w"])
+                if lead and lead not in leads:
+                    leads.append(lead)
             if not leads:
                 continue
             entry, offer = offers[0]
@@ -286,14 +296,16 @@ class Checker:
             # Every word of the wording that the passage lacks costs at least its weight.
             if self.need[i] - got > pattern["max"] + 1e-9:
                 continue
-            if pattern["whole"]:
-                start = whole_match(pattern["t"], words)
-            else:
-                start = best_match(pattern["t"], pattern["w"], pattern["max"], words)
-            if start is not None:
-                _, _, line, column, _ = words[start]
-                out.append(Problem(path, line, column, Level(pattern["level"]), pattern["rule"], pattern["message"],
-                                   pattern["hint"]))
+            for lo, hi in spans(pattern["t"], pattern["w"], pattern["max"], words):
+                part = words[lo:hi]
+                if pattern["whole"]:
+                    start = whole_match(pattern["t"], part)
+                else:
+                    start = best_match(pattern["t"], pattern["w"], pattern["max"], part)
+                if start is not None:
+                    _, _, line, column, _ = part[start]
+                    out.append(Problem(path, line, column, Level(pattern["level"]), pattern["rule"],
+                                       pattern["message"], pattern["hint"]))
         return out
 
     def _requirements(self, passages: list[_Passage], path: str, channel: str) -> list[Problem]:
@@ -318,6 +330,37 @@ def _contains(window: list[str], lead: list[str]) -> bool:
     n = len(lead)
     return any(all(lead[k] == WILDCARD or lead[k] == window[i + k] for k in range(n))
                for i in range(len(window) - n + 1))
+
+
+def spans(pattern: list[str], weights: list[float], allowed: float, words: list[Word]) -> list[tuple[int, int]]:
+    """The stretches of `words` a match of the wording could lie in: around each of its words, as
+    far as the wording's length plus the words a match may add (each costs at least 0.5), kept
+    only when they hold enough of the wording's words to fit at all.
+
+    Keeps a 2,000-word paragraph as fast as a chat turn: matching runs on a few short stretches.
+    """
+    distinct: dict[str, float] = {}
+    for stem, weight in zip(pattern, weights, strict=True):
+        if stem != WILDCARD:
+            distinct[stem] = min(weight, distinct.get(stem, weight))
+    need = sum(distinct.values()) - allowed - 1e-9
+    content = {stem for stem, weight in distinct.items() if weight == 1.0}
+    # A match that changed every content word would cost at least their weight: when that is over
+    # the allowance, a match holds one of them, and common words ("you", "the") need not anchor it.
+    anchors = content if len(content) > allowed else set(distinct)
+    reach = len(pattern) + int(allowed / 0.5)
+    out: list[list[int]] = []
+    for j, word in enumerate(words):
+        if word[0] not in anchors:
+            continue
+        lo, hi = max(0, j - reach), min(len(words), j + reach + 1)
+        if out and lo < out[-1][1] and j < out[-1][1]:
+            out[-1][1] = hi
+            continue
+        present = {w[0] for w in words[lo:hi]}
+        if sum(weight for stem, weight in distinct.items() if stem in present) >= need:
+            out.append([lo, hi])
+    return [(lo, hi) for lo, hi in out]
 
 
 def whole_match(pattern: list[str], words: list[Word]) -> int | None:
