@@ -161,7 +161,7 @@ def test_letter_page_highlights_placeholders_and_fills_example(pages):
 def test_phrase_page_has_anchor_copy_button_and_avoid(pages):
     page = pages["phrases/greetings.md"]
     assert "{#hello}" in page
-    assert 'data-clipboard-text="Good morning, you&#x27;re through to Sam at Acme Homeware."' in page
+    assert 'data-clipboard-text="Good morning, you&#x27;re through to [agent name] at Acme Homeware."' in page
     assert "Yeah, what is it?" in page and "kb-avoid" in page
 
 

@@ -139,6 +139,8 @@ class SiteRenderer:
         self.entries = sorted(kb.published(), key=lambda e: (KIND_ORDER.index(e.kind), e.title.casefold()))
         self.by_id = {e.id: e for e in self.entries}
         self.values: dict[str, str] = {**BUILTIN_VARIABLE_EXAMPLES, **kb.config.variables}
+        self.path = self._start_here()
+        self.path_index = {e.id: i for i, e in enumerate(self.path)}
 
     # -- helpers shared by templates -------------------------------------------------------
     def _linker(self, from_src: str) -> Callable[..., str]:
@@ -153,10 +155,19 @@ class SiteRenderer:
 
         return render_lenient(text, {**self.values, **extra} if extra else self.values)
 
+    def blanks(self, text: str) -> str:
+        """The words as staff say or send them: kb.yaml values filled, every other placeholder a
+        marked blank ("[customer name]"), never an example value a copy button would paste."""
+        from kbtool.templating import analyse, render_lenient
+
+        placeholders = {p.name for p in analyse(str(text))[0]}
+        gaps = {name: f"[{t.humanise(name).lower()}]" for name in placeholders - set(self.kb.config.variables)}
+        return render_lenient(str(text), {**gaps, **self.kb.config.variables})
+
     def _render(self, template: str, src_uri: str, **context: Any) -> str:
         return self.env.get_template(template).render(
-            link=self._linker(src_uri), resolve=self.resolve, kb=self.kb, site_name=self.kb.config.name,
-            kind_singular=KIND_SINGULAR, kind_labels=KIND_LABELS, kind_index=kind_index_src,
+            link=self._linker(src_uri), resolve=self.resolve, blanks=self.blanks, kb=self.kb,
+            site_name=self.kb.config.name, kind_singular=KIND_SINGULAR, kind_labels=KIND_LABELS, kind_index=kind_index_src,
             today=self.options.today, **context)
 
     def _entry_context(self, entry: Entry) -> dict[str, Any]:
@@ -173,6 +184,7 @@ class SiteRenderer:
         context["values"] = {**self.values, **entry.example_values()}
         context["highlight"] = highlight_placeholders
         context["letter_html"] = letter_html
+        context["pathnav"] = self._path_position(entry)
         body = self._render(REGISTRY[entry.kind].template, src, **context)
         return Page(src, entry.title, front_matter(entry.tags) + body, entry)
 
@@ -183,7 +195,7 @@ class SiteRenderer:
                                                       counts=self._counts(), attention=self._attention(),
                                                       browse=BROWSE_PAGES, start_here=START_HERE,
                                                       needs_attention=NEEDS_ATTENTION)),
-            Page(START_HERE, "Start here", self._render("start-here.md.j2", START_HERE, path=self._start_here())),
+            Page(START_HERE, "Start here", self._render("start-here.md.j2", START_HERE, path=self.path)),
             Page("browse/kinds.md", "By kind", self._render("by-kind.md.j2", "browse/kinds.md", groups=[
                 (kind, [e for e in entries if e.kind == kind]) for kind in KIND_ORDER])),
             Page("browse/channels.md", "By channel", self._render(
@@ -225,6 +237,16 @@ class SiteRenderer:
         # Default path for a new hire: how we work (standards), what to say (phrases), then
         # the call flows and letters; approved entries only, each group by title.
         return [e for e in self.entries if e.status == "approved"]
+
+    def _path_position(self, entry: Entry) -> dict[str, Any] | None:
+        """Where `entry` sits on the Start here path: its place, and the pages before and after."""
+        index = self.path_index.get(entry.id)
+        if index is None:
+            return None
+        path = self.path
+        before = path[index - 1] if index > 0 else None
+        after = path[index + 1] if index + 1 < len(path) else None
+        return {"number": index + 1, "total": len(path), "previous": before, "next": after, "start": START_HERE}
 
     def _by_channel(self) -> list[tuple[str, list[Entry]]]:
         channels = list(CHANNEL_LABELS) + sorted({c for e in self.entries for c in e.channels} - set(CHANNEL_LABELS))

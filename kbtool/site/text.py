@@ -35,11 +35,14 @@ PAGE_TAGS = FRAGMENT_TAGS | frozenset({
 })
 PAGE_ATTRIBUTES: dict[str, set[str]] = {
     "*": {"class", "id", "title", "lang"},
-    "a": {"href"},
     "button": {"type", "data-clipboard-text", "aria-label"},
     "th": {"scope", "colspan", "rowspan"},
     "td": {"colspan", "rowspan"},
     "ol": {"start"},
+    # Wide tables scroll inside a labelled, keyboard-focusable region rather than the whole page.
+    "div": {"tabindex", "role", "aria-label"},
+    "nav": {"aria-label"},
+    "a": {"href"},
     "details": {"open"},
 }
 
@@ -132,7 +135,7 @@ def humanise(slug: str) -> str:
 _MERMAID_UNSAFE = re.compile(r"[^\w ,.?'/-]+")
 
 
-def mermaid_label(text: str, limit: int = 40) -> str:
+def mermaid_label(text: str, limit: int = 120) -> str:
     """Text for a Mermaid label: letters, digits and light punctuation only, never syntax."""
     cleaned = " ".join(_MERMAID_UNSAFE.sub(" ", str(text)).split())
     if len(cleaned) > limit:
