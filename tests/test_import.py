@@ -282,3 +282,13 @@ def test_slugs():
     assert slugify("Hello", "x") == slugify("hello", "x") == "hello"
     assert slugify("Straße & Größe", "x") == "strasse-and-grosse"
     assert slugify("返金", "reply") == "reply"
+
+
+def test_liquid_conditions_on_one_value_become_kbtool_conditions():
+    converted = convert_placeholders("A{% unless ticket.requester.email %} no mail{% else %} mail{% endunless %}.",
+                                     "Zendesk", set())
+    assert converted.text == "A{% if not customer_email %} no mail{% else %} mail{% endif %}."
+    assert converted.optional == {"customer_email"}
+    # A condition kbtool cannot express takes its partner tags with it, so the text stays valid.
+    mixed = convert_placeholders("{% if ticket.x == 'a' %}A{% else %}B{% endif %}", "Zendesk", set())
+    assert mixed.text == "AB" and len(mixed.notes) == 3
