@@ -9,6 +9,7 @@ dry run is the plan printed.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 import os
@@ -154,17 +155,28 @@ def decode(data: bytes, path: str) -> str:
                            "export or save it as UTF-8 (in a spreadsheet: CSV UTF-8)") from None
 
 
-def line_of(text: str, key: str, value: Any, after: int = 0) -> int:
-    """The line where `"key": value` appears in a JSON text (at or after offset `after`), else 0.
+class JsonLines:
+    """Finds the line of `"key": value` in a JSON text, reading forward from the last one found.
 
-    The standard JSON reader keeps no positions; a reply's title or id is as good as a position,
-    since that is what a person looks for in the file.
+    The standard JSON reader keeps no positions; a reply's id or title is as good as a position,
+    since that is what a person looks for in the file. Replies are found in file order, so each
+    search starts where the previous one matched and the whole file is read about once.
     """
-    for encoded in dict.fromkeys((json.dumps(value, ensure_ascii=False), json.dumps(value))):
-        match = re.compile(rf'"{re.escape(key)}"\s*:\s*{re.escape(encoded)}').search(text, after)
-        if match:
-            return text.count("\n", 0, match.start()) + 1
-    return 0
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.newlines = [i for i, char in enumerate(text) if char == "\n"]
+        self.after = 0
+
+    def find(self, key: str, value: Any) -> int:
+        """The line of `"key": value` at or after the last one found, else anywhere, else 0."""
+        for start in dict.fromkeys((self.after, 0)):
+            for encoded in dict.fromkeys((json.dumps(value, ensure_ascii=False), json.dumps(value))):
+                match = re.compile(rf'"{re.escape(key)}"\s*:\s*{re.escape(encoded)}(?![\w.])').search(self.text, start)
+                if match:
+                    self.after = match.start()
+                    return bisect.bisect_left(self.newlines, match.start()) + 1
+        return 0
 
 
 def plan(source: Source, read: Read, path: str, root: Path, kb: Any, options: Options) -> Plan:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kbtool.imports.common import InputProblem, InputProblems, Read, Reply, Source, line_of, load_json
+from kbtool.imports.common import InputProblem, InputProblems, JsonLines, Read, Reply, Source, load_json
 
 SHAPE_HINT = ("save the response of GET /api/v2/canned_response_folders/ID/responses (a list of "
               "{\"title\", \"content_html\", \"folder_id\"}), or see docs/import.md for the other shapes")
@@ -38,8 +38,9 @@ def read(data: bytes, path: str) -> Read:
         raise InputProblem(path, 1, "this is not a Freshdesk canned responses export", SHAPE_HINT)
     found = Read([])
     problems: list[InputProblem] = []
+    lines = JsonLines(text)
     for n, (response, folder) in enumerate(responses, 1):
-        line = _line(text, response)
+        line = _line(lines, response)
         try:
             reply = _reply(response, n, line, path, folder or _folder_name(response, folders))
         except InputProblem as problem:
@@ -56,7 +57,7 @@ def read(data: bytes, path: str) -> Read:
 
 def _list(value: Any, name: str, text: str, path: str) -> list[Any]:
     if not isinstance(value, list):
-        raise InputProblem(path, line_of(text, name, value) or 1, f"\"{name}\" must be a list", SHAPE_HINT)
+        raise InputProblem(path, JsonLines(text).find(name, value) or 1, f"\"{name}\" must be a list", SHAPE_HINT)
     return value
 
 
@@ -72,11 +73,11 @@ def _folder_name(response: Any, folders: dict[Any, str]) -> str:
     return ""
 
 
-def _line(text: str, response: Any) -> int:
+def _line(lines: JsonLines, response: Any) -> int:
     if isinstance(response, dict):
         for key in ("id", "title"):
             if isinstance(response.get(key), (str, int)):
-                found = line_of(text, key, response[key])
+                found = lines.find(key, response[key])
                 if found:
                     return found
     return 1

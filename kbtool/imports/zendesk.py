@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kbtool.imports.common import InputProblem, InputProblems, Read, Reply, Source, line_of, load_json
+from kbtool.imports.common import InputProblem, InputProblems, JsonLines, Read, Reply, Source, load_json
 
 SHAPE_HINT = 'save the response of GET /api/v2/macros.json, which looks like {"macros": [{"title": ..., "actions": [...]}]}'
 
@@ -23,15 +23,13 @@ def read(data: bytes, path: str) -> Read:
     else:
         raise InputProblem(path, 1, "this is not a Zendesk macros export: there is no \"macros\" list", SHAPE_HINT)
     if not isinstance(macros, list):
-        raise InputProblem(path, line_of(text, "macros", macros) or 1, "\"macros\" must be a list", SHAPE_HINT)
+        raise InputProblem(path, JsonLines(text).find("macros", macros) or 1, "\"macros\" must be a list",
+                           SHAPE_HINT)
     found = Read([])
     problems: list[InputProblem] = []
-    after = 0
+    lines = JsonLines(text)
     for n, macro in enumerate(macros, 1):
-        line = _line(text, macro, after)
-        if line:
-            after = _offset(text, line)
-        line = line or 1
+        line = _line(lines, macro) or 1
         try:
             reply = _reply(macro, n, line, path)
         except InputProblem as problem:
@@ -52,21 +50,14 @@ def read(data: bytes, path: str) -> Read:
     return found
 
 
-def _line(text: str, macro: Any, after: int) -> int:
+def _line(lines: JsonLines, macro: Any) -> int:
     if isinstance(macro, dict):
         for key in ("id", "title"):
             if key in macro and isinstance(macro[key], (str, int)):
-                found = line_of(text, key, macro[key], after)
+                found = lines.find(key, macro[key])
                 if found:
                     return found
     return 0
-
-
-def _offset(text: str, line: int) -> int:
-    offset = 0
-    for _ in range(line - 1):
-        offset = text.index("\n", offset) + 1
-    return offset
 
 
 def _reply(macro: Any, n: int, line: int, path: str) -> Reply | None:
