@@ -127,8 +127,10 @@
       allKeys = allKeys.concat(page.questions);
       var t = tally(page.questions);
       if (!t.right && !t.wrong) return;
-      var done = el("span", "kbp-page-progress" + (t.wrong ? " kbp-has-wrong" : ""),
-        t.right + " right" + (t.wrong ? ", " + t.wrong + " to practise again" : ""));
+      var parts = [];
+      if (t.right) parts.push(t.right + " right");
+      if (t.wrong) parts.push(t.wrong + " to practise again");
+      var done = el("span", "kbp-page-progress" + (t.wrong ? " kbp-has-wrong" : ""), parts.join(", "));
       a.parentNode.appendChild(done);
     });
     var intro = document.querySelector(".kb-practice-intro");
@@ -183,7 +185,7 @@
     bar.appendChild(summary);
     var actions = el("div", "kbp-actions");
     var wrong = wrongOf(drills);
-    var again = button("Practise what I got wrong (" + wrong.length + ")", "md-button md-button--primary kbp-practise-wrong",
+    var again = button("Practise what I got wrong" + (wrong.length ? " (" + wrong.length + ")" : ""), "md-button md-button--primary kbp-practise-wrong",
       function () { start("What you got wrong", wrongOf(drills)); });
     again.disabled = !wrong.length;
     actions.appendChild(again);

@@ -177,7 +177,7 @@ def drills(entry: Script, fill: Fill, pool: Sequence[Pitfall]) -> list[Drill]:
                 for target in targets:
                     taken = next(o for o in step.options if o.next == target)
                     if target == option.next:
-                        explain = f"Right: when {_lower(option.when)}, the script goes to {_leads_to(entry, target)}."
+                        explain = f"When {_lower(option.when)}, the script goes to {_leads_to(entry, target)}."
                     else:
                         explain = (f"That step is for when {_lower(taken.when)}: it leads to "
                                    f"{_leads_to(entry, target)}.")
@@ -194,7 +194,7 @@ def drills(entry: Script, fill: Fill, pool: Sequence[Pitfall]) -> list[Drill]:
             order = {s.id: k for k, s in enumerate(entry.steps)}
             others = [s for s in entry.steps if s.id not in (step.id, right.id)]
             others = spread(others, f"{entry.id}/{step.id}", lambda s: s.id)[:OTHER_STEPS]
-            choices = [Choice(fill(right.say), True, f"Right: \u201c{humanise(right.id)}\u201d comes next."
+            choices = [Choice(fill(right.say), True, f"\u201c{humanise(right.id)}\u201d comes next."
                               + (f" {fill(right.note)}" if right.note else ""))]
             for other in others:
                 where = "earlier" if order[other.id] < i else "later"
