@@ -300,7 +300,7 @@ def _run_kbtool(home: Path, argv: list[str]) -> tuple[int, str]:
 
     from kbtool.cli.main import main
 
-    def serve_without_serving(config_file, dev_addr, open_in_browser):
+    def serve_without_serving(root, config_file, dev_addr, checked, progress, open_in_browser=False):
         # MkDocs checks the address, then would serve forever: keep the check, skip the serving.
         from mkdocs.config.config_options import IpAddress, ValidationError
         from mkdocs.exceptions import ConfigurationError
@@ -314,7 +314,7 @@ def _run_kbtool(home: Path, argv: list[str]) -> tuple[int, str]:
     cwd = os.getcwd()
     os.chdir(home)
     try:
-        with mock.patch("mkdocs.commands.serve.serve", serve_without_serving), \
+        with mock.patch("kbtool.mkdocs.serve.serve_preview", serve_without_serving), \
                 runner.isolation(env={"NO_COLOR": "1", "KBTOOL_DEBUG": None}) as (_, _, output):
             try:
                 main(argv)

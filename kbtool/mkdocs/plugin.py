@@ -74,6 +74,24 @@ def _site_search(plugin: Any, config: Any, kb: Any) -> Any:
     return SiteSearch(kb, config.use_directory_urls, entry_srcs, plugin.generated)
 
 
+def site_renderer(kb: Any, config: Any, plugin_config: Any) -> Any:
+    """The page renderer for this MkDocs configuration (URL style, team templates, today)."""
+    from kbtool.checks.base import today
+    from kbtool.site.pages import SiteOptions, SiteRenderer
+
+    templates = plugin_config.templates_dir
+    templates_dir = resolve_root(config.config_file_path, templates) if templates else None
+    return SiteRenderer(kb, SiteOptions(directory_urls=config.use_directory_urls,
+                                        templates_dir=templates_dir, today=today()))
+
+
+def render_pages(renderer: Any) -> list[Any]:
+    try:
+        return renderer.pages()
+    except Exception as exc:  # a team template with a mistake: name it instead of a traceback
+        raise PluginError(f"kbtool: could not render the pages: {type(exc).__name__}: {exc}") from None
+
+
 def _add_page_files(pages: list[Any], files: Files, config: Any) -> None:
     """The assets and data scripts generated pages load for themselves (kbtool.site.assets)."""
     from kbtool.site.assets import MERMAID, data_script, data_uri, site_uri, source_file
@@ -101,12 +119,15 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         # load the knowledge base a second time. `mkdocs build` leaves it None.
         self.checked: Any = None
         self.site_search: Any = None  # kbtool.sitesearch.hooks.SiteSearch, when switched on
+        # Set by `kbtool serve` (kbtool.mkdocs.serve): the pages it rendered, and a folder to keep them
+        # in as files, so MkDocs' dirty build re-renders only the pages whose Markdown changed.
+        self.rendered: list[Any] | None = None
+        self.pages_dir: Path | None = None
 
     @event_priority(-100)  # after the offline plugin, whose worker shim we replace
     def on_config(self, config: Any) -> Any:
-        from kbtool.checks.base import today
         from kbtool.problems import Level
-        from kbtool.site.pages import SiteOptions, SiteRenderer, navigation
+        from kbtool.site.pages import navigation
 
         self.root = resolve_root(config.config_file_path, self.config.root)
         checked = load_checked(self.root, self.checked)
@@ -116,14 +137,8 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
                 # INFO, not WARNING: stale review dates must not fail `mkdocs build --strict`.
                 log.info("%s:%s:%s: warning [%s] %s", problem.path, problem.line, problem.column,
                          problem.rule, problem.message)
-        templates = self.config.templates_dir
-        templates_dir = resolve_root(config.config_file_path, templates) if templates else None
-        renderer = SiteRenderer(kb, SiteOptions(directory_urls=config.use_directory_urls,
-                                                templates_dir=templates_dir, today=today()))
-        try:
-            self.pages = renderer.pages()
-        except Exception as exc:  # a team template with a mistake: name it instead of a traceback
-            raise PluginError(f"kbtool: could not render the pages: {type(exc).__name__}: {exc}") from None
+        renderer = site_renderer(kb, config, self.config)
+        self.pages = self.rendered if self.rendered is not None else render_pages(renderer)
         self.generated = {page.src_uri for page in self.pages}
         self.by_src = {page.src_uri: page for page in self.pages}
         self.nav_generated = config.nav is None and self.config.nav
@@ -150,7 +165,10 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
                 # The team wrote this page themselves (a custom home page, say): theirs wins.
                 self.generated.discard(page.src_uri)
                 continue
-            files.append(File.generated(config, page.src_uri, content=page.markdown))
+            if self.pages_dir is not None:
+                files.append(File.generated(config, page.src_uri, abs_src_path=str(self.pages_dir / page.src_uri)))
+            else:
+                files.append(File.generated(config, page.src_uri, content=page.markdown))
         files.append(File.generated(config, CSS_URI, abs_src_path=str(CSS_FILE)))
         files.append(File.generated(config, WORKER_SHIM_URI, abs_src_path=str(ASSETS / "iframe-worker.js")))
         _add_page_files(self.pages, files, config)

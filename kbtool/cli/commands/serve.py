@@ -37,9 +37,11 @@ def check_dev_addr(ctx: click.Context | None, param: click.Parameter | None, val
               callback=check_dev_addr, help="Address to serve the preview on.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in a browser.")
 def serve(root: Path, site_dir: Path | None, dev_addr: str, open_browser: bool) -> None:
-    """Preview the standards site at http://127.0.0.1:8000, rebuilding on every change.
+    """Preview the standards site at http://127.0.0.1:8000, rebuilding what each change touches.
 
     Validation errors are printed as file:line:col lines and stop the preview from starting.
+    Once it runs, an edit re-renders only the pages it changes; an edit that breaks the knowledge
+    base keeps the last good pages and shows its problems on them until it is fixed.
     The preview is built in a temporary folder (MkDocs' serve); --site-dir is accepted so the
     same options work for build and serve, and names nothing serve writes.
 
@@ -65,13 +67,14 @@ def serve(root: Path, site_dir: Path | None, dev_addr: str, open_browser: bool) 
         sys.exit(EXIT_PROBLEMS)
     kb = checked.kb
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    from mkdocs.commands.serve import serve as mkdocs_serve
     from mkdocs.exceptions import MkDocsException
+
+    from kbtool.mkdocs.serve import serve_preview
 
     with mkdocs_config_file(root, kb.config.name) as config_file:
         progress(f"serving on http://{dev_addr}/ (Ctrl+C stops); watching standards/, scripts_library/ and kb.yaml")
         try:
-            mkdocs_serve(str(config_file), dev_addr=dev_addr, open_in_browser=open_browser)
+            serve_preview(root, config_file, dev_addr, checked, progress, open_in_browser=open_browser)
         except MkDocsException as exc:
             click.echo(f"kbtool: error: {exc}", err=True)
             sys.exit(EXIT_PROBLEMS)
