@@ -68,6 +68,8 @@ def _folder(folder: dict[str, Any], text: str, path: str) -> list[tuple[Any, str
 
 
 def _folder_name(response: Any, folders: dict[Any, str]) -> str:
+    if isinstance(response, dict) and isinstance(response.get("folder"), str):
+        return response["folder"]  # kbtool's own export names the folder
     if isinstance(response, dict) and "folder_id" in response:
         return folders.get(response["folder_id"], f"Folder {response['folder_id']}")
     return ""
