@@ -19,8 +19,8 @@ SOURCE_NAMES = ("zendesk", "freshdesk", "github", "csv")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
 @click.option("--owner", help="Who maintains the new entries (default: git config user.name).")
-@click.option("--situation", help="Situation for every new set (default: guessed from the folder's name, "
-                                  "else follow-up).")
+@click.option("--situation", help="Situation for the new sets (a CSV's situation column wins; default: "
+                                  "guessed from the folder's name, else follow-up).")
 @click.option("--channel", "channels", multiple=True, metavar="CHANNEL",
               help="Channel for every new set (repeatable; default: the CSV's column, else email).")
 def import_(root: Path, source_name: str, file: Path, dry_run: bool, owner: str | None, situation: str | None,

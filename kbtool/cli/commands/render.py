@@ -22,8 +22,8 @@ def render() -> None:
     Examples:
       kbtool render letter delay-apology --var customer_name="Ms Patel" --var order_number=FH-104233 ...
       kbtool render letter refund-confirmation --vars case-8812.yaml --eml reply.eml
-      kbtool render phrase delivery-delays new-date --var new_date="Friday 17 March"
-      kbtool render script late-delivery-call --var customer_name="Ms Patel"
+      kbtool render phrase greetings phone-name-first --var agent_name=Sam
+      kbtool render script late-delivery-call --var customer_name="Ms Patel" --var agent_name=Sam
     """
 
 
@@ -240,8 +240,8 @@ def phrase(root: Path, set_id: str, phrase_id: str, pairs: tuple[str, ...], vars
 
     \b
     Examples:
-      kbtool render phrase delivery-delays new-date --var new_date="Friday 17 March"
-      kbtool render phrase greetings hello --var agent_name=Sam --no-input
+      kbtool render phrase greetings phone-name-first --var agent_name=Sam
+      kbtool render phrase refund-wording amount --vars case.yaml --no-input
     """
     from kbtool.terminal import safe_for_terminal
 
@@ -264,7 +264,7 @@ def script(root: Path, script_id: str, step_id: str | None, pairs: tuple[str, ..
     \b
     Examples:
       kbtool render script late-delivery-call --var customer_name="Ms Patel" --var agent_name=Sam
-      kbtool render script late-delivery-call apologise --vars case.yaml
+      kbtool render script late-delivery-call close --vars case.yaml
     """
     from kbtool.terminal import safe_for_terminal
 
