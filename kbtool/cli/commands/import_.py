@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 import click
 
-from kbtool.cli.options import root_option
+from kbtool.cli.options import load_or_fail, root_option
 
 SOURCE_NAMES = ("zendesk", "freshdesk", "github", "csv")
 
@@ -49,7 +49,6 @@ def import_(root: Path, source_name: str, file: Path, dry_run: bool, owner: str 
     from kbtool.imports import SOURCES
     from kbtool.imports.common import InputProblem, InputProblems, Options, plan, write
     from kbtool.problems import KbError
-    from kbtool.source.kb import load_knowledge_base
 
     if owner is not None and unwritable(owner):
         raise click.BadParameter(f"it cannot be used: {unwritable(owner)}", param_hint="--owner")
@@ -57,10 +56,7 @@ def import_(root: Path, source_name: str, file: Path, dry_run: bool, owner: str 
         if channel not in CHANNELS:
             hint = did_you_mean(channel, list(CHANNELS)) or f"use one of: {', '.join(CHANNELS)}"
             raise click.BadParameter(f"unknown channel '{channel}'; {hint}", param_hint="--channel")
-    try:
-        kb = load_knowledge_base(root)
-    except KbError as exc:
-        raise click.ClickException(str(exc)) from None
+    kb = load_or_fail(root)
     if situation is not None and situation not in kb.config.situations:
         hint = did_you_mean(situation, list(kb.config.situations))
         raise click.BadParameter(f"unknown situation '{situation}'" + (f"; {hint}" if hint else ""),
