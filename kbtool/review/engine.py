@@ -124,11 +124,16 @@ def compile_rules(kb: KnowledgeBase, link: Link) -> Rules:
         for offer in kind_of(entry).check_offers(entry):
             where = f"{entry.title}, {offer.item}" if offer.item else entry.title
             if offer.role == "avoid":
-                instead = f'say instead: "{fill(offer.instead)}".' if offer.instead else "Rephrase it."
-                why = f" {_one_line(offer.why)}" if offer.why else ""
-                add(_pattern(fill(offer.text), r.AVOIDED_PHRASE, level(r.AVOIDED_PHRASE),
-                             f'wording to avoid: "{fill(offer.text)}" ({where})',
-                             f"{instead}{why} See {link(entry, offer.item)}", short_whole=True))
+                instead = f'say instead: "{fill(offer.instead)}"' if offer.instead else "rephrase it"
+                why = f" Why: {_one_line(offer.why)}" if offer.why else ""
+                url = link(entry, offer.item)
+                pattern = _pattern(fill(offer.text), r.AVOIDED_PHRASE, level(r.AVOIDED_PHRASE),
+                                   f'wording to avoid: "{fill(offer.text)}" ({where})',
+                                   f"{instead}{why} See {url}", short_whole=True)
+                if pattern:
+                    # The page links the approved wording instead of printing the address.
+                    pattern["link"] = url
+                add(pattern)
             elif offer.role == "example":
                 text = _one_line(offer.text)
                 if _DISTINCTIVE.search(text) or len(text.split()) >= MIN_EXAMPLE_WORDS:
@@ -183,7 +188,8 @@ def _requirements(approved: dict[str, list[tuple[Entry, Any]]], level: Callable[
             found.append({"rule": rule.id, "level": level(rule), "at": at, "leads": leads,
                           "message": f"the {label.lower()} conversation does not {what} with a {moment} "
                                      f"the knowledge base gives for {label}",
-                          "hint": f'for example: "{fill(offer.text)}" ({link(entry, offer.item)})'})
+                          "hint": f'for example: "{fill(offer.text)}" ({link(entry, offer.item)})',
+                          "link": link(entry, offer.item)})
         out[channel] = found
     return out
 
