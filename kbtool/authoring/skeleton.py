@@ -114,6 +114,29 @@ def create_entry(root: Path, kind: str, entry_id: str, title: str | None, owner:
     return path
 
 
+def write_missing_schema(root: Path, situations: tuple[str, ...]) -> Path | None:
+    """Write ROOT/schema/entry.schema.json when it is missing, so the modeline of a new entry
+    points at a file that exists in a knowledge base that never ran `kbtool schema`.
+
+    Returns the path written, or None when a schema is already there (never replaced here:
+    `kbtool schema` refreshes it). A folder that cannot be written only costs the editor hints.
+    """
+    import json
+
+    from kbtool.fileops import atomic_write_text
+    from kbtool.format.jsonschema import entry_json_schema
+
+    path = root / "schema" / "entry.schema.json"
+    if path.exists():
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps(entry_json_schema(situations), indent=2, ensure_ascii=False) + "\n")
+    except OSError:
+        return None
+    return path
+
+
 def _refuse_invalid(text: str, name: str, situation: str | None) -> None:
     """The second wall behind the checks above: the skeleton goes through the loader and the format
     before it is written, so `kbtool new` never leaves a file that `kbtool validate` refuses."""

@@ -96,7 +96,7 @@ def environment(templates_dir: Path | None = None) -> Any:
     )
     env.filters.update(heading=t.heading, inline=t.inline, block=t.block, attr=t.attribute,
                        plain=t.plain, humanise=t.humanise, anchor=t.anchor, mermaid=t.mermaid_label,
-                       channel=channel_label)
+                       channel=channel_label, file_path=t.file_path)
     return env
 
 

@@ -31,7 +31,7 @@ FRAGMENT_ATTRIBUTES: dict[str, set[str]] = {"a": {"href"}}
 PAGE_TAGS = FRAGMENT_TAGS | frozenset({
     "h1", "h2", "h3", "h4", "h5", "h6", "div", "span", "section", "blockquote", "hr", "pre", "mark",
     "del", "ins", "small", "sup", "sub", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
-    "details", "summary", "button", "abbr", "dl", "dt", "dd", "nav", "kbd",
+    "details", "summary", "button", "abbr", "dl", "dt", "dd", "nav", "kbd", "wbr",
 })
 PAGE_ATTRIBUTES: dict[str, set[str]] = {
     "*": {"class", "id", "title", "lang"},
@@ -122,6 +122,11 @@ def sanitise_page(page_html: str) -> str:
     """The second wall: allowlist-sanitise a generated page's rendered HTML."""
     return nh3.clean(page_html, tags=set(PAGE_TAGS), attributes=PAGE_ATTRIBUTES,
                      url_schemes=set(URL_SCHEMES), link_rel=None, strip_comments=True)
+
+
+def file_path(text: str) -> Markup:
+    """A file path that may wrap after each folder on a narrow screen, never inside a name."""
+    return Markup("/<wbr>".join(html.escape(part, quote=False) for part in str(text).split("/")))
 
 
 def humanise(slug: str) -> str:
