@@ -322,6 +322,9 @@
       self.phrases.set(p[0] * nf + p[1], { docs: docList(p[2]), scores: Float64Array.from(p[3]) });
     });
     this.pages = core.pages.map(function (p) { return { title: p[0], path: p[1], label: p[2], stems: p[3] ? p[3].split(" ") : [] }; });
+    this.norms = [];
+    this.correctionCache = new Map();
+    this.nearCache = new Map();
     this.acc = new Float64Array(this.n);
     this.touched = new Int32Array(this.n);
   }
@@ -379,18 +382,24 @@
     var key = termId * this.nf + field, cached = this.postings.get(key);
     if (cached) return cached;
     var df = this.termDf[key], docs = new Int32Array(df), scores = new Float64Array(df);
-    var reader = new Reader(this.shards.get(this.shardOf(termId, field)), this.termOffset[key]);
-    var idf = Math.log(this.n / (df + 1)) + 1, K1 = this.K1, B = this.B, avgfl = this.avgfl[field];
-    var lengths = this.lengths, base = field * this.n, table = this.lengthTable, kinds = this.docKinds;
-    var boosts = this.kindBoosts, doc = -1;
+    var data = this.shards.get(this.shardOf(termId, field)), pos = this.termOffset[key];
+    var idf = Math.log(this.n / (df + 1)) + 1, K1 = this.K1, kinds = this.docKinds, boosts = this.kindBoosts;
+    var norm = this.norm(field), doc = -1, code, freq, byte, shift;
     for (var i = 0; i < df; i++) {
-      var code = reader.next(), freq = code & 1 ? reader.next() : 1;
+      // Varints inline (a gap shifted left once, its low bit saying a frequency follows): this
+      // loop runs once per posting of every term a query meets for the first time.
+      code = 0; shift = 1;
+      do { byte = data[pos++]; code += (byte & 0x7f) * shift; shift *= 128; } while (byte & 0x80);
+      freq = 1;
+      if (code & 1) {
+        freq = 0; shift = 1;
+        do { byte = data[pos++]; freq += (byte & 0x7f) * shift; shift *= 128; } while (byte & 0x80);
+      }
       doc += Math.floor(code / 2) + 1;
       docs[i] = doc;
       // Whoosh stores weight = frequency x document boost as a 32-bit float.
       var tf = Math.fround(freq * boosts[kinds[doc]]);
-      var fl = table[lengths[base + doc]];
-      scores[i] = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)));
+      scores[i] = idf * ((tf * (K1 + 1)) / (tf + norm[doc]));
     }
     cached = { docs: docs, scores: scores };
     if (this.postings.size > 4000) this.postings.clear();
@@ -398,10 +407,33 @@
     return cached;
   };
 
+  /** BM25's length normalisation of every document in a field, K1 x ((1 - B) + B x length / average):
+   * the same expression, so the same doubles, as computing it per posting. */
+  Index.prototype.norm = function (field) {
+    var norm = this.norms[field];
+    if (norm) return norm;
+    var n = this.n, K1 = this.K1, B = this.B, avgfl = this.avgfl[field], table = this.lengthTable;
+    var lengths = this.lengths, base = field * n;
+    norm = this.norms[field] = new Float64Array(n);
+    for (var doc = 0; doc < n; doc++) norm[doc] = K1 * ((1 - B) + B * table[lengths[base + doc]] / avgfl);
+    return norm;
+  };
+
   // -- planning (kbtool.search.api._plan) ----------------------------------------------------
 
+  /** Corrections for a word, remembered: every key replans the whole query, so words typed earlier
+   * in it come back on every key, and difflib over the synonym words is the costliest step. */
   Index.prototype.corrections = function (word, limit) {
     limit = limit || 3;
+    var key = word + "\u0000" + limit, cached = this.correctionCache.get(key);
+    if (cached) return cached;
+    if (this.correctionCache.size > 2000) this.correctionCache.clear();
+    cached = this._corrections(word, limit);
+    this.correctionCache.set(key, cached);
+    return cached;
+  };
+
+  Index.prototype._corrections = function (word, limit) {
     if (codePoints(word).length < 3 || !/^\p{L}+$/u.test(word.replace(/'/g, ""))) return [];
     var self = this, similar = this.core.similar, found = new Set();
     var maxdist = codePoints(word).length < 6 ? 1 : 2;
@@ -490,12 +522,17 @@
 
   /** Stems within `maxdist` edits of `stem` (same first letter) that a field holds: a fuzzy term. */
   Index.prototype.near = function (stem, maxdist, field) {
-    var out = [], first = codePoints(stem)[0];
-    for (var id = 0; id < this.terms.length; id++) {
-      var term = this.terms[id];
-      if (codePoints(term)[0] !== first || !this.termDf[id * this.nf + field]) continue;
+    var key = stem + "\u0000" + maxdist + "\u0000" + field, out = this.nearCache.get(key);
+    if (out) return out;
+    out = [];
+    var first = stem.codePointAt(0), terms = this.terms, df = this.termDf, nf = this.nf;
+    for (var id = 0; id < terms.length; id++) {
+      var term = terms[id];
+      if (term.codePointAt(0) !== first || !df[id * nf + field]) continue;
       if (distance(term, stem, maxdist) <= maxdist) out.push(id);
     }
+    if (this.nearCache.size > 2000) this.nearCache.clear();
+    this.nearCache.set(key, out);
     return out;
   };
 
@@ -642,10 +679,12 @@
     }).then(function (result) {
       var didYouMean = null;
       if (plan.corrections.length) {
-        didYouMean = query;
-        plan.corrections.forEach(function (c) {
-          didYouMean = didYouMean.replace(new RegExp("(^|[^\\p{L}\\p{N}_])" + c[0].replace(/[.*+?^${}()|[\]\\]/g, "\\$&") +
-            "(?![\\p{L}\\p{N}_])", "giu"), function (_, before) { return before + c[1]; });
+        // The query with each corrected word replaced where it stands on its own, any case
+        // (api.run_query's re.sub of \bword\b); one pass over the tokens, no pattern per word.
+        var fixes = new Map(plan.corrections);
+        didYouMean = query.replace(TOKEN, function (token) {
+          var fixed = fixes.get(token.toLowerCase());
+          return fixed === undefined ? token : fixed;
         });
       }
       return { hits: result[0], fuzzy: result[1] || plan.corrections.length > 0, corrections: plan.corrections,

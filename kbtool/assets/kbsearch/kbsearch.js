@@ -15,6 +15,7 @@
   var LIMIT = 10;        // content results, as `kbtool search` ranks them
   var PAGE_LIMIT = 3;    // page results (guides, index pages, team pages) below them
   var PAGE_SLOT = 4;     // the one place in the top five a strong page match may take
+  var FIRST = 5;         // results shown before the rest have loaded (what fills the panel)
   var script = document.currentScript;
   var box = document.querySelector("[data-kb-search]");
   var input = box && box.querySelector("input[type=search]");
@@ -26,7 +27,7 @@
   var store = (self.__kbsearch = self.__kbsearch || {});
   var loading = new Map();
   var index = null, indexPromise = null;
-  var state = { seq: 0, results: [], selected: -1, copied: -1, query: "" };
+  var state = { seq: 0, results: [], selected: -1, copied: -1, query: "", scrolled: false, shown: null };
   var api = { lastCopied: null, ready: null, state: state };
   window.KbSearch = api;
 
@@ -245,19 +246,30 @@
     return li;
   }
 
-  function render(query, found, results) {
+  /** Shows `results`; `partial` when only the first few are in and the rest are still loading
+   * (the list's data-kb-query is set only once the whole list is on screen). */
+  function render(query, found, results, partial) {
+    var again = state.shown === found;  // the whole list after its first few: keep what staff chose
+    var selected = again ? state.selected : 0, copied = again ? state.copied : -1;
+    state.shown = found;
     list.replaceChildren();
     state.results = results;
-    state.copied = -1;
+    state.copied = copied;
     results.forEach(function (result, i) { list.append(renderResult(result, i)); });
-    var content = results.filter(isContent).length;
+    var content = partial ? found.hits.length : results.filter(isContent).length;
     var words = content === 1 ? "1 result" : content + " results";
     var note = found.didYouMean && content ? " (showing results for \u201c" + found.didYouMean + "\u201d)" : "";
     status.textContent = content ? words + note : "Nothing found for \u201c" + query + "\u201d." +
       (results.length ? " Pages with those words:" : " Try fewer or other words, or clear a filter.");
-    list.setAttribute("data-kb-query", query);
+    if (partial) {
+      list.setAttribute("aria-busy", "true");
+      list.removeAttribute("data-kb-query");
+    } else {
+      list.removeAttribute("aria-busy");
+      list.setAttribute("data-kb-query", query);
+    }
     showMiss(query, content === 0);
-    select(results.length ? 0 : -1, true);
+    select(results.length ? Math.min(selected, results.length - 1) : -1, true);
   }
 
   function run() {
@@ -278,10 +290,19 @@
       return index.search(query, currentFilters(), LIMIT, loadShards);
     }).then(function (found) {
       if (seq !== state.seq) return null;
+      var stems = found.stems.length ? found.stems : KbSearchEngine.stems(query);
+      var pages = index.matchPages(stems), whole = false;
+      // Each hit's text lives in one of many small files; the first few fill the panel, so they
+      // go on screen as soon as theirs are in, and the rest follow.
+      if (found.hits.length > FIRST) {
+        docsFor(found.hits.slice(0, FIRST)).then(function (first) {
+          if (seq === state.seq && !whole) render(query, found, first, true);
+        }, function () {});
+      }
       return docsFor(found.hits).then(function (hits) {
+        whole = true;
         if (seq !== state.seq) return;
-        var stems = found.stems.length ? found.stems : KbSearchEngine.stems(query);
-        render(query, found, merge(hits, index.matchPages(stems)));
+        render(query, found, merge(hits, pages));
       });
     }).catch(function (error) {
       if (seq !== state.seq) return;
@@ -303,7 +324,14 @@
     if (!item) return;
     item.classList.add("kb-result--selected");
     item.setAttribute("aria-current", "true");
-    item.scrollIntoView({ block: "nearest" });
+    // Only a choice by key scrolls to it: scrolling on every render forces a layout per key.
+    if (!quiet) {
+      item.scrollIntoView({ block: "nearest" });
+      state.scrolled = true;
+    } else if (state.scrolled) {
+      panel.scrollTop = 0;
+      state.scrolled = false;
+    }
     if (!quiet) {
       var result = state.results[position];
       status.textContent = "Result " + (position + 1) + " of " + state.results.length + ": " +
