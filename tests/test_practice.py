@@ -403,3 +403,27 @@ def test_practice_screenshots(browser, server, width, height, scheme):
     assert overflow <= 0
     assert tab.errors == []
     tab.context.close()
+
+
+@pytest.mark.browser
+def test_keyboard_only(browser, server):
+    tab = open_tab(browser, 390, 844)
+    tab.goto(f"{server}/practice/situation-hold.html")
+    start = tab.locator(".kbp-start").first
+    start.focus()
+    tab.keyboard.press("Enter")
+    player = tab.locator(".kbp-player")
+    assert player.locator(".kbp-player-title").evaluate("h => h === document.activeElement")
+    tab.keyboard.press("1")
+    assert player.locator(".kbp-feedback[role=status]").inner_text().strip()
+    tab.keyboard.press("Enter")  # the focused "Next question"
+    assert player.locator(".kbp-count").inner_text() == "Question 2 of " + player.locator(".kbp-count").inner_text().rsplit(" ", 1)[1]
+    # Typing a digit into the search box is not an answer.
+    box = tab.locator("input[type=search]").first
+    if box.is_visible():
+        box.press("2")
+        assert not player.locator(".kbp-choices.kbp-answered").count()
+    player.get_by_role("button", name="Stop").click()
+    assert tab.evaluate("document.activeElement.classList.contains('kbp-start')")
+    assert tab.errors == []
+    tab.context.close()

@@ -223,12 +223,12 @@
       var actions = el("div", "kbp-actions");
       var label = t.right || t.wrong ? "Practise again" : "Start";
       var startButton = button(label, "md-button md-button--primary kbp-start",
-        function () { start(d.title, d.questions); });
+        function () { start(d.title, d.questions, d.anchor); });
       startButton.setAttribute("aria-label", label + ": " + d.title);
       actions.appendChild(startButton);
       if (t.wrong) {
         var fix = button("What I got wrong (" + t.wrong + ")", "md-button kbp-drill-wrong",
-          function () { start(d.title + ": what you got wrong", wrongOf([d])); });
+          function () { start(d.title + ": what you got wrong", wrongOf([d]), d.anchor); });
         actions.appendChild(fix);
       }
       var read = el("a", "kbp-read", "Read the " + (d.style === "flow" ? "script" : "phrase set"));
@@ -239,20 +239,25 @@
     });
   }
 
-  function start(title, questions) {
+  function start(title, questions, from) {
     if (!questions.length) return;
-    session = { title: title, questions: questions.slice(), index: 0, right: 0, missed: [] };
+    session = { title: title, questions: questions.slice(), index: 0, right: 0, missed: [], from: from };
     player.hidden = false;
     showQuestion();
     player.scrollIntoView({ block: "start" });
   }
 
   function stop() {
+    var from = session && session.from;
     session = null;
     player.hidden = true;
     player.textContent = "";
     renderBar();
     renderList();
+    // Back where the reader started, so keyboard users do not land at the top of the page.
+    var card = from && document.getElementById(from);
+    var target = (card && card.querySelector(".kbp-start")) || bar.querySelector("button:not(:disabled)");
+    if (target) target.focus();
   }
 
   function playerHead(subtitle) {
@@ -281,6 +286,7 @@
     player.textContent = "";
     var heading = playerHead("Question " + (session.index + 1) + " of " + total);
     var progress = el("div", "kbp-progress");
+    progress.setAttribute("aria-hidden", "true"); // "Question n of m" says it in words
     var fill = el("span");
     fill.style.width = (100 * session.index / total) + "%";
     progress.appendChild(fill);
@@ -379,7 +385,9 @@
     var actions = el("div", "kbp-actions");
     if (missed.length) {
       actions.appendChild(button("Practise the " + plural(missed.length, "one") + " I got wrong",
-        "md-button md-button--primary kbp-retry", function () { start(session.title.replace(/: what you got wrong$/, "") + ": what you got wrong", missed); }));
+        "md-button md-button--primary kbp-retry", function () {
+          start(session.title.replace(/: what you got wrong$/, "") + ": what you got wrong", missed, session.from);
+        }));
     }
     actions.appendChild(button("Back to the drills", "md-button kbp-back", stop));
     result.appendChild(actions);
@@ -408,7 +416,7 @@
     if (!id) return;
     for (var i = 0; i < drills.length; i++) {
       if (drills[i].anchor === id) {
-        start(drills[i].title, drills[i].questions);
+        start(drills[i].title, drills[i].questions, drills[i].anchor);
         // The browser scrolls to the fragment (the drill's card, below) once the page has
         // loaded; the drill itself is what the reader came for.
         window.addEventListener("load", function () { player.scrollIntoView({ block: "start" }); });
