@@ -129,7 +129,7 @@ def test_wrong_branch_says_where_it_leads(bundled):
     wrong = {c.text[:20]: c.explain for c in question.choices if not c.correct}
     assert any("\u201cBoundary\u201d, then another choice" in text for text in wrong.values())
     question = next(q for q in drill.questions if q.id == "boundary.1")  # engages
-    assert any("where the call ends" in c.explain for c in question.choices if not c.correct)
+    assert any("where the conversation ends" in c.explain for c in question.choices if not c.correct)
 
 
 def test_a_script_without_branches_asks_what_comes_next(kb_root):

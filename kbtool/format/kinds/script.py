@@ -154,7 +154,7 @@ def _leads_to(entry: Script, step_id: str) -> str:
         names.append(f"\u201c{humanise(current)}\u201d")
         after = entry.successors(index[current])
         if len(after) != 1:
-            ending = ", where the call ends" if not after else ", then another choice"
+            ending = ", where the conversation ends" if not after else ", then another choice"
             return " \u2192 ".join(names) + ending
         current = after[0]
     return " \u2192 ".join(names) + (" \u2192 \u2026" if current in index and current not in seen else "")
