@@ -263,3 +263,11 @@ def test_kbtool_new_in_an_empty_folder_validates_clean(cli, tmp_path, monkeypatc
             assert ((tmp_path / rel).parent / match.group(1)).resolve().is_file(), (rel, match.group(1))
     checked = cli("validate", "--root", str(tmp_path))
     assert checked.code == 0, checked.output
+    assert "warning" not in checked.output and "error" not in checked.output
+    # The README's next step: copy the bundled kb.yaml. Its reading path names entries this team
+    # does not have yet: warnings to act on, not errors that stop the build.
+    (tmp_path / "kb.yaml").write_text((REPO / "kb.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    copied = cli("validate", "--root", str(tmp_path))
+    assert copied.code == 0, copied.output
+    assert "warning [unknown-start-here]" in copied.output and "error" not in copied.output.replace("0 errors", "")
+    assert (tmp_path / "schema" / "kb.schema.json").is_file()  # the copied kb.yaml's modeline resolves

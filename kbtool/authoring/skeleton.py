@@ -114,27 +114,36 @@ def create_entry(root: Path, kind: str, entry_id: str, title: str | None, owner:
     return path
 
 
-def write_missing_schema(root: Path, situations: tuple[str, ...]) -> Path | None:
-    """Write ROOT/schema/entry.schema.json when it is missing, so the modeline of a new entry
-    points at a file that exists in a knowledge base that never ran `kbtool schema`.
+def write_missing_schema(root: Path, situations: tuple[str, ...]) -> list[Path]:
+    """Write ROOT/schema/entry.schema.json and kb.schema.json where missing, so the modelines of a
+    new entry and of a copied kb.yaml point at files that exist in a knowledge base that never ran
+    `kbtool schema`.
 
-    Returns the path written, or None when a schema is already there (never replaced here:
-    `kbtool schema` refreshes it). A folder that cannot be written only costs the editor hints.
+    Returns the paths written. Existing files are never replaced here (`kbtool schema` refreshes
+    them); a folder that cannot be written only costs the editor hints.
     """
     import json
 
+    from kbtool.checks import all_rules
     from kbtool.fileops import atomic_write_text
-    from kbtool.format.jsonschema import entry_json_schema
+    from kbtool.format.jsonschema import entry_json_schema, kb_json_schema
 
-    path = root / "schema" / "entry.schema.json"
-    if path.exists():
-        return None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, json.dumps(entry_json_schema(situations), indent=2, ensure_ascii=False) + "\n")
-    except OSError:
-        return None
-    return path
+    schemas = {
+        "entry.schema.json": lambda: json.dumps(entry_json_schema(situations), indent=2, ensure_ascii=False),
+        "kb.schema.json": lambda: json.dumps(kb_json_schema(tuple(r.id for r in all_rules())), indent=2),
+    }
+    written = []
+    for name, text in schemas.items():
+        path = root / "schema" / name
+        if path.exists():
+            continue
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(path, text() + "\n")
+        except OSError:
+            continue
+        written.append(path)
+    return written
 
 
 def _refuse_invalid(text: str, name: str, situation: str | None) -> None:

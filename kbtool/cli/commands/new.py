@@ -43,8 +43,7 @@ def new(root: Path, kind: str, entry_id: str, title: str | None, owner: str | No
     except KbError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path))
-    schema = write_missing_schema(root, tuple(kb.config.situations))
-    if schema is not None:
-        click.echo(f"Wrote {schema.relative_to(root).as_posix() if schema.is_relative_to(root) else schema} "
-                   "for editors' autocomplete (refresh it with kbtool schema).", err=True)
+    for schema in write_missing_schema(root, tuple(kb.config.situations)):
+        shown = schema.relative_to(root).as_posix() if schema.is_relative_to(root) else str(schema)
+        click.echo(f"Wrote {shown} for editors' autocomplete (refresh it with kbtool schema).", err=True)
     click.echo("Created as a draft; edit it, then run kbtool validate.", err=True)
