@@ -31,8 +31,14 @@ def bundled():
 def drills_of(kb, entry):
     """The drills an entry yields with its situation's pitfalls, as the practice pages ask for them."""
     fill = lambda text: text  # noqa: E731 - the texts as written are enough to compare
-    pool = [p for e in kb.published() if e.situation == entry.situation for p in kind_of(e).pitfalls(e, fill)]
+    pool = [p for e in kb.published() if e.situation == entry.situation and e.status == "approved"
+            for p in kind_of(e).pitfalls(e, fill)]
     return kind_of(entry).drills(entry, fill, pool)
+
+
+def practised(kb, entry):
+    """Whether the practice pages offer the entry's drills (approved entries only)."""
+    return entry.status == "approved" and bool(drills_of(kb, entry))
 
 
 def yields_items(kb, unit_kind):
@@ -177,6 +183,16 @@ def test_practice_hints_are_optional_and_checked(bundled, kb_root):
     assert '"practice"' in json.dumps(schema)
 
 
+def test_drafts_are_not_practised(kb_root):
+    from kbtool.site.pages import render_site
+
+    draft = PHRASES.replace("status: approved", "status: draft")
+    pages = {p.src_uri: p for p in render_site(check(kb_root({"scripts_library/phrases/a.yaml": draft})).kb)}
+    assert not any(src.startswith("practice/") for src in pages)
+    assert "Practise this" not in pages["phrases/greetings.md"].markdown
+    assert "practice/" not in pages["start-here.md"].markdown
+
+
 def test_kinds_that_teach_no_wording_yield_no_drills(bundled):
     quiet = [e for e in bundled.published() if not {"phrase", "step"} & set(kind_of(e).unit_kinds)]
     assert quiet
@@ -196,7 +212,7 @@ def site_pages(bundled):
 def test_a_drill_page_per_situation_and_channel_with_its_entries(site_pages, bundled):
     from kbtool.site.practice import channel_src, situation_src
 
-    drilled = [e for e in bundled.published() if drills_of(bundled, e)]
+    drilled = [e for e in bundled.published() if practised(bundled, e)]
     for entry in drilled:
         page = site_pages[situation_src(entry.situation)]
         assert entry.id in {d["id"] for d in page.data["drills"]}
@@ -218,7 +234,7 @@ def test_entries_link_practise_this_and_start_here_links_practice(site_pages, bu
         entry = page.entry
         if entry is None:
             continue
-        if drills_of(bundled, entry):
+        if practised(bundled, entry):
             target = f"practice/situation-{entry.situation}.html#drill-{entry.id}"
             assert f'href="../{target}">Practise this</a>' in page.markdown, src
         else:

@@ -54,16 +54,20 @@ def drill_anchor(entry: Entry) -> str:
 
 
 def collect(renderer: SiteRenderer) -> list[EntryDrills]:
-    """The drills of every published entry, in the site's reading order."""
+    """The drills of every approved entry, in the site's reading order.
+
+    Drafts are left out: a new hire should not rehearse wording the mentors have not approved yet.
+    """
     def fill_for(entry: Entry) -> Any:
         values = entry.example_values()
         return lambda text: renderer.resolve(text, values)
 
+    approved = [e for e in renderer.entries if e.status == "approved"]
     pools: dict[str | None, list[Pitfall]] = {}
-    for entry in renderer.entries:
+    for entry in approved:
         pools.setdefault(entry.situation, []).extend(kind_of(entry).pitfalls(entry, fill_for(entry)))
     out = []
-    for entry in renderer.entries:
+    for entry in approved:
         drills = kind_of(entry).drills(entry, fill_for(entry), pools.get(entry.situation, []))
         if drills:
             out.append(EntryDrills(entry, tuple(drills)))
