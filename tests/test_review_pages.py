@@ -81,6 +81,10 @@ def test_check_page_flags_an_avoided_wording_by_keyboard(open_page, site):
     assert href == "../phrases/greetings.html#phone-name-first"
     assert (site / "phrases/greetings.html").is_file()
     assert "things to look at" in page.inner_text("#kb-check-summary")
+    # "Line 3, column 8" puts the caret on the finding in the text.
+    page.locator("li.kb-check-finding", has_text="style-phrase").locator("button.kb-check-goto").click()
+    caret = page.evaluate("document.getElementById('kb-check-text').selectionStart")
+    assert page.input_value("#kb-check-text")[caret:].startswith("Calm down")
 
 
 def test_check_page_agrees_with_the_cli_on_the_test_set(open_page, bundled_build, cli):

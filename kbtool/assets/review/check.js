@@ -324,8 +324,8 @@
         var item = el("li", { class: "kb-check-finding kb-check-" + f.level, "data-rule": f.rule,
                               "data-line": String(f.line), "data-column": String(f.column) }, [
           el("p", { class: "kb-check-head" }, [
-            el("span", { class: "kb-check-level", text: f.level === "error" ? "Fix" : "Consider" }),
-            el("span", { class: "kb-check-where", text: " " + where + " · " + f.rule })]),
+            el("span", { class: "kb-check-level", text: f.level === "error" ? "Fix" : "Consider" }), document.createTextNode(" "),
+            goTo(f, where), el("span", { class: "kb-check-where", text: " · " + f.rule })]),
           el("p", { class: "kb-check-message", text: f.message }),
           el("p", { class: "kb-check-hint", text: f.link ? f.hint.replace(/ See \S+$|\s\(\S+\)$/, "") : f.hint })]);
         if (f.link) {
@@ -336,10 +336,27 @@
       return findings;
     }
 
+    // The place in the text: a button that puts the caret there, so a finding is found by keyboard too.
+    function goTo(f, where) {
+      var b = el("button", { type: "button", class: "kb-check-goto", text: where,
+                             "aria-label": where + ": show it in the text" });
+      b.addEventListener("click", function () {
+        var lines = text.value.split(/\r\n|\r|\n/), offset = 0;
+        for (var i = 0; i < f.line - 1 && i < lines.length; i++) offset += lines[i].length + 1;
+        offset += Array.from(lines[f.line - 1] || "").slice(0, f.column - 1).join("").length;
+        text.focus();
+        text.setSelectionRange(offset, offset);
+      });
+      return b;
+    }
+
     var timer = null;
     text.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 250); });
     channel.addEventListener("change", run);
     button.addEventListener("click", run);
+    text.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); run(); }
+    });
     clear.addEventListener("click", function () { text.value = ""; run(); text.focus(); });
     run();
   }
