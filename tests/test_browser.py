@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-from test_site_search import chromium
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -53,8 +52,11 @@ def server(bundled_site):
 
 
 @pytest.fixture(scope="module")
-def browser(pytestconfig):
-    return chromium(pytestconfig)  # the one Chromium of this test process (see test_site_search)
+def browser():
+    with playwright_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield instance
+        instance.close()
 
 
 @pytest.fixture

@@ -151,6 +151,26 @@ def test_feedback_is_absent_without_a_kb_yaml_address(tmp_path):
     assert json.loads(json.loads(DATA_FILE.fullmatch(text).group(2)))["feedback"] is None
 
 
+def test_every_injection_payload_stays_data_in_the_index(tmp_path):
+    """The script-injection suite's payloads in every field: each index file is still one JSON string
+    handed to JSON.parse, and the payloads come back from it as the same text."""
+    from test_injection_suite import SITE_PAYLOADS
+    from test_injection_suite import write_kb as write_injection_kb
+
+    from kbtool.source.kb import load_knowledge_base
+
+    index = build_site_index(load_knowledge_base(write_injection_kb(tmp_path, SITE_PAYLOADS)), SiteAddress())
+    says = []
+    for rel, text in index.files.items():
+        match = DATA_FILE.fullmatch(text)
+        assert match, rel
+        data = json.loads(json.loads(match.group(2)))
+        if match.group(1).startswith("d"):
+            says += [row[4] for row in data["docs"]]
+    for payload in SITE_PAYLOADS:
+        assert readable(payload) in says, payload
+
+
 # -- the box on every page --------------------------------------------------------------------------
 
 MATERIAL_HEADER = ('<header class="md-header"><nav class="md-header__inner md-grid"><div class="md-header__title">T</div>'
@@ -237,33 +257,17 @@ def server(built):
     httpd.shutdown()
 
 
-_CHROMIUM: list = []  # [playwright, browser] once started in this test process
-
-
-def chromium(config: pytest.Config):
-    """This process's one Chromium. Playwright's sync API runs one instance per thread, so every test
-    file that drives a browser (this one, test_browser.py) shares it; it stops when pytest ends."""
-    if not _CHROMIUM:
-        from playwright.sync_api import sync_playwright
-
-        playwright = sync_playwright().start()
-        _CHROMIUM[:] = [playwright, playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)]
-
-        def stop() -> None:
-            instance, _CHROMIUM[:] = _CHROMIUM[:], []
-            instance[1].close()
-            instance[0].stop()
-
-        config.add_cleanup(stop)
-    return _CHROMIUM[1]
-
-
-@pytest.fixture(scope="session")
-def browser(pytestconfig):
-    pytest.importorskip("playwright.sync_api")
+@pytest.fixture(scope="module")
+def browser():
+    # Module scope, as in the other browser test files: Playwright's sync API allows one instance
+    # per process at a time, and pytest ends a module's fixtures before the next module's tests.
+    playwright_api = pytest.importorskip("playwright.sync_api")
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
-    return chromium(pytestconfig)
+    with playwright_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield instance
+        instance.close()
 
 
 def new_page(browser, width: int = 1280, height: int = 900, **options):
@@ -362,7 +366,7 @@ def test_keyboard_slash_arrows_enter_copies_and_enter_again_opens(browser, serve
     tab.keyboard.type("that sounds frustrating", delay=15)
     tab.wait_for_function("document.querySelector('.kb-search__results').getAttribute('data-kb-query')"
                           " === 'that sounds frustrating'")
-    assert tab.get_attribute("#kb-search-input", "aria-expanded") == "true"
+    assert tab.locator("#kb-search-panel").is_visible()
     tab.keyboard.press("ArrowDown")
     tab.keyboard.press("ArrowUp")
     tab.keyboard.press("ArrowDown")
@@ -517,6 +521,67 @@ def test_usable_on_a_phone_screen(browser, server):
     tab.keyboard.press("Escape")
     assert tab.locator(".kb-search__panel").is_hidden()
     tab.context.close()
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_injection_payloads_in_results_show_as_text_and_never_run(browser, tmp_path):
+    from test_injection_suite import SITE_PAYLOADS
+    from test_injection_suite import write_kb as write_injection_kb
+
+    from kbtool.sitesearch.hooks import write_standalone
+    from kbtool.source.kb import load_knowledge_base
+
+    index = build_site_index(load_knowledge_base(write_injection_kb(tmp_path / "kb", SITE_PAYLOADS)), SiteAddress())
+    page_file = write_standalone(tmp_path / "site", index)
+    tab = new_page(browser)
+    dialogs: list[str] = []
+    tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    tab.goto(page_file.as_uri())
+    shown: set[str] = set()
+    for query in ("click", "script", "onerror img", "svg onload", "javascript", "iframe srcdoc"):
+        search(tab, query)
+        for notes in tab.locator(".kb-result__notes summary").all():
+            notes.click()
+        for result in tab.locator(".kb-search__results > li").all():
+            result.hover()
+        shown.update(tab.locator(".kb-result__say").all_inner_texts())
+        assert tab.locator(".kb-search__results :is(script, img, svg, iframe, a[href^='javascript'])").count() == 0
+    assert tab.evaluate("window.__kb_pwned") is None and dialogs == []
+    assert len(shown & set(SITE_PAYLOADS)) >= 10
+    tab.context.close()
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_the_box_has_an_accessible_name_and_passes_axe(page, server):
+    page.goto(f"{server}/index.html")
+    # What a screen reader announces, from Chromium's own accessibility tree.
+    assert page.get_by_role("searchbox", name="Search what to say").count() == 1
+    search(page, "parcel late")
+    page.locator(".kb-result__notes summary").first.click()
+    assert page.get_by_role("region", name="Search results").is_visible()
+    assert page.get_by_role("button", name=re.compile("^Copy: ")).count() >= 5
+    for name in ("Kind", "Channel", "Situation"):
+        assert page.get_by_role("combobox", name=name).count() == 1
+    axe = axe_script()
+    if axe is not None:
+        page.add_script_tag(path=str(axe))
+        violations = page.evaluate("""async () => (await axe.run(document.querySelector('[data-kb-search]'),
+            { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }))
+            .violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))""")
+        assert violations == [], "\n".join(violations)
+
+
+def axe_script() -> Path | None:
+    """axe-core as the axe-playwright-python package ships it, where it is installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("axe_playwright_python")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "axe.min.js"
+    return path if path.exists() else None
 
 
 @needs_chromium

@@ -74,7 +74,7 @@ def search_box(version: str) -> str:
             f'<label class="kb-search__label" for="{BOX_ID}">Search what to say</label>'
             f'<input type="search" id="{BOX_ID}" class="kb-search__input" name="kbq" '
             'placeholder="Search what to say (press /)" autocomplete="off" autocapitalize="off" '
-            'spellcheck="false" enterkeyhint="search" aria-controls="kb-search-panel" aria-expanded="false" '
+            'spellcheck="false" enterkeyhint="search" aria-controls="kb-search-panel" '
             'aria-describedby="kb-search-keys">'
             '</div>')
 

@@ -142,12 +142,10 @@
   function open() {
     if (!panel.hidden) return;
     panel.hidden = false;
-    input.setAttribute("aria-expanded", "true");
   }
 
   function close() {
     panel.hidden = true;
-    input.setAttribute("aria-expanded", "false");
   }
 
   // -- feedback on a miss ------------------------------------------------------------------------
