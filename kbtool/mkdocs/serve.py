@@ -89,6 +89,7 @@ class Preview:
     nav: Any = None
     stamps: tuple[float, ...] = ()
     builds: int = 0
+    entry_cache: dict[Any, Any] = field(default_factory=dict)
     last_pages_rendered: int = 0
 
     def _stamps(self, templates_dir: Path | None) -> tuple[float, ...]:
@@ -125,11 +126,16 @@ class Preview:
             return
         templates = plugin.config.templates_dir
         templates_dir = resolve_root(config.config_file_path, templates) if templates else None
+        stamps = self._stamps(templates_dir)
+        if stamps != self.stamps:
+            self.entry_cache.clear()  # kb.yaml, mkdocs.yml or a template changed: every page may differ
         renderer = site_renderer(checked.kb, config, plugin.config)
+        renderer.entry_cache = self.entry_cache
         pages = renderer.pages()
+        if len(self.entry_cache) > 2 * len(checked.kb.entries) + 100:
+            self.entry_cache.clear()  # edits leave old keys behind; start afresh now and then
         nav = navigation(pages, renderer.scorecard_channels())
         written, reshaped = write_changed(pages, self.pages_dir, self.known)
-        stamps = self._stamps(templates_dir)
         dirty = self.builds > 0 and not reshaped and nav == self.nav and stamps == self.stamps
         self.nav, self.stamps = nav, stamps
         plugin.checked, plugin.rendered, plugin.pages_dir = checked, pages, self.pages_dir

@@ -90,6 +90,9 @@ def environment(templates_dir: Path | None = None) -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Templates do not change during a build; checking each file's time on every get_template
+        # cost a stat per page (kbtool serve makes a new environment when templates change).
+        auto_reload=False,
         # Markdown heading anchors are written {#id}, so Jinja comments use <# ... #> instead.
         comment_start_string="<#",
         comment_end_string="#>",
@@ -139,6 +142,7 @@ class SiteRenderer:
         self.entries = sorted(kb.published(), key=lambda e: (KIND_ORDER.index(e.kind), e.title.casefold()))
         self.by_id = {e.id: e for e in self.entries}
         self.values: dict[str, str] = {**BUILTIN_VARIABLE_EXAMPLES, **kb.config.variables}
+        self.entry_cache: dict[Any, Page] | None = None  # set by kbtool serve to reuse unedited pages
         self.path = self._start_here()
         self.path_index = {e.id: i for i, e in enumerate(self.path)}
 
@@ -178,6 +182,22 @@ class SiteRenderer:
 
     # -- pages ----------------------------------------------------------------------------------
     def entry_page(self, entry: Entry) -> Page:
+        if self.entry_cache is None:
+            return self._entry_page(entry)
+        # An entry page shows the entry and the titles of what it links to; kbtool serve keeps the
+        # pages of unedited entries (a changed kb.yaml or template empties the cache).
+        related = tuple((r, self.by_id[r].title, self.by_id[r].kind) for r in entry.related if r in self.by_id)
+        try:
+            stat = (self.kb.root / entry.path).stat()
+            key = (entry.path, stat.st_mtime_ns, stat.st_size, related, self.options.today)
+        except OSError:
+            return self._entry_page(entry)
+        page = self.entry_cache.get(key)
+        if page is None:
+            page = self.entry_cache[key] = self._entry_page(entry)
+        return page
+
+    def _entry_page(self, entry: Entry) -> Page:
         src = entry_src(entry)
         context = self._entry_context(entry)
         # Every page template gets the same helpers; each uses what its kind has.
