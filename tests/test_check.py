@@ -263,3 +263,28 @@ def test_cli_text_that_is_not_utf8_is_a_usage_error(cli, tmp_path):
 def test_cli_without_a_knowledge_base_fails_cleanly(cli, tmp_path):
     run = cli("check", "--root", str(tmp_path / "missing"), input="hello")
     assert run.code in (1, 2) and "Traceback" not in run.output
+
+
+# -- the site pages' data ---------------------------------------------------------------------------
+
+def test_review_pages_carry_the_rules_and_the_scorecards(bundled):
+    from kbtool.site import reviewpages
+    from kbtool.site.pages import SiteOptions, SiteRenderer
+    from kbtool.site.text import sanitise_page
+
+    renderer = SiteRenderer(bundled, SiteOptions(directory_urls=False))
+    pages = {page.src_uri: page for page in reviewpages.pages(renderer)}
+    check_page = pages.pop("mentors/check-a-reply.md")
+    assert check_page.section == "Mentors" and check_page.assets == reviewpages.CHECK_ASSETS
+    rules = check_page.data["rules"]
+    json.dumps(check_page.data)  # shipped as a data script: plain JSON only
+    greeting = next(p for p in rules["patterns"] if p["message"].startswith('wording to avoid: "Yeah, hello?"'))
+    assert greeting["link"] == "../phrases/greetings.html#phone-name-first"
+    # The placeholder the script builds into survives the page sanitiser.
+    assert '<div id="kb-check" class="kb-review">' in sanitise_page(check_page.markdown)
+    assert sorted(pages) == sorted(reviewpages.review_src(c) for c in renderer.scorecard_channels())
+    phone = pages["mentors/review-phone.md"].data
+    scorecard_rules = dict(renderer._scorecards())["phone"]
+    assert sum(len(s["rules"]) for s in phone["sections"]) == len(scorecard_rules)
+    assert phone["storageKey"] == "kbtool.review.phone.v1"
+    assert '<div id="kb-review" class="kb-review">' in sanitise_page(pages["mentors/review-phone.md"].markdown)
