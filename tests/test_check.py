@@ -260,6 +260,11 @@ def test_cli_text_that_is_not_utf8_is_a_usage_error(cli, tmp_path):
     assert run.code == 2 and "not UTF-8" in run.stderr
 
 
+def test_cli_refuses_a_text_too_large_to_be_a_reply(cli):
+    run = cli("check", "/dev/zero", "--root", str(REPO))
+    assert run.code == 2 and "over 5 MB" in run.stderr
+
+
 def test_cli_without_a_knowledge_base_fails_cleanly(cli, tmp_path):
     run = cli("check", "--root", str(tmp_path / "missing"), input="hello")
     assert run.code in (1, 2) and "Traceback" not in run.output

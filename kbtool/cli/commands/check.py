@@ -10,15 +10,26 @@ import click
 from kbtool.cli.options import check_or_fail, root_option
 from kbtool.format.vocab import CHANNELS
 
+# A reply or a day's transcripts is well under this; /dev/zero or a video is not a reply.
+MAX_TEXT_BYTES = 5_000_000
+
 
 def read_text(file: str) -> tuple[str, str]:
-    """The text to check and the name findings carry ("<stdin>" for -). Not UTF-8 is a usage error."""
+    """The text to check and the name findings carry ("<stdin>" for -).
+
+    Not UTF-8, or over MAX_TEXT_BYTES, is a usage error; reading stops at the limit either way.
+    """
     if file == "-":
-        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+        stream = getattr(sys.stdin, "buffer", None)
+        data = stream.read(MAX_TEXT_BYTES + 1) if stream else sys.stdin.read(MAX_TEXT_BYTES + 1).encode("utf-8")
         name = "<stdin>"
     else:
-        data = Path(file).read_bytes()
+        with Path(file).open("rb") as handle:
+            data = handle.read(MAX_TEXT_BYTES + 1)
         name = file
+    if len(data) > MAX_TEXT_BYTES:
+        raise click.BadParameter(f"{name} is over {MAX_TEXT_BYTES // 1_000_000} MB; check one reply or transcript "
+                                 "at a time", param_hint="FILE")
     try:
         return data.decode("utf-8-sig"), name
     except UnicodeDecodeError as exc:
