@@ -32,6 +32,14 @@ EditorLoader.yaml_implicit_resolvers = {
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
+def editor_yaml(text: str):
+    loader = EditorLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def entry_files() -> list[str]:
     return sorted(str(p.relative_to(REPO)) for d in ("standards", "scripts_library") for p in (REPO / d).rglob("*.yaml"))
 
@@ -94,7 +102,7 @@ def bundled_copy(tmp_path_factory):
 
 def _try(root, rel: str, schema_name: str, variants) -> list[str]:
     original = (root / rel).read_text(encoding="utf-8")
-    base = yaml.load(original, Loader=EditorLoader)
+    base = editor_yaml(original)
     disagreements = []
     try:
         for name, (change, expected) in variants.items():
@@ -111,16 +119,16 @@ def _try(root, rel: str, schema_name: str, variants) -> list[str]:
 
 def test_bundled_files_are_valid_for_both(bundled_copy):
     for rel in entry_files():
-        doc = yaml.load((REPO / rel).read_text(encoding="utf-8"), Loader=EditorLoader)
+        doc = editor_yaml((REPO / rel).read_text(encoding="utf-8"))
         assert schema_verdict("entry", doc), rel
-    assert schema_verdict("kb", yaml.load((REPO / "kb.yaml").read_text(encoding="utf-8"), Loader=EditorLoader))
+    assert schema_verdict("kb", editor_yaml((REPO / "kb.yaml").read_text(encoding="utf-8")))
     assert check(bundled_copy).errors == []
 
 
 def test_one_file_of_each_kind_and_its_variants_get_the_same_verdict(bundled_copy):
     chosen: dict[str, str] = {}
     for rel in entry_files():
-        kind = yaml.load((REPO / rel).read_text(encoding="utf-8"), Loader=EditorLoader)["kind"]
+        kind = editor_yaml((REPO / rel).read_text(encoding="utf-8"))["kind"]
         chosen.setdefault(kind, rel)
     assert len(chosen) >= 4
     disagreements = [d for rel in chosen.values() for d in _try(bundled_copy, rel, "entry", ENTRY_VARIANTS)]

@@ -312,7 +312,7 @@ def test_schema_describes_every_kind(cli):
     kinds = {branch["if"]["properties"]["kind"]["const"]: branch["then"] for branch in data["allOf"]}
     assert set(kinds) == {"standard", "script", "letter", "phrases"}
     assert "situation" in kinds["script"]["required"] and "situation" not in kinds["standard"]["required"]
-    assert kinds["script"]["properties"]["steps"]["items"]["properties"]["next"]["pattern"] == "^[a-z0-9][a-z0-9-]*$"
+    assert kinds["script"]["properties"]["steps"]["items"]["properties"]["next"]["pattern"] == r"^[a-z0-9][a-z0-9-]*(?![\s\S])"
     assert kinds["standard"]["additionalProperties"] is False
 
 
