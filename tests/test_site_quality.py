@@ -271,3 +271,48 @@ def test_kbtool_new_in_an_empty_folder_validates_clean(cli, tmp_path, monkeypatc
     assert copied.code == 0, copied.output
     assert "warning [unknown-start-here]" in copied.output and "error" not in copied.output.replace("0 errors", "")
     assert (tmp_path / "schema" / "kb.schema.json").is_file()  # the copied kb.yaml's modeline resolves
+
+
+def _ci_doc_configs() -> list[str]:
+    text = (REPO / "docs" / "ci.md").read_text(encoding="utf-8")
+    return [block for block in re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL)
+            if block.startswith("# .pre-commit-config.yaml")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["local", "from-the-repository"])
+def test_documented_pre_commit_configs_work_as_written(tmp_path, variant):
+    """docs/ci.md's configs, run by pre-commit in a fresh knowledge base against a clone of kbtool."""
+    import os
+    import subprocess
+    import sys
+
+    local, remote = _ci_doc_configs()
+    base = tmp_path / "kb"
+    base.mkdir()
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@e",
+           "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@e",
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+
+    def run(*args: str, cwd: Path = base) -> subprocess.CompletedProcess:
+        return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+    run("git", "init", "-q")
+    assert run(str(Path(sys.executable).parent / "kbtool"), "new", "phrases", "hello").returncode == 0
+    if variant == "local":
+        config = local
+    else:
+        clone = tmp_path / "kbtool"
+        assert run("git", "clone", "-q", str(REPO), str(clone)).returncode == 0
+        sha = run("git", "rev-parse", "HEAD", cwd=clone).stdout.strip()
+        config = re.sub(r"repo: \S+", f"repo: {clone.as_posix()}", remote)
+        config = re.sub(r"rev: \S+", f"rev: {sha}", config)
+    (base / ".pre-commit-config.yaml").write_text(config, encoding="utf-8")
+    run("git", "add", "-A")
+    result = run(sys.executable, "-m", "pre_commit", "run", "--all-files")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "kbtool validate" in result.stdout and "Passed" in result.stdout
+    # And it blocks a broken entry.
+    (base / "scripts_library" / "phrases" / "hello.yaml").write_text("kind: phrases\nid: hello\n", encoding="utf-8")
+    run("git", "add", "-A")
+    assert run(sys.executable, "-m", "pre_commit", "run", "--all-files").returncode != 0
