@@ -101,20 +101,32 @@ class Results:
 
 # -- building -----------------------------------------------------------------------------------
 
-def build_index(kb: KnowledgeBase, signature: str | None = None) -> Path:
+def build_index(kb: KnowledgeBase, signature: str | store.Fingerprint | None = None) -> Path:
     """Index every published entry of `kb` into a fresh folder and make it current; returns the folder.
 
-    `signature` is the content fingerprint taken before `kb` was loaded; without it one is taken
-    now (an edit made between loading and now would then go unnoticed until the next edit).
+    `signature` is the content fingerprint taken before `kb` was loaded (`store.fingerprint`, or
+    just its signature); without it one is taken now (an edit made between loading and now would
+    then go unnoticed until the next edit).
     """
     from kbtool.publish.documents import documents
     from kbtool.publish.synonyms import search_synonyms
     from kbtool.publish.urls import site_address
 
     root = Path(kb.root)
-    signature = signature or content_signature(root)
+    found: store.Fingerprint | None
+    if isinstance(signature, store.Fingerprint):
+        found, signature = signature, signature.signature
+    else:
+        found = store.fingerprint(root)
+        if signature and found.signature != signature:
+            # The files changed since `kb` was read: a manifest of the new state would vouch for
+            # an index of the old one, so none is written and the next search walks instead.
+            found = None
+        signature = signature or (found.signature if found else None)
     docs = documents(kb, site_address(root, kb.config.site_url))
     with store.new_build(root) as folder:
+        if found is not None:
+            store.write_manifest(folder, found)
         count = write_index(folder, docs, KIND_BOOSTS)
         store.write_meta(folder, {
             "signature": signature, "documents": count, "log_misses": kb.config.log_misses,
@@ -166,6 +178,28 @@ def open_index(root: Path) -> SearchIndex | None:
     return store.current_build(root, SearchIndex)
 
 
+def freshness(root: Path, index: SearchIndex) -> store.Fingerprint | None:
+    """None when `index` was built from the files as they are now, else their new fingerprint.
+
+    First the cheap check: the build's manifest says which folders and files its signature
+    covered; when no folder's time moved and no file's size or time did, the index is fresh
+    without a walk. Any doubt (a folder changed, no manifest) is settled by one walk, as
+    before; an index found current that way gets a new manifest so the next check is cheap.
+    """
+    signature = index.meta.get("signature")
+    manifest = store.read_manifest(index.folder)
+    if manifest is not None and manifest["signature"] == signature and store.quick_check(root, manifest):
+        return None
+    found = store.fingerprint(root)
+    if found.signature != signature:
+        return found
+    try:
+        store.write_manifest(index.folder, found)
+    except OSError:
+        pass  # a read-only checkout walks each time: slower, still correct
+    return None
+
+
 def _checked_kb(root: Path) -> KnowledgeBase:
     from kbtool.pipeline import check
 
@@ -180,20 +214,21 @@ def fresh_index(root: Path, load: Callable[[Path], Checked | KnowledgeBase] | No
     pipeline (the CLI passes one that turns library errors into clean messages).
     """
     root = Path(root)
-    signature = content_signature(root)
     try:
         index = open_index(root)
     except SearchError:
-        index, reason = None, "the index could not be read"
+        index, reason, found = None, "the index could not be read", None
     else:
-        if index is not None and index.meta.get("signature") == signature:
+        found = freshness(root, index) if index is not None else None
+        if index is not None and found is None:
             return index, None
         reason = "there was no search index yet" if index is None else "the YAML changed since the index was built"
     if index is not None:
         index.close()
+    found = found or store.fingerprint(root)
     loaded = (load or _checked_kb)(root)
     kb = getattr(loaded, "kb", loaded)
-    build_index(kb, signature)
+    build_index(kb, found)
     index = open_index(root)
     if index is None:  # pragma: no cover - only if the cache folder vanished mid-build
         raise SearchError(f"the search index under {cache_dir(root)} could not be opened after building it")

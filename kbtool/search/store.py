@@ -12,16 +12,19 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kbtool.source.layout import content_files, has_knowledge_base
+from kbtool.source.layout import CONTENT_DIRS, content_files, has_knowledge_base
 
 CACHE_DIR = ".kbtool"
 CURRENT = "index"  # the symbolic link (or, where links are unavailable, pointer file) naming the live build
 META_FILE = "kbtool-meta.json"
+# What files and folders the build's signature covered, so freshness is checked without a walk.
+MANIFEST_FILE = "kbtool-files.json"
 FORMAT_VERSION = 2
 # A search resolves the link once, then reads that folder; an old build is deleted only after it
 # has been retired this long, far longer than any query takes.
@@ -44,18 +47,137 @@ def cache_dir(root: Path) -> Path:
     return Path(root) / CACHE_DIR
 
 
-def content_signature(root: Path) -> str:
-    """A fingerprint of every YAML file's name, size and modification time: changes when content does."""
-    digest = hashlib.sha1(usedforsecurity=False)
-    paths = content_files(root) + [root / name for name in CONFIG_FILES]
-    for path in paths:
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        digest.update(f"{path.relative_to(root).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
+@dataclass(frozen=True)
+class Fingerprint:
+    """The content signature plus the manifest that lets a later check confirm it without a walk.
 
+    `files` are the paths (relative to the root) the signature covers, in its order; `folders`
+    holds each content folder's modification time as it was before being listed, `tops` each
+    top-level content folder's (None where there was none), and `stats` a hash of every file's
+    size and modification time, which is cheaper to recompute than the signature itself.
+    """
+
+    signature: str
+    files: tuple[str, ...]
+    folders: dict[str, int]
+    tops: dict[str, int | None]
+    stats: int
+
+
+def _top_times(root: Path) -> dict[str, int | None]:
+    times: dict[str, int | None] = {}
+    for top in CONTENT_DIRS:
+        try:
+            times[top] = os.stat(root / top).st_mtime_ns
+        except OSError:
+            times[top] = None
+    return times
+
+
+def _stat_all(root: Path, names: Iterable[str]) -> list[os.stat_result | None]:
+    """Stat each file (following links), None where it is missing; one folder handle per folder.
+
+    Stat-ing a name relative to an open folder spares the kernel the walk down the whole path:
+    a third less time at 10,000 files.
+    """
+    base = str(root)
+    found: list[os.stat_result | None] = []
+    by_folder = os.stat in os.supports_dir_fd
+    handle, handle_for = -1, None
+    try:
+        for name in names:
+            folder, _, leaf = name.rpartition("/")
+            try:
+                if by_folder and folder:
+                    if folder != handle_for:
+                        if handle >= 0:
+                            os.close(handle)
+                            handle = -1
+                        handle_for = folder
+                        handle = os.open(os.path.join(base, folder), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+                    found.append(os.stat(leaf, dir_fd=handle))
+                else:
+                    found.append(os.stat(os.path.join(base, name)))
+            except OSError:
+                found.append(None)
+    finally:
+        if handle >= 0:
+            os.close(handle)
+    return found
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int, int, int]:
+    # Size and modification time as before, plus the inode (a file replaced by rename, even with
+    # its old time kept) and the change time, which no tool can set back (an in-place rewrite
+    # that restores the old modification time, `cp -p`, `rsync -t`).
+    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns
+
+
+def _stats_hash(stats: list[os.stat_result | None]) -> int:
+    # Built-in hashes of ints are the same in every process (unlike strings'), so this can be stored.
+    return hash(tuple(_stamp(st) if st is not None else (-1,) for st in stats))
+
+
+def fingerprint(root: Path) -> Fingerprint:
+    """Walk the content folders once: the signature, and the manifest that spares later walks."""
+    root = Path(root)
+    tops = _top_times(root)
+    folders: dict[str, int] = {}
+    files = tuple([path.relative_to(root).as_posix() for path in content_files(root, folders)] + list(CONFIG_FILES))
+    stats = _stat_all(root, files)
+    lines = [f"{name}\0{_stamp(st)}\n" for name, st in zip(files, stats, strict=True) if st is not None]
+    signature = hashlib.sha1("".join(lines).encode("utf-8", "surrogateescape"), usedforsecurity=False).hexdigest()
+    return Fingerprint(signature, files, folders, tops, _stats_hash(stats))
+
+
+def content_signature(root: Path) -> str:
+    """A fingerprint of every YAML file's name, size, times and inode: changes when content does."""
+    return fingerprint(root).signature
+
+
+def write_manifest(folder: Path, found: Fingerprint) -> None:
+    """Store `found`'s manifest beside a build, replaced atomically (readers see the old or the new)."""
+    data = {"signature": found.signature, "files": list(found.files), "folders": found.folders,
+            "tops": found.tops, "stats": found.stats}
+    temp = folder / f".{MANIFEST_FILE}-{os.getpid()}-{time.time_ns()}"
+    temp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+    os.replace(temp, folder / MANIFEST_FILE)
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """The manifest stored beside the build in `folder`, or None when it is missing or not ours."""
+    try:
+        data = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not (isinstance(data, dict) and isinstance(data.get("signature"), str)
+            and isinstance(data.get("files"), list) and all(isinstance(name, str) for name in data["files"])
+            and isinstance(data.get("folders"), dict) and all(isinstance(t, int) for t in data["folders"].values())
+            and isinstance(data.get("tops"), dict) and isinstance(data.get("stats"), int)):
+        return None
+    return data
+
+
+def quick_check(root: Path, manifest: dict[str, Any]) -> bool:
+    """True when the files are provably as `manifest` recorded them, decided without a walk.
+
+    False means a walk must decide: a content folder's modification time moved (a file added,
+    removed or renamed there, or an editor saving by replacing the file), or a file's size or
+    modification time did. The folders unchanged, the set of files is the recorded one, and one
+    stat of each of those files (no listing, no sorting) is compared with the recorded sizes and
+    times. A file rewritten in place keeps its folder's time but not its own, so it is still seen.
+    """
+    root = Path(root)
+    base = str(root)
+    try:
+        if _top_times(root) != manifest["tops"]:
+            return False
+        for name, mtime in manifest["folders"].items():
+            if os.stat(os.path.join(base, name)).st_mtime_ns != mtime:
+                return False
+    except OSError:
+        return False
+    return _stats_hash(_stat_all(root, manifest["files"])) == manifest["stats"]
 
 
 @contextmanager

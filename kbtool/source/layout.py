@@ -20,8 +20,12 @@ def has_knowledge_base(root: Path) -> bool:
     return (root / CONFIG_FILE).is_file() or any((root / name).is_dir() for name in CONTENT_DIRS)
 
 
-def content_files(root: Path) -> list[Path]:
+def content_files(root: Path, folder_times: dict[str, int] | None = None) -> list[Path]:
     """Every entry file under the content folders, sorted so reports are stable.
+
+    With `folder_times`, each folder read is recorded there (its path relative to `root` ->
+    its modification time, taken before it is listed), so a later check can tell that no
+    file was added, removed or renamed without walking again (`kbtool.search.store`).
 
     A link to a folder is followed when it leads inside the knowledge base to a folder not
     read yet (a team may link a shared folder in). Any other link to a folder (outside the
@@ -41,7 +45,7 @@ def content_files(root: Path) -> list[Path]:
             if base.is_dir():
                 links.append(base)
         elif base.is_dir():
-            _walk(base, os.path.join(real_root, top), walked, found, links)
+            _walk(base, os.path.join(real_root, top), walked, found, links, folder_times, root)
     # Real folders are read first, so a link to one of them is what gets reported, not the folder.
     position = 0
     while position < len(links):
@@ -51,7 +55,7 @@ def content_files(root: Path) -> list[Path]:
         if not real.startswith(prefix) or _already_read(real, walked, real_root):
             found.append(link)
         else:
-            _walk(link, real, walked, found, links)
+            _walk(link, real, walked, found, links, folder_times, root)
     return sorted(found)
 
 
@@ -63,7 +67,8 @@ def _already_read(real: str, walked: set[str], real_root: str) -> bool:
     return False
 
 
-def _walk(base: Path, real_base: str, walked: set[str], found: list[Path], links: list[Path]) -> None:
+def _walk(base: Path, real_base: str, walked: set[str], found: list[Path], links: list[Path],
+          folder_times: dict[str, int] | None = None, root: Path | None = None) -> None:
     """Read one folder tree without following links; links to folders are queued in `links`."""
     pending = [(base, real_base)]
     while pending:
@@ -73,6 +78,10 @@ def _walk(base: Path, real_base: str, walked: set[str], found: list[Path], links
             continue
         walked.add(real)
         try:
+            if folder_times is not None and root is not None:
+                # Stat before listing: a file added in between makes the recorded time stale,
+                # which only costs a walk later, never a missed file.
+                folder_times[folder.relative_to(root).as_posix()] = os.stat(folder).st_mtime_ns
             with os.scandir(folder) as entries:
                 children = sorted(entries, key=lambda entry: entry.name)
         except OSError:

@@ -25,14 +25,15 @@ def index(root: Path) -> None:
     """
     from kbtool.cli.index_access import require_knowledge_base
     from kbtool.problems import Level
-    from kbtool.search.api import build_index, content_signature
+    from kbtool.search.api import build_index
+    from kbtool.search.store import fingerprint
 
     require_knowledge_base(root)  # before anything: never a .kbtool/ folder in / or a mistyped folder
     started = time.perf_counter()
-    signature = content_signature(root)
+    found = fingerprint(root)  # before loading: an edit made meanwhile makes the index stale
     kb = load_or_fail(root)
     try:
-        folder = build_index(kb, signature)
+        folder = build_index(kb, found)
     except OSError as exc:
         raise click.ClickException(f"cannot write the search index under {root}: {exc.strerror or exc}") from None
     import json
