@@ -123,8 +123,9 @@ def test_find_does_not_load_textual_for_other_commands():
     assert out.stdout.strip() == "False"
 
 
-def test_find_without_a_terminal_says_to_use_search(cli, tmp_path):
+def test_find_without_a_terminal_says_to_use_search(cli, kb_root):
     # CliRunner's streams are not terminals, as in a script, a pipe or CI: no screen that waits forever.
-    run = cli("find", "refund", "--root", str(tmp_path))
+    # (A folder without a knowledge base is refused first, with exit 1: test_reliability_io.)
+    run = cli("find", "refund", "--root", str(kb_root(FILES, KB_YAML)))
     assert run.code == 2
     assert "needs a terminal" in run.output and "kbtool search" in run.output

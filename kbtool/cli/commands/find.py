@@ -151,8 +151,10 @@ def find(root: Path, query: tuple[str, ...], kind: str | None, channel: str | No
     import sys
 
     from kbtool.cli.clipboard import NO_CLIPBOARD, copy_to_clipboard
-    from kbtool.cli.index_access import check_kind, open_fresh
+    from kbtool.cli.index_access import check_kind, open_fresh, require_knowledge_base
 
+    # A wrong --root is the first thing to say, terminal or not (exit 1, as search and index do).
+    require_knowledge_base(root)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Without a terminal the screen would wait for keys that never come (a script, a pipe, CI).
         raise click.UsageError("kbtool find needs a terminal to type in; "
