@@ -102,6 +102,17 @@ def test_check_page_agrees_with_the_cli_on_the_test_set(open_page, bundled_build
         assert [tuple(f) for f in from_page] == from_cli, case["file"]
         compared += len(from_cli)
     assert compared >= 50
+    # Beyond the set: astral characters before a finding (columns count code points), CRLF line
+    # ends, curly apostrophes, a customer turn continued on the next line, quoted email lines.
+    odd = ("\U0001F600\U0001F600 Agent: Yeah, hello? \U0001F600 that\u2019s our policy\r\n"
+           "Customer: calm down\r\nstill the customer: no problem\r\n\r\n"
+           "> To be honest\r\n\tAgent:\tWe guarantee it, {{ order_number }} [NAME] FH-104233.")
+    run = cli("check", "-", "--root", str(bundled_build), "--format", "json", input=odd)
+    from_cli = [(r["line"], r["column"], r["level"], r["rule"], r["message"]) for r in json.loads(run.stdout)]
+    from_page = page.evaluate("""(text) => new KbCheck.Checker(self.__kbpage.rules).check(text, "reply", null)
+                                   .map(f => [f.line, f.column, f.level, f.rule, f.message])""", odd)
+    assert [tuple(f) for f in from_page] == from_cli
+    assert len(from_cli) >= 6
 
 
 def test_check_page_at_phone_width(open_page):
