@@ -291,5 +291,5 @@ def test_review_pages_carry_the_rules_and_the_scorecards(bundled):
     phone = pages["mentors/review-phone.md"].data
     scorecard_rules = dict(renderer._scorecards())["phone"]
     assert sum(len(s["rules"]) for s in phone["sections"]) == len(scorecard_rules)
-    assert phone["storageKey"] == "kbtool.review.phone.v1"
+    assert phone["storageKey"] == "kbtool.review.fernleaf-home-service-standards.phone.v1"
     assert '<div id="kb-review" class="kb-review">' in sanitise_page(pages["mentors/review-phone.md"].markdown)

@@ -84,7 +84,8 @@ def review_data(renderer: SiteRenderer, channel: str, rules: list[tuple[Entry, A
                                  "link": link(entry, rule.id)})
     return {"channel": channel, "label": CHANNEL_LABELS.get(channel, t.humanise(channel)),
             "site": renderer.kb.config.name, "sections": sections, "results": RESULTS,
-            "storageKey": f"kbtool.review.{anchor(channel)}.v{STORAGE_VERSION}"}
+            # Pages opened from file:// share one storage, so the key names the knowledge base too.
+            "storageKey": f"kbtool.review.{anchor(renderer.kb.config.name)}.{anchor(channel)}.v{STORAGE_VERSION}"}
 
 
 def review_page(renderer: SiteRenderer, channel: str, rules: list[tuple[Entry, Any]]) -> Page:
