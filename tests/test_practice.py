@@ -254,16 +254,33 @@ def test_page_data_carries_the_why_and_the_links(site_pages):
 
 # -- in the browser -------------------------------------------------------------------------------
 
-try:
-    from test_site_search import browser  # noqa: F401 - one Chromium per test process, shared
-except ImportError:  # pragma: no cover - when the site-search tests are not present
-    @pytest.fixture(scope="session")
-    def browser():
-        api = pytest.importorskip("playwright.sync_api")
-        with api.sync_playwright() as p:
-            instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-            yield instance
-            instance.close()
+@pytest.fixture(scope="module")
+def browser():
+    # Module scope, as in the other browser test files: Playwright's sync API allows one instance
+    # per process at a time, and pytest ends a module's fixtures before the next module's tests.
+    api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is needed for the practice browser tests (/usr/bin/chromium)")
+    with api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield instance
+        instance.close()
+
+
+def axe_violations(tab, selector):
+    """WCAG 2.1 A/AA violations axe-core finds inside `selector` (axe as axe-playwright-python ships it)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("axe_playwright_python")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    axe = Path(next(iter(spec.submodule_search_locations))) / "axe.min.js"
+    if not axe.exists():
+        return []
+    tab.add_script_tag(path=str(axe))
+    return tab.evaluate("""async (selector) => (await axe.run(document.querySelector(selector),
+        { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }))
+        .violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))""", selector)
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -285,8 +302,6 @@ def server(site):
 
 
 def open_tab(browser, width=1280, height=900, scheme="light"):
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is needed for the practice browser tests (/usr/bin/chromium)")
     context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
     tab = context.new_page()
     for host in ("fonts.googleapis.com", "fonts.gstatic.com", "unpkg.com"):
@@ -405,6 +420,7 @@ def test_practice_screenshots(browser, server, width, height, scheme):
         tab.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
     name = f"practice-{width}-{scheme}"
     tab.screenshot(path=str(ARTIFACTS / f"{name}-list.png"))
+    assert axe_violations(tab, "#kb-practice") == []
     tab.get_by_role("button", name="Start: An angry caller").click()
     choices(tab).nth(right_index(tab, "An angry caller", 0)).click()
     tab.get_by_role("button", name="Next question").click()
@@ -414,6 +430,8 @@ def test_practice_screenshots(browser, server, width, height, scheme):
     wrong = next(i for i, c in enumerate(data["choices"]) if not c["correct"])
     choices(tab).nth(wrong).click()
     tab.screenshot(path=str(ARTIFACTS / f"{name}-answer.png"))
+    tab.wait_for_timeout(400)  # the theme's button transitions settle before colours are measured
+    assert axe_violations(tab, "#kb-practice") == []
     # Nothing the drill needs is wider than a phone.
     overflow = tab.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
