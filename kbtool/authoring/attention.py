@@ -71,7 +71,18 @@ def attention_report(kb: KnowledgeBase, today: dt.date, within_days: int = 30) -
             "situations_without_guidance": cov.gaps(),
             "channels_without_greeting_script": channels_without_greeting(kb),
         },
+        "misses": top_misses(kb),
     }
+
+
+REPORTED_MISSES = 10
+
+
+def top_misses(kb: KnowledgeBase) -> list[dict[str, Any]]:
+    """The searches staff made that found nothing, most frequent first (from the local miss log)."""
+    from kbtool.search.misses import read_misses
+
+    return [{"query": m.query, "count": m.count} for m in read_misses(kb.root)[:REPORTED_MISSES]]
 
 
 def format_report_text(report: dict[str, Any]) -> str:
@@ -101,4 +112,9 @@ def format_report_text(report: dict[str, Any]) -> str:
     channels = gaps["channels_without_greeting_script"]
     lines.append("  situations with no script, letter or phrases: " + (", ".join(situations) or "none"))
     lines.append("  channels with no greeting script: " + (", ".join(channels) or "none"))
+    misses = report.get("misses") or []
+    lines += ["", f"Searches that found nothing (top {len(misses)})" if misses else "Searches that found nothing"]
+    lines += [f"  {m['count']:>4}  {m['query']}" for m in misses] or ["  none logged"]
+    if misses:
+        lines.append("  kbtool search --misses suggests entries and the kb.yaml synonym line for each")
     return "\n".join(lines) + "\n"

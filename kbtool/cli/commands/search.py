@@ -137,14 +137,47 @@ def _print_misses(root: Path, as_json: bool) -> None:
     from kbtool.terminal import safe_for_terminal
 
     found = read_misses(root)
+    advice = _miss_advice(root, [m.query for m in found[:MISS_ADVICE_LIMIT]]) if found else {}
     if as_json:
-        click.echo(json.dumps([{"query": m.query, "count": m.count, "last_seen": m.last_seen} for m in found],
-                              indent=2, ensure_ascii=False))
+        records = []
+        for m in found:
+            record: dict[str, object] = {"query": m.query, "count": m.count, "last_seen": m.last_seen}
+            if m.query in advice:
+                tip = advice[m.query]
+                record["suggestions"] = [{"id": s.entry_id, "title": s.title, "path": s.path, "url": s.url,
+                                          "term": s.term} for s in tip.suggestions]
+                record["synonym_line"] = tip.synonym_line
+            records.append(record)
+        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
         return
     if not found:
         click.echo("No missed searches logged yet.")
         return
-    click.echo("Searches that found nothing, most frequent first (write phrases for these):")
+    click.echo("Searches that found nothing, most frequent first (write phrases for these, or map them):")
     for miss in found:
         when = dt.datetime.fromtimestamp(miss.last_seen).strftime("%Y-%m-%d") if miss.last_seen else "?"
         click.echo(f"{miss.count:>5}  {safe_for_terminal(miss.query)}   (last {when})")
+        tip = advice.get(miss.query)
+        if tip is not None and tip.suggestions:
+            titles = "; ".join(f"{s.title} ({s.path})" for s in tip.suggestions)
+            click.echo(f"       maybe: {safe_for_terminal(titles)}")
+            click.echo(f"       kb.yaml synonyms: {safe_for_terminal(tip.synonym_line or '')}")
+
+
+MISS_ADVICE_LIMIT = 50  # suggestions for the most frequent misses; the rest are listed only
+
+
+def _miss_advice(root: Path, queries: list[str]) -> dict[str, object]:
+    """Suggestions per missed query, from the search index and the lexicon ({} when there is no index)."""
+    from kbtool.cli.index_access import open_fresh
+    from kbtool.publish.synonyms import search_synonyms
+    from kbtool.search.suggest import advise
+    from kbtool.source.kb import load_knowledge_base
+
+    kb = load_knowledge_base(root)
+    index = open_fresh(root)
+    try:
+        groups = search_synonyms(kb.config)
+        return {query: advise(query, index, kb, groups) for query in queries}
+    finally:
+        index.close()
