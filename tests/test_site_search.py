@@ -361,6 +361,10 @@ def test_filters_narrow_results_like_the_terminal_options(page, server, built):
 def test_keyboard_slash_arrows_enter_copies_and_enter_again_opens(browser, server):
     tab = new_page(browser, permissions=["clipboard-read", "clipboard-write"])
     tab.goto(f"{server}/standards/telephone-conduct.html")
+    tab.keyboard.press("s")  # Material's key, which the home page names
+    assert tab.evaluate("document.activeElement.id") == "kb-search-input"
+    assert tab.input_value("#kb-search-input") == ""
+    tab.evaluate("document.activeElement.blur()")
     tab.keyboard.press("/")
     assert tab.evaluate("document.activeElement.id") == "kb-search-input"
     tab.keyboard.type("that sounds frustrating", delay=15)

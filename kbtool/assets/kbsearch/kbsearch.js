@@ -414,9 +414,10 @@
       escaping = false;
     }
   });
-  // "/" anywhere but in a text field focuses the box (captured before Material's own keys).
+  // "/" (or "s", the key Material's search used and the home page names) anywhere but in a text
+  // field focuses the box, captured before Material's own keys.
   document.addEventListener("keydown", function (event) {
-    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    if ((event.key !== "/" && event.key !== "s") || event.ctrlKey || event.metaKey || event.altKey) return;
     var target = event.target;
     if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
     event.preventDefault();
