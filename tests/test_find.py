@@ -21,6 +21,16 @@ def index(kb_root):
         yield opened
 
 
+async def settle(pilot, app):
+    """Wait until the results on screen are for the text typed (queries run after a pause, in a thread)."""
+    for _ in range(500):
+        await pilot.pause()
+        if app.settled:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("find never showed results for the text typed")
+
+
 def run(app, steps):
     async def drive():
         async with app.run_test(size=(100, 30)) as pilot:
@@ -42,7 +52,7 @@ def test_typing_updates_results_on_every_key(index):
         await pilot.press(*"mone")
         seen.append(len(app.hits))
         await pilot.press(*"y back")
-        await pilot.pause()
+        await settle(pilot, app)
         seen.append([(h.id, h.item) for h in app.hits][:1])
         await pilot.press("backspace", "backspace", *"ck")  # edits re-search too
         seen.append(app.query_one("Input").value)
@@ -57,13 +67,13 @@ def test_arrows_move_and_the_detail_follows_with_notes(index):
 
     async def steps(pilot, app):
         await pilot.press(*"parcel lamp today")
-        await pilot.pause()
+        await settle(pilot, app)
         details.append((app.query_one("#results").highlighted, detail_text(app)))
         await pilot.press("down")
-        await pilot.pause()
+        await settle(pilot, app)
         details.append((app.query_one("#results").highlighted, detail_text(app)))
         await pilot.press("up", "up")
-        await pilot.pause()
+        await settle(pilot, app)
         details.append((app.query_one("#results").highlighted, detail_text(app)))
 
     run(make_app(index, lambda text: None), steps)
@@ -108,7 +118,7 @@ def test_escape_quits_without_a_choice(index):
 def test_typo_shows_the_correction(index):
     async def steps(pilot, app):
         await pilot.press(*"refnud")
-        await pilot.pause()
+        await settle(pilot, app)
         assert app.hits and "showing results for" in app.sub_title
 
     run(make_app(index, lambda text: None), steps)
@@ -129,3 +139,59 @@ def test_find_without_a_terminal_says_to_use_search(cli, kb_root):
     run = cli("find", "refund", "--root", str(kb_root(FILES, KB_YAML)))
     assert run.code == 2
     assert "needs a terminal" in run.output and "kbtool search" in run.output
+
+
+def test_fast_typing_searches_once_for_the_text_typed(index):
+    from kbtool.cli.commands.find import find_results
+
+    searched = []
+
+    def search(index, text, **options):
+        searched.append(text)
+        return find_results(index, text, **options)
+
+    async def steps(pilot, app):
+        await pilot.press(*"refund")  # well inside the pause that starts a search
+        await settle(pilot, app)
+
+    app = make_app(index, lambda text: None, debounce=2.0, search=search)
+    run(app, steps)
+    assert searched == ["refund"]
+    assert app.shown_texts[-1] == "refund" and app.hits[0].item == "refund-today"
+
+
+def test_a_query_typed_over_while_it_runs_is_never_shown(index):
+    import threading
+
+    from kbtool.cli.commands.find import find_results
+
+    started, release = threading.Event(), threading.Event()
+
+    def search(index, text, **options):
+        if text == "lamp":
+            started.set()
+            release.wait(10)  # a slow query: still running when the next text is typed
+        return find_results(index, text, **options)
+
+    async def steps(pilot, app):
+        await pilot.press(*"lamp")
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        await pilot.press("backspace", "backspace", "backspace", "backspace", *"refund")
+        release.set()
+        await settle(pilot, app)
+
+    app = make_app(index, lambda text: None, debounce=0.01, search=search)
+    run(app, steps)
+    assert "lamp" not in app.shown_texts
+    assert app.shown_texts[-1] == "refund" and app.hits[0].item == "refund-today"
+
+
+def test_enter_right_after_typing_copies_the_hit_for_the_whole_text(index):
+    copied = []
+
+    async def steps(pilot, app):
+        await pilot.press(*"lamp", "enter")  # before the pause that would start the search
+
+    run(make_app(index, lambda text: copied.append(text) or "clip", debounce=5.0), steps)
+    assert copied and copied[0].startswith("The lamp is ready now")

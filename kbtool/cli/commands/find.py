@@ -12,11 +12,29 @@ from kbtool.cli.options import root_option
 from kbtool.format.vocab import CHANNELS
 
 RESULT_LIMIT = 20
+# Search once typing pauses this long, not on every key: a fast typist's intermediate prefixes
+# ("r", "re", "ref"...) each cost a query on a large knowledge base and show nothing useful.
+DEBOUNCE_SECONDS = 0.06
+
+
+def find_results(index: Any, text: str, kind: str | None = None, channel: str | None = None) -> Any:
+    """The query `kbtool find` runs for what is typed (the benchmarks time this path)."""
+    from kbtool.search.api import run_query
+
+    return run_query(index, text, kind=kind, channel=channel, limit=RESULT_LIMIT)
 
 
 def make_app(index: Any, copy: Callable[[str], str | None], kind: str | None = None,
-             channel: str | None = None, query: str = "") -> Any:
-    """The Textual app, built here so importing this module (and `kbtool --help`) never loads Textual."""
+             channel: str | None = None, query: str = "", *, debounce: float = DEBOUNCE_SECONDS,
+             search: Callable[..., Any] = find_results) -> Any:
+    """The Textual app, built here so importing this module (and `kbtool --help`) never loads Textual.
+
+    Queries run in a worker thread after a pause in typing; a query whose text was typed over
+    before it started is skipped, and one that finishes after newer typing is dropped, so the
+    list always shows the latest text and the keyboard never waits for a search.
+    """
+    import threading
+
     from rich.text import Text
     from textual.app import App, ComposeResult
     from textual.binding import Binding
@@ -24,7 +42,8 @@ def make_app(index: Any, copy: Callable[[str], str | None], kind: str | None = N
     from textual.widgets import Footer, Input, OptionList, Static
     from textual.widgets.option_list import Option
 
-    from kbtool.search.api import run_query
+    # One query at a time on the index (Whoosh readers are not shared between threads).
+    index_lock = threading.Lock()
 
     class FindApp(App[str | None]):
         """Type, arrow to the right hit, Enter to copy it; Esc to leave."""
@@ -46,6 +65,10 @@ def make_app(index: Any, copy: Callable[[str], str | None], kind: str | None = N
             super().__init__()
             self.hits: list[Any] = []
             self.message = ""
+            self.typed = 0  # how many edits so far; a query's number says which text it was for
+            self.shown = -1  # the number of the edit whose results are on screen
+            self.shown_texts: list[str] = []  # texts whose results were shown, oldest first
+            self._timer: Any = None
 
         def compose(self) -> ComposeResult:
             yield Input(value=query, placeholder="What does the customer need? e.g. parcel late, refund, angry")
@@ -56,18 +79,62 @@ def make_app(index: Any, copy: Callable[[str], str | None], kind: str | None = N
 
         def on_mount(self) -> None:
             self.query_one(Input).focus()
-            self.refresh_results(query)
+            self.show_results(self.typed, query, self.run_search(self.typed, query))
+
+        @property
+        def settled(self) -> bool:
+            """True when the results on screen are for the text in the box."""
+            return self.shown == self.typed
 
         def on_input_changed(self, event: Input.Changed) -> None:
-            self.refresh_results(event.value)
+            self.typed += 1
+            if self._timer is not None:
+                self._timer.stop()
+            number, text = self.typed, event.value
+            if not text.strip():
+                self.show_results(number, text, None)  # clearing needs no query
+                return
+            self._timer = self.set_timer(debounce, lambda: self.start_search(number, text))
 
-        def refresh_results(self, text: str) -> None:
+        def start_search(self, number: int, text: str) -> None:
+            self._timer = None
+            if number == self.typed:
+                self.run_worker(lambda: self.search_in_thread(number, text), thread=True,
+                                group="search", exit_on_error=False)
+
+        def search_in_thread(self, number: int, text: str) -> None:
+            results = self.run_search(number, text)
+            if results is not None:
+                self.call_from_thread(self.show_results, number, text, results)
+
+        def run_search(self, number: int, text: str) -> Any:
+            """The results for `text`, or None when newer typing made it stale before it could run."""
+            if not text.strip():
+                return None
+            with index_lock:
+                if number != self.typed:
+                    return None
+                return search(index, text, kind=kind, channel=channel)
+
+        def flush(self) -> None:
+            """Bring the results up to the text in the box now (Enter or an arrow right after typing)."""
+            if self.settled:
+                return
+            if self._timer is not None:
+                self._timer.stop()
+                self._timer = None
+            text = self.query_one(Input).value
+            self.show_results(self.typed, text, self.run_search(self.typed, text))
+
+        def show_results(self, number: int, text: str, results: Any) -> None:
+            if number != self.typed or number == self.shown:
+                return  # typed over while it ran: a newer query's results are coming
+            self.shown = number
+            self.shown_texts.append(text)
             options = self.query_one("#results", OptionList)
             options.clear_options()
             self.hits = []
-            if text.strip():
-                # Queries take milliseconds, so each keystroke searches directly: no debounce needed.
-                results = run_query(index, text, kind=kind, channel=channel, limit=RESULT_LIMIT)
+            if results is not None:
                 self.hits = results.hits
                 note = f"showing results for: {results.did_you_mean}" if results.did_you_mean else ""
                 self.sub_title = note or (f"{len(self.hits)} hits" if self.hits else "nothing found")
@@ -108,6 +175,7 @@ def make_app(index: Any, copy: Callable[[str], str | None], kind: str | None = N
             detail.update(body)
 
         def action_move(self, step: int) -> None:
+            self.flush()
             options = self.query_one("#results", OptionList)
             if not self.hits:
                 return
@@ -115,6 +183,7 @@ def make_app(index: Any, copy: Callable[[str], str | None], kind: str | None = N
             options.highlighted = max(0, min(len(self.hits) - 1, position + step))
 
         def action_choose(self) -> None:
+            self.flush()
             hit = self.current()
             if hit is None:
                 return
