@@ -420,7 +420,9 @@ def test_practice_screenshots(browser, server, width, height, scheme):
         tab.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
     name = f"practice-{width}-{scheme}"
     tab.screenshot(path=str(ARTIFACTS / f"{name}-list.png"))
-    assert axe_violations(tab, "#kb-practice") == []
+    # Contrast depends on the scheme, not the width: axe runs at one width to keep the suite quick.
+    audit = width == 1280
+    assert not audit or axe_violations(tab, "#kb-practice") == []
     tab.get_by_role("button", name="Start: An angry caller").click()
     choices(tab).nth(right_index(tab, "An angry caller", 0)).click()
     tab.get_by_role("button", name="Next question").click()
@@ -430,8 +432,9 @@ def test_practice_screenshots(browser, server, width, height, scheme):
     wrong = next(i for i, c in enumerate(data["choices"]) if not c["correct"])
     choices(tab).nth(wrong).click()
     tab.screenshot(path=str(ARTIFACTS / f"{name}-answer.png"))
-    tab.wait_for_timeout(400)  # the theme's button transitions settle before colours are measured
-    assert axe_violations(tab, "#kb-practice") == []
+    if audit:
+        tab.wait_for_timeout(400)  # the theme's button transitions settle before colours are measured
+        assert axe_violations(tab, "#kb-practice") == []
     # Nothing the drill needs is wider than a phone.
     overflow = tab.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
