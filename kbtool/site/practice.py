@@ -90,6 +90,9 @@ def pages(renderer: SiteRenderer) -> list[Page]:
     """
     from kbtool.site.pages import Page
 
+    # A renderer that renders again (kbtool serve) must not keep links to pages no longer made.
+    renderer.env.globals.pop("practice_home", None)
+    renderer.env.globals.pop("practice_link", None)
     found = collect(renderer)
     if not found:
         return []
