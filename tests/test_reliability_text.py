@@ -120,3 +120,37 @@ def test_main_edge_cleans_unexpected_and_os_errors(monkeypatch, capsys, error):
     assert code == 1
     _inert(out.err)
     assert "\\x1b" in out.err
+
+
+@pytest.mark.parametrize("field, value, rule", [
+    ("id", '"welcome\\n"', "invalid-slug"),
+    ("id", "Welcome", "invalid-slug"),
+    ("id", "w\u0435lcome", "invalid-slug"),  # a Cyrillic "е" that looks like the Latin one
+])
+def test_ids_match_their_pattern_whole(cli, tmp_path, field, value, rule):
+    import json as _json
+
+    from tests.conftest import PHRASES, write_kb
+
+    write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES,
+                        "scripts_library/phrases/other.yaml": PHRASES.replace("id: greetings", f"{field}: {value}")})
+    run = cli("validate", "--root", str(tmp_path), "--format", "json")
+    assert run.code == 1
+    assert rule in {p["rule"] for p in _json.loads(run.output)}
+
+
+def test_variable_and_situation_names_match_whole(cli, tmp_path):
+    import json as _json
+
+    from tests.conftest import PHRASES, write_kb
+
+    write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES},
+             kb_yaml='variables:\n  "company_name\\n": Acme\nsituations:\n  "greeting\\n": Hello\n')
+    problems = _json.loads(cli("validate", "--root", str(tmp_path), "--format", "json").output)
+    assert [p["line"] for p in problems if p["rule"] == "invalid-name" and p["path"] == "kb.yaml"] == [2, 4]
+
+
+def test_new_refuses_an_id_with_a_trailing_newline(cli, tmp_path):
+    run = cli("new", "phrases", "welcome\n", "--root", str(tmp_path))
+    assert run.code == 1 and "not a valid id" in run.output
+    assert not list(tmp_path.rglob("*.yaml"))
