@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -23,6 +24,7 @@ from kbtool.format.kinds.base import (
     example_offers,
     hint,
     humanise,
+    rotated,
     same_wording,
     spread,
 )
@@ -121,9 +123,9 @@ def drills(entry: PhraseSet, fill: Fill, pool: Sequence[Pitfall]) -> list[Drill]
     for phrase in entry.phrases:
         right = fill(phrase.say)
         own = [Pitfall(entry.id, phrase.id, humanise(phrase.id), fill(text), phrase.why) for text in phrase.avoid]
-        others = [p for p in pool if not (p.entry == entry.id and p.item == phrase.id)]
+        others = (p for p in rotated(pool, f"{entry.id}/{phrase.id}") if not (p.entry == entry.id and p.item == phrase.id))
         wrong: list[Pitfall] = []
-        for candidate in own + spread(others, f"{entry.id}/{phrase.id}", lambda p: p.text):
+        for candidate in itertools.chain(own, others):
             if len(wrong) == WRONG_CHOICES:
                 break
             if candidate.text.strip() and not any(same_wording(candidate.text, seen)
