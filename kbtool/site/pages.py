@@ -31,6 +31,7 @@ KIND_SINGULAR = {name: kind.singular for name, kind in REGISTRY.items()}
 # Fixed pages: src_uri -> nav label. Entry pages take their titles from their first heading.
 HOME = "index.md"
 START_HERE = "start-here.md"
+PATH_SCRIPT = "path/path.js"  # marks the Start here pages a reader has opened
 BROWSE_PAGES = {"browse/kinds.md": "By kind", "browse/channels.md": "By channel",
                 "browse/situations.md": "By situation", "browse/tags.md": "By tag",
                 "browse/coverage.md": "Coverage matrix"}
@@ -206,7 +207,8 @@ class SiteRenderer:
         context["letter_html"] = letter_html
         context["pathnav"] = self._path_position(entry)
         body = self._render(REGISTRY[entry.kind].template, src, **context)
-        return Page(src, entry.title, front_matter(entry.tags) + body, entry)
+        return Page(src, entry.title, front_matter(entry.tags) + body, entry,
+                    assets=(PATH_SCRIPT,) if context["pathnav"] else ())
 
     def index_pages(self) -> list[Page]:
         kb, entries = self.kb, self.entries
@@ -215,7 +217,8 @@ class SiteRenderer:
                                                       counts=self._counts(), attention=self._attention(),
                                                       browse=BROWSE_PAGES, start_here=START_HERE,
                                                       needs_attention=NEEDS_ATTENTION)),
-            Page(START_HERE, "Start here", self._render("start-here.md.j2", START_HERE, path=self.path)),
+            Page(START_HERE, "Start here", self._render("start-here.md.j2", START_HERE, path=self.path),
+                 assets=(PATH_SCRIPT,)),
             Page("browse/kinds.md", "By kind", self._render("by-kind.md.j2", "browse/kinds.md", groups=[
                 (kind, [e for e in entries if e.kind == kind]) for kind in KIND_ORDER])),
             Page("browse/channels.md", "By channel", self._render(
