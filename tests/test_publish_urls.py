@@ -85,3 +85,14 @@ def test_every_exported_and_searched_url_exists_in_the_built_site(bundled_build,
     assert len(hits) > 100
     bad = [h["url"] for h in hits if not h["url"].startswith("site/") or not _target_exists(site, h["url"][5:])]
     assert bad == []
+
+
+def test_relative_paths_match_posixpath():
+    import posixpath
+
+    from kbtool.publish.urls import _relpath
+
+    paths = [".", "a", "a/b", "a/b/c", "x", "x/y", "a/x", "index.html", "a/b.html", "a/b/c.html", "a/b/"]
+    for target in paths:
+        for base in (".", "a", "a/b", "x", "a/x", "a/b/c"):
+            assert _relpath(target, base) == posixpath.relpath(target, base), (target, base)
