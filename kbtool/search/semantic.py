@@ -1,0 +1,348 @@
+"""Meaning-aware ranking for `kbtool search` and `kbtool find`, when `pip install "kbtool[semantic]"` is there.
+
+Static word embeddings (wordllama's `l2_supercat_256`, read straight from the installed wheel, never
+from the network) give every document a vector when the index is built; a query's vector is compared
+with them all and the similarity is fused with the lexical ranking, so "give me my cash back" finds
+"Refunds". Without the extra this module imports nothing beyond the standard library and changes
+nothing: `available()` is False, no vectors are written and `fuse` returns the hits it was given.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only; numpy is never imported without the extra
+    from kbtool.publish.documents import Document
+    from kbtool.search.api import Hit
+
+VECTORS_FILE = "semantic-vectors.bin"
+MODEL = "wordllama/l2_supercat_256"
+_WEIGHTS = ("weights", "l2_supercat_256.safetensors")
+_TOKENIZER = ("tokenizers", "l2_supercat_tokenizer_config.json")
+_MAGIC = b"KBSEM1\n"
+# A document found by meaning alone (no lexical hit) must reach this cosine. Averaged static
+# embeddings give nonsense and lone stop words up to ~0.25 on the bundled knowledge base ("the"
+# 0.25, "qwzx blorf" 0.16), so below 0.3 a query nothing is about would stop being "nothing found".
+FLOOR = 0.3
+# The weight of the normalised cosine against the normalised lexical score. On the bundled sets
+# 0.5 beat 0.3, 0.75, 1.0 and 1.5 (1.0 was the prototype's choice on another knowledge base whose
+# lexical search had no lexicon); see docs/semantic.md for the figures.
+WEIGHT = 0.5
+
+
+def available() -> bool:
+    """Whether the extra is installed. Cheap: looks the packages up without importing them."""
+    import importlib.util
+
+    try:
+        return all(importlib.util.find_spec(name) is not None for name in ("wordllama", "numpy", "tokenizers"))
+    except (ImportError, ValueError):
+        return False
+
+
+def enabled(config: Any) -> bool:
+    """kb.yaml's `search: {semantic: false}` switches it off; on by default when installed.
+
+    Read tolerantly: a `semantic` attribute on the config if the format declares one, else the raw
+    `search:` mapping of kb.yaml's node tree, so the switch works before the format knows the key.
+    """
+    declared = getattr(config, "semantic", None)
+    if isinstance(declared, bool):
+        return declared
+    value = _raw_search_setting(config, "semantic")
+    return not (isinstance(value, str) and value.strip().lower() in ("false", "no", "off"))
+
+
+def _raw_search_setting(config: Any, name: str) -> Any:
+    root = getattr(getattr(config, "source", None), "root", None)
+    search = (getattr(root, "items", None) or {}).get("search")
+    if not search:
+        return None
+    setting = (getattr(search[1], "items", None) or {}).get(name)
+    return getattr(setting[1], "value", None) if setting else None
+
+
+# -- the model ----------------------------------------------------------------------------------
+
+def _package_dir() -> Path:
+    import importlib.util
+
+    # Located, not imported: importing wordllama pulls in requests and pydantic and calls
+    # logging.basicConfig(INFO), none of which a search needs.
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or not spec.submodule_search_locations:
+        raise SemanticError("wordllama is not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+class SemanticError(Exception):
+    """The model files cannot be read (a damaged or different wordllama install)."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """The token embedding table (fp16, memory-mapped) and the tokenizer that indexes it."""
+
+    table: Any  # numpy array, vocabulary x dimensions
+    tokenizer: Any  # tokenizers.Tokenizer
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        """Unit vectors (float32 rows), each the mean of its text's token embeddings."""
+        import numpy as np
+
+        out = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        top = self.table.shape[0] - 1
+        for row, encoding in enumerate(encodings):
+            ids = [i for i in encoding.ids if 0 <= i <= top]
+            if ids:
+                out[row] = self.table[ids].astype(np.float32).mean(axis=0)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        np.divide(out, norms, out=out, where=norms > 0)
+        return out
+
+
+@lru_cache(maxsize=1)
+def load_model() -> Model:
+    """The wheel's weights and tokenizer, read from disk: no download, no `import wordllama`."""
+    import numpy as np
+    from tokenizers import Tokenizer
+
+    folder = _package_dir()
+    weights = folder.joinpath(*_WEIGHTS)
+    try:
+        with weights.open("rb") as f:
+            (size,) = struct.unpack("<Q", f.read(8))
+            header = json.loads(f.read(size))
+        tensor = header["embedding.weight"]
+        if tensor["dtype"] != "F16":
+            raise SemanticError(f"{weights}: expected fp16 weights, found {tensor['dtype']}")
+        start, end = tensor["data_offsets"]
+        rows, dims = tensor["shape"]
+        # Memory-mapped: a query touches a few dozen rows, so the 16 MB table is never read whole.
+        table = np.memmap(weights, dtype="<f2", mode="r", offset=8 + size + start, shape=(rows, dims))
+        if (end - start) != rows * dims * 2:
+            raise SemanticError(f"{weights}: the table's size does not match its shape")
+        tokenizer = Tokenizer.from_file(str(folder.joinpath(*_TOKENIZER)))
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        raise SemanticError(f"the wordllama model files under {folder} cannot be read ({exc})") from None
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return Model(table, tokenizer)
+
+
+def document_text(doc: Document) -> str:
+    """What a document's vector stands for: what it is called, what it says and its labels."""
+    return "\n".join(part for part in (doc.title, doc.say, *doc.keywords, doc.topic) if part)
+
+
+# -- the vectors file ---------------------------------------------------------------------------
+# Layout: magic, header length (u64), JSON header {model, dims, count, keys, records},
+# `count` x `dims` fp16 unit vectors, then one JSON record per document (what a Hit shows and what
+# filters read). Records are parsed only for documents that reach the results, so a cold search
+# reads the keys and the vectors and little else.
+
+def _key(entry: str, item: str | None, kind: str) -> str:
+    return f"{entry}\x1f{item or ''}\x1f{kind}"
+
+
+def _record(doc: Document) -> dict[str, Any]:
+    return {"id": doc.entry, "item": doc.item, "kind": doc.kind, "title": doc.title, "text": doc.say,
+            "path": doc.path, "line": doc.line, "url": doc.url, "entry_title": doc.entry_title,
+            "channels": list(doc.channels), "situation": doc.situation, "tags": list(doc.tags),
+            "notes": list(doc.notes)}
+
+
+def build_vectors(index_dir: Path, documents: Iterable[Document], config: Any = None) -> Path | None:
+    """Write the documents' vectors beside the index in `index_dir`; returns the file.
+
+    Does nothing (None) when the extra is not installed or kb.yaml switches it off. The file is
+    written under a temporary name and renamed, so a reader never sees half of it.
+    """
+    if not available() or (config is not None and not enabled(config)):
+        return None
+    docs = list(documents)
+    model = load_model()
+    vectors = model.embed([document_text(d) for d in docs]).astype("<f2")
+    records = [json.dumps(_record(d), ensure_ascii=False, separators=(",", ":")).encode("utf-8") for d in docs]
+    offsets = [0]
+    for record in records:
+        offsets.append(offsets[-1] + len(record))
+    header = json.dumps({"model": MODEL, "dims": int(vectors.shape[1]), "count": len(docs),
+                         "keys": [_key(d.entry, d.item, d.kind) for d in docs], "records": offsets},
+                        separators=(",", ":")).encode("utf-8")
+    index_dir = Path(index_dir)
+    fd, tmp = tempfile.mkstemp(prefix=".semantic-", dir=index_dir)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(_MAGIC)
+            f.write(struct.pack("<Q", len(header)))
+            f.write(header)
+            f.write(vectors.tobytes())
+            f.write(b"".join(records))
+        os.replace(tmp, index_dir / VECTORS_FILE)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return index_dir / VECTORS_FILE
+
+
+@dataclass
+class Vectors:
+    """An index's document vectors, their keys and (parsed on demand) their records."""
+
+    matrix: Any  # numpy float32, count x dims, unit rows
+    keys: list[str]
+    rows: dict[str, int]
+    offsets: list[int]
+    blob: bytes
+    _records: dict[int, dict[str, Any]]
+
+    def record(self, row: int) -> dict[str, Any]:
+        found = self._records.get(row)
+        if found is None:
+            found = self._records[row] = json.loads(self.blob[self.offsets[row]:self.offsets[row + 1]])
+        return found
+
+
+_OPEN: dict[tuple[str, int, int], Vectors] = {}
+
+
+def open_vectors(index_dir: Path) -> Vectors | None:
+    """The vectors of the build in `index_dir`, None when it has none (built without the extra,
+    switched off, or by another model). Kept open per file, for the TUI and benchmarks."""
+    path = Path(index_dir) / VECTORS_FILE
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    cache_key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if cache_key in _OPEN:
+        return _OPEN[cache_key]
+    import numpy as np
+
+    data = path.read_bytes()
+    if not data.startswith(_MAGIC):
+        return None
+    start = len(_MAGIC) + 8
+    (size,) = struct.unpack("<Q", data[len(_MAGIC):start])
+    header = json.loads(data[start:start + size])
+    if header.get("model") != MODEL:
+        return None
+    count, dims = header["count"], header["dims"]
+    begin = start + size
+    end = begin + count * dims * 2
+    matrix = np.frombuffer(data, dtype="<f2", count=count * dims, offset=begin).reshape(count, dims)
+    keys = header["keys"]
+    vectors = Vectors(matrix.astype(np.float32), keys, {k: i for i, k in enumerate(keys)},
+                      header["records"], data[end:], {})
+    _OPEN.clear()  # one build at a time: a rebuilt index replaces the old one
+    _OPEN[cache_key] = vectors
+    return vectors
+
+
+# -- querying -----------------------------------------------------------------------------------
+
+def similarities(query: str, vectors: Vectors) -> Any:
+    """The cosine of `query` with every document (numpy float32 array)."""
+    return vectors.matrix @ load_model().embed([query])[0]
+
+
+def _passes(record: dict[str, Any], filt: Any) -> bool:
+    if filt is None:
+        return True
+    kinds = getattr(filt, "kinds", ())
+    if kinds and record["kind"] not in kinds:
+        return False
+    channel = getattr(filt, "channel", None)
+    if channel and channel not in record["channels"]:
+        return False
+    situation = getattr(filt, "situation", None)
+    if situation and record["situation"] != situation:
+        return False
+    tag = getattr(filt, "tag", None)
+    return not (tag and tag.lower() not in {t.lower() for t in record["tags"]})
+
+
+def _hit(record: dict[str, Any], score: float) -> Hit:
+    from kbtool.search.api import Hit
+
+    return Hit(id=record["id"], item=record["item"], kind=record["kind"], title=record["title"],
+               text=record["text"], path=record["path"], line=int(record["line"]), score=score,
+               url=record["url"], entry_title=record["entry_title"], channels=tuple(record["channels"]),
+               situation=record["situation"], tags=tuple(record["tags"]), notes=tuple(record["notes"]))
+
+
+def candidates(query: str, index_dir: Path, limit: int, filt: Any = None,
+               floor: float = FLOOR) -> list[tuple[Hit, float]]:
+    """Documents whose cosine with `query` reaches `floor`, best first: found by meaning alone,
+    even when they share no word with the query. Each with its cosine (also the Hit's score)."""
+    vectors = open_vectors(index_dir)
+    if vectors is None or not query.strip():
+        return []
+    return _above_floor(similarities(query, vectors), vectors, limit, filt, floor)
+
+
+def _above_floor(sims: Any, vectors: Vectors, limit: int, filt: Any, floor: float) -> list[tuple[Hit, float]]:
+    import numpy as np
+
+    # Only the rows above the floor are sorted: usually a handful, never the whole index.
+    rows = np.flatnonzero(sims >= floor)
+    out: list[tuple[Hit, float]] = []
+    for row in rows[np.argsort(-sims[rows], kind="stable")]:
+        record = vectors.record(int(row))
+        if _passes(record, filt):
+            cosine = float(sims[row])
+            out.append((_hit(record, cosine), cosine))
+            if len(out) >= limit:
+                break
+    return out
+
+
+def fuse(query: str, hits: list[Hit], index_dir: Path, limit: int, filt: Any = None,
+         floor: float = FLOOR, weight: float = WEIGHT) -> list[Hit]:
+    """The lexical `hits` re-ranked with meaning, plus documents found by meaning alone.
+
+    Score = lexical / best lexical + weight x cosine / best cosine. Every lexical hit is re-ranked
+    (they already matched a word); a document with no lexical hit joins only when its cosine
+    reaches `floor`, so a query nothing is about keeps exactly its lexical hits (usually none:
+    exit 1 and the miss log, as without the extra). Without vectors the hits come back unchanged.
+    """
+    from dataclasses import replace
+
+    vectors = open_vectors(index_dir)
+    if vectors is None or not query.strip() or not len(vectors.keys):
+        return hits
+    sims = similarities(query, vectors)
+    best_cos = float(sims.max())
+    found = _above_floor(sims, vectors, limit, filt, floor)
+    if best_cos <= 0 or (not hits and not found):
+        return hits
+    best_lex = max((h.score for h in hits), default=0.0) or 1.0
+    scored: dict[str, tuple[float, Hit]] = {}
+    for hit in hits:
+        key = _key(hit.id, hit.item, hit.kind)
+        row = vectors.rows.get(key)
+        cosine = max(float(sims[row]), 0.0) if row is not None else 0.0
+        scored[key] = (hit.score / best_lex + weight * cosine / best_cos, hit)
+    for hit, cosine in found:
+        key = _key(hit.id, hit.item, hit.kind)
+        if key not in scored:
+            scored[key] = (weight * cosine / best_cos, hit)
+    # Ties keep the lexical order (sorted is stable and lexical hits come first).
+    ranked = sorted(scored.values(), key=lambda pair: -pair[0])[:limit]
+    return [replace(hit, score=score) for score, hit in ranked]
+
+
+__all__ = ["available", "enabled", "build_vectors", "open_vectors", "candidates", "fuse", "load_model",
+           "FLOOR", "WEIGHT", "VECTORS_FILE", "SemanticError"]
