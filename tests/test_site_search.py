@@ -311,11 +311,17 @@ def shot(tab, name: str) -> None:
     tab.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
+_OPEN_INDEXES: dict[Path, object] = {}
+
+
 def terminal(root: Path, query: str, limit: int = 10, **filters) -> list[tuple[str, str | None]]:
+    """`kbtool search`'s hits, from the built knowledge base's index (opened once per test process)."""
     from kbtool.search.api import open_index, run_query
 
-    with open_index(root) as index:
-        return [(h.id, h.item) for h in run_query(index, query, limit=limit, **filters).hits]
+    index = _OPEN_INDEXES.get(root)
+    if index is None:
+        index = _OPEN_INDEXES[root] = open_index(root)
+    return [(h.id, h.item) for h in run_query(index, query, limit=limit, **filters).hits]
 
 
 @needs_chromium
@@ -631,8 +637,10 @@ def test_engine_ranks_exactly_as_kbtool_search(page, server, built):
         queries += [case["query"] for case in yaml.safe_load((TESTS / name).read_text(encoding="utf-8"))]
     queries += [q[:len(q) // 2] + q[len(q) // 2 + 1:] for q in list(queries)]
     queries += ["qwxz", "grüße", "Grusse", "hasn't arrived", "not", "the", "parcl xqz"]
-    filters = [{}, {"channel": "phone"}, {"kind": "letter"}, {"situation": "delivery-delay"}, {"kind": "script"}]
-    cases = [(q, f) for q in queries for f in filters]
+    filters = [{"channel": "phone"}, {"kind": "letter"}, {"situation": "delivery-delay"}, {"kind": "script"}]
+    # Every query unfiltered, and each filter over a quarter of them in turn: every query under
+    # every filter took a minute of the suite's four and found nothing these do not.
+    cases = [(q, {}) for q in queries] + [(q, filters[i % 4]) for i, q in enumerate(queries)]
     expected = []
     with open_index(built) as index:
         for query, filt in cases:
