@@ -270,6 +270,37 @@ def browser():
         instance.close()
 
 
+_CHROMIUM: list = []  # [playwright, browser] while a test that asked chromium() runs
+
+
+def chromium(config: pytest.Config):
+    """A Chromium for the test now running, for tests outside a browser fixture (test_serve.py).
+
+    Playwright's sync API allows one instance per process at a time, and the browser test files
+    start theirs in module fixtures; so this one stops when the test that asked for it ends,
+    before the next module's fixture can start another.
+    """
+    if not _CHROMIUM:
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        _CHROMIUM[:] = [playwright, playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)]
+        config.pluginmanager.register(_StopChromium(), _StopChromium.NAME)
+    return _CHROMIUM[1]
+
+
+class _StopChromium:
+    NAME = "kbtool-tests-stop-chromium"
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        item.config.pluginmanager.unregister(name=self.NAME)
+        playwright, instance = _CHROMIUM
+        _CHROMIUM.clear()
+        instance.close()
+        playwright.stop()
+
+
 def new_page(browser, width: int = 1280, height: int = 900, **options):
     context = browser.new_context(viewport={"width": width, "height": height}, **options)
     tab = context.new_page()
