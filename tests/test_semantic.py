@@ -154,6 +154,18 @@ def test_vectors_match_wordllamas_own(tmp_path):
     assert np.abs(theirs - ours).max() < 1e-5
 
 
+def test_the_plain_python_tokenizer_matches_the_library_on_every_bundled_text():
+    """Queries use kbtool's own BPE (cheaper to load); builds use `tokenizers`. They must agree."""
+    kb = load_knowledge_base(REPO)
+    texts = [semantic.document_text(d) for d in documents(kb, site_address(REPO, kb.config.site_url))]
+    texts += [case["query"] for name in QUERY_SETS for case in load_queries(name)]
+    texts += ["Grüße aus Köln", "naïve café — “quotes” 😀 日本語", "", " ", "a  b\n\tc", "£20 off, 50%!"]
+    model = semantic.load_model()
+    ours = model.token_ids(texts)
+    theirs = model.token_ids(texts, fast=True)
+    assert [t for t, a, b in zip(texts, ours, theirs, strict=True) if a != b] == []
+
+
 def test_kb_yaml_switches_it_off(tmp_path):
     root = copy_bundled(tmp_path)
     text = (root / "kb.yaml").read_text(encoding="utf-8")

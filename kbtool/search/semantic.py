@@ -104,24 +104,79 @@ class SemanticError(Exception):
     """The model files cannot be read (a damaged or different wordllama install)."""
 
 
+class BpeTokenizer:
+    """Llama 2's byte-fallback BPE in plain Python, read from the wheel's tokenizer file.
+
+    For queries: loading it costs ~30 ms where `tokenizers.Tokenizer.from_file` costs ~80 ms, and
+    a query is a few dozen characters, so the quadratic merge loop is far under a millisecond.
+    Index builds use the `tokenizers` library (long letters, thousands of documents); a test keeps
+    the two identical on every text of the bundled knowledge base.
+    """
+
+    def __init__(self, path: Path) -> None:
+        data = json.loads(path.read_bytes())
+        model = data["model"]
+        normalizers = [n.get("type") for n in (data.get("normalizer") or {}).get("normalizers", [])]
+        if (model.get("type") != "BPE" or not model.get("byte_fallback") or data.get("pre_tokenizer")
+                or normalizers != ["Prepend", "Replace"]):
+            raise SemanticError(f"{path}: not the Llama-style BPE tokenizer kbtool reads")
+        self.vocab: dict[str, int] = model["vocab"]
+        merges = model["merges"]
+        if merges and not isinstance(merges[0], str):  # newer files store pairs as lists
+            merges = [" ".join(pair) for pair in merges]
+        self.ranks: dict[str, int] = dict(zip(merges, range(len(merges)), strict=True))
+        self.unknown = self.vocab.get(model.get("unk_token") or "<unk>", 0)
+
+    def ids(self, text: str) -> list[int]:
+        if not text:
+            return []
+        parts = list("\u2581" + text.replace(" ", "\u2581"))
+        ranks = self.ranks
+        while len(parts) > 1:
+            # The lowest-ranked adjacent pair merges first, the leftmost on a tie (as `tokenizers`).
+            best, best_rank = -1, len(ranks)
+            for i in range(len(parts) - 1):
+                rank = ranks.get(f"{parts[i]} {parts[i + 1]}")
+                if rank is not None and rank < best_rank:
+                    best, best_rank = i, rank
+            if best < 0:
+                break
+            parts[best:best + 2] = [parts[best] + parts[best + 1]]
+        vocab = self.vocab
+        out: list[int] = []
+        for part in parts:
+            found = vocab.get(part)
+            if found is not None:
+                out.append(found)
+            else:  # a character outside the vocabulary: its UTF-8 bytes, as byte tokens
+                out.extend(vocab.get(f"<0x{byte:02X}>", self.unknown) for byte in part.encode("utf-8"))
+        return out
+
+
 @dataclass(frozen=True)
 class Model:
     """The token embedding table (fp16, memory-mapped) and the tokenizer that indexes it."""
 
     table: Any  # numpy array, vocabulary x dimensions
-    tokenizer: Any  # tokenizers.Tokenizer
+    tokenizer: BpeTokenizer
+    folder: Path
 
-    def embed(self, texts: Sequence[str]) -> Any:
+    def token_ids(self, texts: Sequence[str], fast: bool = False) -> list[list[int]]:
+        """Token ids per text; `fast` uses the `tokenizers` library (worth its load for many texts)."""
+        if fast:
+            return [e.ids for e in _library_tokenizer(self.folder).encode_batch(list(texts), add_special_tokens=False)]
+        return [self.tokenizer.ids(text) for text in texts]
+
+    def embed(self, texts: Sequence[str], fast: bool = False) -> Any:
         """Unit vectors (float32 rows), each the mean of its text's token embeddings."""
         import numpy as np
 
         out = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
         if not texts:
             return out
-        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
         top = self.table.shape[0] - 1
-        for row, encoding in enumerate(encodings):
-            ids = [i for i in encoding.ids if 0 <= i <= top]
+        for row, token_ids in enumerate(self.token_ids(texts, fast)):
+            ids = [i for i in token_ids if 0 <= i <= top]
             if ids:
                 out[row] = self.table[ids].astype(np.float32).mean(axis=0)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
@@ -130,11 +185,19 @@ class Model:
 
 
 @lru_cache(maxsize=1)
+def _library_tokenizer(folder: Path) -> Any:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(folder.joinpath(*_TOKENIZER)))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer
+
+
+@lru_cache(maxsize=1)
 def load_model() -> Model:
     """The wheel's weights and tokenizer, read from disk: no download, no `import wordllama`."""
     np = _numpy()
-    from tokenizers import Tokenizer
-
     folder = _package_dir()
     weights = folder.joinpath(*_WEIGHTS)
     try:
@@ -146,16 +209,14 @@ def load_model() -> Model:
             raise SemanticError(f"{weights}: expected fp16 weights, found {tensor['dtype']}")
         start, end = tensor["data_offsets"]
         rows, dims = tensor["shape"]
-        # Memory-mapped: a query touches a few dozen rows, so the 16 MB table is never read whole.
-        table = np.memmap(weights, dtype="<f2", mode="r", offset=8 + size + start, shape=(rows, dims))
         if (end - start) != rows * dims * 2:
             raise SemanticError(f"{weights}: the table's size does not match its shape")
-        tokenizer = Tokenizer.from_file(str(folder.joinpath(*_TOKENIZER)))
+        # Memory-mapped: a query touches a few dozen rows, so the 16 MB table is never read whole.
+        table = np.memmap(weights, dtype="<f2", mode="r", offset=8 + size + start, shape=(rows, dims))
+        tokenizer = BpeTokenizer(folder.joinpath(*_TOKENIZER))
     except (OSError, KeyError, ValueError, TypeError) as exc:
         raise SemanticError(f"the wordllama model files under {folder} cannot be read ({exc})") from None
-    tokenizer.no_padding()
-    tokenizer.no_truncation()
-    return Model(table, tokenizer)
+    return Model(table, tokenizer, folder)
 
 
 def document_text(doc: Document) -> str:
@@ -190,7 +251,7 @@ def build_vectors(index_dir: Path, documents: Iterable[Document], config: Any = 
         return None
     docs = list(documents)
     model = load_model()
-    vectors = model.embed([document_text(d) for d in docs]).astype("<f2")
+    vectors = model.embed([document_text(d) for d in docs], fast=True).astype("<f2")
     records = [json.dumps(_record(d), ensure_ascii=False, separators=(",", ":")).encode("utf-8") for d in docs]
     offsets = [0]
     for record in records:
