@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import struct
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -259,6 +258,8 @@ def build_vectors(index_dir: Path, documents: Iterable[Document], config: Any = 
     header = json.dumps({"model": MODEL, "dims": int(vectors.shape[1]), "count": len(docs),
                          "keys": [_key(d.entry, d.item, d.kind) for d in docs], "records": offsets},
                         separators=(",", ":")).encode("utf-8")
+    import tempfile
+
     index_dir = Path(index_dir)
     fd, tmp = tempfile.mkstemp(prefix=".semantic-", dir=index_dir)
     try:
