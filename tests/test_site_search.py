@@ -550,6 +550,7 @@ def test_usable_on_a_phone_screen(browser, server):
     tab.goto(f"{server}/phrases/empathy.html")
     box = tab.locator("input[type=search]").first
     assert box.is_visible() and box.bounding_box()["width"] >= 200
+    assert box.get_attribute("placeholder") == "Search what to say"  # no keyboard hint, and it fits
     shot(tab, "site-search-390-empty")
     search(tab, "parcel late", typed=True)
     panel = tab.locator(".kb-search__panel").bounding_box()

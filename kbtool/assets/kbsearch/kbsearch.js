@@ -428,5 +428,7 @@
   document.addEventListener("click", function (event) {
     if (!box.contains(event.target)) close();
   });
+  // A phone has no "/" key to press, and the hint would not fit in its header.
+  if (window.matchMedia && window.matchMedia("(max-width: 44.984375em)").matches) input.placeholder = "Search what to say";
   if (input.value.trim()) run();
 })();
