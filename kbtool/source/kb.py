@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from kbtool.format.kinds import COMMON_ENTRY, ENTRY_TYPES, KIND_NAMES, REGISTRY
+from kbtool.format.kinds import COMMON_ENTRY, ENTRY_TYPES, REGISTRY
 from kbtool.format.types import Conversion, convert_object, did_you_mean
 from kbtool.model import Entry, KnowledgeBase, Variable
 from kbtool.problems import KbError, Level, Problem
@@ -36,11 +36,9 @@ def build_entry(source: SourceFile, vocabularies: dict[str, tuple[str, ...]]) ->
     kind = kind_node[1].value if kind_node and hasattr(kind_node[1], "value") else None
     declared = REGISTRY.get(kind) if isinstance(kind, str) else None
     if declared is None:
-        # Without a kind we cannot tell which fields belong, so only the common ones are checked.
+        # Without a kind we cannot tell which fields belong, so only the common ones are checked
+        # (a missing kind is one of them, reported once with the kinds to choose from).
         convert_object(root, COMMON_ENTRY, conv, (), "", check_unknown=False)
-        if kind_node is None:
-            conv.report(root, "required-field", "the entry has no 'kind'",
-                        f"add 'kind:' with one of: {', '.join(KIND_NAMES)}")
         return None, conv.problems
     data = convert_object(root, ENTRY_TYPES[declared.name], conv, (), "")
     if declared.requires_situation and "situation" not in root.items:  # type: ignore[union-attr]
