@@ -38,7 +38,7 @@ CONFLICTING_FLOW = RuleDoc(
 )
 FLOW_CYCLE = RuleDoc(
     "flow-cycle", Level.WARNING,
-    "The flow can loop forever; fine for 'ask again' steps, but make sure a branch leaves the loop.",
+    "The flow can loop forever: no branch leaves the loop ('ask again' loops with a way out are fine).",
     bad="- id: a\n  next: b\n- id: b\n  next: a", good="- id: b\n  options:\n    - {when: again, next: a}\n"
     "    - {when: done, next: close}",
 )
@@ -114,9 +114,30 @@ def _reachable(script: Any, known: set[str]) -> set[str]:
     return seen
 
 
+def _can_finish(script: Any, known: set[str]) -> set[str]:
+    """Steps from which some path reaches a step that ends the call (one with nowhere to go next)."""
+    before: dict[str, list[str]] = {}
+    done = set()
+    for index, step in enumerate(script.steps):
+        following = [t for t in script.successors(index) if t in known]
+        if not following:
+            done.add(step.id)
+        for target in following:
+            before.setdefault(target, []).append(step.id)
+    todo = list(done)
+    while todo:
+        for earlier in before.get(todo.pop(), []):
+            if earlier not in done:
+                done.add(earlier)
+                todo.append(earlier)
+    return done
+
+
 def _find_cycle(script: Any, known: set[str]) -> list[str] | None:
+    """A loop the call cannot leave. An "ask again" loop with a branch out of it is fine, so only
+    steps from which no path reaches the end of the call are searched."""
     position = {s.id: i for i, s in enumerate(script.steps)}
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
+    state: dict[str, int] = {s: 2 for s in _can_finish(script, known)}  # 1 = on the current path, 2 = done
     for start in script.steps:
         if start.id in state:
             continue
