@@ -7,8 +7,9 @@ per run, so nothing is cached):
                  the results on screen, and the bytes the page loaded by then
   ready          focusing the box -> the index loaded and decoded (the first key's wait)
   per key        each query typed key by key: every prefix searched and rendered in turn
-                 (median, p95, max), with the main thread's CPU time per key (Chrome's
-                 TaskDuration) and the longest main-thread task while typing
+                 (median, p95, max), with the main thread's busy time per key (Chrome's
+                 TaskDuration: CPU time, plus any wait for a core on a loaded machine) and the
+                 longest main-thread task while typing
 With --material N, the same site of N generated entries is also built with Material's stock
 search instead (kbtool's box switched off) and measured the same way, side by side.
 
@@ -282,8 +283,8 @@ def ms(value: float | None) -> str:
 
 def table(rows: list[dict[str, Any]]) -> str:
     lines = ["| Site | Index: loaded first / all (gzipped) | First result after navigation (bytes by then, "
-             "main-thread CPU) | Ready after focus | Per key, first results: median / p95 | "
-             "Per key, whole list: median / p95 / max (CPU per key) | Longest main-thread task while typing |",
+             "main-thread busy time) | Ready after focus | Per key, first results: median / p95 | "
+             "Per key, whole list: median / p95 / max (main-thread busy time per key) | Longest main-thread task while typing |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:
         s = r["sizes"]
