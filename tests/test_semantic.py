@@ -241,3 +241,13 @@ def test_the_module_imports_nothing_heavy_until_used():
               "print(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'wordllama', 'tokenizers')))")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_vectors_read_before_a_build_is_removed_stay_usable(tmp_path, index):
+    folder = tmp_path / "retired"
+    folder.mkdir()
+    (folder / semantic.VECTORS_FILE).write_bytes((Path(index.folder) / semantic.VECTORS_FILE).read_bytes())
+    opened = semantic.open_vectors(folder)
+    (folder / semantic.VECTORS_FILE).unlink()
+    assert semantic.open_vectors(folder) is opened is not None
+    assert semantic.fuse("give me my cash back", [], folder, 3)

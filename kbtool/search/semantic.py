@@ -304,7 +304,9 @@ def open_vectors(index_dir: Path) -> Vectors | None:
     try:
         stat = path.stat()
     except OSError:
-        return None
+        # A retired build is removed after its grace period while `kbtool find` may still be
+        # reading it (Whoosh keeps its files open); the vectors read earlier stay good for it.
+        return next((v for (name, _, _), v in _OPEN.items() if name == str(path)), None)
     cache_key = (str(path), stat.st_mtime_ns, stat.st_size)
     if cache_key in _OPEN:
         return _OPEN[cache_key]
