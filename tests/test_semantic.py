@@ -251,3 +251,37 @@ def test_vectors_read_before_a_build_is_removed_stay_usable(tmp_path, index):
     (folder / semantic.VECTORS_FILE).unlink()
     assert semantic.open_vectors(folder) is opened is not None
     assert semantic.fuse("give me my cash back", [], folder, 3)
+
+
+def test_through_the_cli_with_the_wiring_in_place(tmp_path, monkeypatch):
+    """`kbtool search` with api.build_index and api.run_query doing what the wiring adds: a
+    customer wording finds the refund texts; nonsense exits 1 and goes to the miss log."""
+    from click.testing import CliRunner
+
+    from kbtool.cli.main import cli
+    from kbtool.search import api
+
+    plain_build, plain_query = api.build_index, api.run_query
+
+    def build(kb, signature=None):
+        folder = plain_build(kb, signature)
+        semantic.build_vectors(folder, documents(kb, site_address(kb.root, kb.config.site_url)), kb.config)
+        return folder
+
+    def query(index, text, *, kind=None, channel=None, situation=None, tag=None, limit=10, **options):
+        results = plain_query(index, text, kind=kind, channel=channel, situation=situation, tag=tag, limit=limit,
+                              **options)
+        results.hits = semantic.fuse(text, results.hits, index.folder, limit, _filter(kind, channel, situation, tag))
+        return results
+
+    monkeypatch.setattr(api, "build_index", build)
+    monkeypatch.setattr(api, "run_query", query)
+    root = copy_bundled(tmp_path / "kb")
+    runner = CliRunner()
+    found = runner.invoke(cli, ["search", "--root", str(root), "--json", "--limit", "3", "give", "me", "my", "cash", "back"])
+    assert found.exit_code == 0, found.output
+    assert any(hit["id"] in {"refunds", "refund-request"} for hit in json.loads(found.stdout))
+    assert (next((root / ".kbtool").glob("index-*")) / semantic.VECTORS_FILE).is_file()
+    missed = runner.invoke(cli, ["search", "--root", str(root), "qwzx", "blorf"])
+    assert missed.exit_code == 1
+    assert [m.query for m in api.read_misses(root)] == ["qwzx blorf"]
