@@ -64,7 +64,7 @@ new MutationObserver(() => {
 }).observe(document, { childList: true, subtree: true });
 """
 
-TYPE_KEY_BY_KEY = """async queries => {
+TYPE_KEY_BY_KEY = """async ([queries, gap]) => {
   const input = document.querySelector('input[type=search]');
   const list = document.querySelector('.kb-search__results');
   input.focus();
@@ -74,9 +74,9 @@ TYPE_KEY_BY_KEY = """async queries => {
   const times = [];
   for (const query of queries) {
     for (let i = 1; i <= query.length; i++) {
-      // Each key its own task, as a real key press is: without this, keys whose files are all
-      // loaded would resolve as microtasks and run as one long task.
-      await new Promise(done => setTimeout(done, 0));
+      // Each key its own task, `gap` ms after the last one's results, as a typist's keys come:
+      // without it, keys whose files are all loaded would run as one long task of microtasks.
+      await new Promise(done => setTimeout(done, gap));
       const start = performance.now();
       shown = null;
       input.value = query.slice(0, i);
@@ -217,14 +217,14 @@ def first_result(browser: Any, url: str, query: str, box: str) -> dict[str, floa
     return {"ms": first, "bytes": loaded, "cpu_ms": cpu * 1000, "longest_ms": longest}
 
 
-def kbtool_typing(browser: Any, url: str, queries: tuple[str, ...]) -> dict[str, Any]:
+def kbtool_typing(browser: Any, url: str, queries: tuple[str, ...], gap: int) -> dict[str, Any]:
     tab, cdp = new_tab(browser)
     tab.goto(url, wait_until="load")
     ready = tab.evaluate("""async () => { const input = document.querySelector('input[type=search]');
         const start = performance.now(); input.focus(); await KbSearch.ready; return performance.now() - start; }""")
     started = tab.evaluate("performance.now()")
     before = task_seconds(cdp)
-    times = tab.evaluate(TYPE_KEY_BY_KEY, list(queries))
+    times = tab.evaluate(TYPE_KEY_BY_KEY, [list(queries), gap])
     cpu = task_seconds(cdp) - before
     tab.wait_for_timeout(100)  # long-task entries arrive after the task
     longest = tab.evaluate("t => Math.max(0, ...window.__bench.long.filter(e => e[0] >= t).map(e => e[1]))", started)
@@ -244,7 +244,7 @@ def material_queries(browser: Any, url: str, queries: tuple[str, ...]) -> list[f
 
 
 def measure(browser: Any, label: str, site: Path, page: str, queries: tuple[str, ...], runs: int,
-            material: bool) -> dict[str, Any]:
+            material: bool, gap: int = 60) -> dict[str, Any]:
     httpd, base = serve(site)
     url = f"{base}/{page}"
     try:
@@ -260,7 +260,7 @@ def measure(browser: Any, label: str, site: Path, page: str, queries: tuple[str,
             row.update(ready_ms=None, shown_median=None, shown_p95=None, key_median=statistics.median(times), key_p95=percentile(times, 0.95),
                        key_max=max(times), cpu_ms_per_key=None, typing_longest_ms=None, keys=len(times))
         else:
-            typed = [kbtool_typing(browser, url, queries) for _ in range(runs)]
+            typed = [kbtool_typing(browser, url, queries, gap) for _ in range(runs)]
             shown = [t[0] for run in typed for t in run["keys"]]
             times = [t[1] for run in typed for t in run["keys"]]
             row.update(ready_ms=statistics.median(r["ready_ms"] for r in typed),
@@ -305,6 +305,8 @@ def main() -> None:
     parser.add_argument("--material", type=int, nargs="*", default=[],
                         help="entry counts to also build with Material's stock search (a full site build each)")
     parser.add_argument("--runs", type=int, default=3, help="fresh browser contexts per measure (medians)")
+    parser.add_argument("--gap", type=int, default=60,
+                        help="ms between one key's results and the next key (a fast typist: 60; 0 = back to back)")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -316,7 +318,7 @@ def main() -> None:
         if args.bundled:
             site = built_site(bundled_root(work), material=False)
             rows.append(measure(browser, "bundled (73 entries), kbtool", site, "index.html", BUNDLED_QUERIES,
-                                args.runs, material=False))
+                                args.runs, material=False, gap=args.gap))
             material = built_site(bundled_root(work / "m"), material=True)
             rows.append(measure(browser, "bundled, Material's search", material, "index.html", BUNDLED_QUERIES,
                                 args.runs, material=True))
@@ -324,7 +326,7 @@ def main() -> None:
             site, seconds = generated_site(entries, work)
             print(f"{entries} entries: kbtool index built in {seconds:.1f} s CPU", file=sys.stderr)
             rows.append(measure(browser, f"{entries:,} entries, kbtool", site, "index.html", GENERATED_QUERIES,
-                                args.runs, material=False))
+                                args.runs, material=False, gap=args.gap))
         for entries in args.material:
             root = generate(work / f"material-{entries}", entries)
             site = built_site(root, material=True)
