@@ -44,7 +44,8 @@ def wired_build(root: Path) -> Path:
 
 def wired_query(index, query: str, *, kind=None, channel=None, situation=None, tag=None, limit: int = 10) -> Results:
     """run_query, then fuse: the lines api.run_query will hold."""
-    results = run_query(index, query, kind=kind, channel=channel, situation=situation, tag=tag, limit=limit)
+    depth = semantic.lexical_depth(index.folder, limit)
+    results = run_query(index, query, kind=kind, channel=channel, situation=situation, tag=tag, limit=depth)
     results.hits = semantic.fuse(query, results.hits, index.folder, limit, _filter(kind, channel, situation, tag))
     return results
 
@@ -88,6 +89,14 @@ def test_recall_with_meaning_and_no_set_drops(index, name):
     if name == "paraphrase":
         assert fused >= PARAPHRASE_TARGET
         assert fused >= lexical + 0.05
+
+
+def test_a_short_result_list_still_gets_the_re_ranking(index):
+    """`--limit 3` re-ranks the lexical top 10 and shows 3, as good as showing 10."""
+    queries = load_queries("paraphrase")
+    shown_three = recall_at_3(index, queries, lambda ix, q: wired_query(ix, q, limit=3))
+    assert shown_three == recall_at_3(index, queries, wired_query)
+    assert all(len(wired_query(index, case["query"], limit=3).hits) <= 3 for case in queries)
 
 
 @pytest.mark.parametrize("query", NONSENSE)
@@ -269,8 +278,8 @@ def test_through_the_cli_with_the_wiring_in_place(tmp_path, monkeypatch):
         return folder
 
     def query(index, text, *, kind=None, channel=None, situation=None, tag=None, limit=10, **options):
-        results = plain_query(index, text, kind=kind, channel=channel, situation=situation, tag=tag, limit=limit,
-                              **options)
+        results = plain_query(index, text, kind=kind, channel=channel, situation=situation, tag=tag,
+                              limit=semantic.lexical_depth(index.folder, limit), **options)
         results.hits = semantic.fuse(text, results.hits, index.folder, limit, _filter(kind, channel, situation, tag))
         return results
 
