@@ -294,3 +294,9 @@ def test_through_the_cli_with_the_wiring_in_place(tmp_path, monkeypatch):
     missed = runner.invoke(cli, ["search", "--root", str(root), "qwzx", "blorf"])
     assert missed.exit_code == 1
     assert [m.query for m in api.read_misses(root)] == ["qwzx blorf"]
+
+
+def test_an_empty_knowledge_base_has_empty_vectors_and_finds_nothing(tmp_path):
+    assert semantic.build_vectors(tmp_path, []) == tmp_path / semantic.VECTORS_FILE
+    assert semantic.fuse("give me my cash back", [], tmp_path, 10) == []
+    assert semantic.candidates("give me my cash back", tmp_path, 5) == []
