@@ -181,6 +181,14 @@ def test_wide_tables_scroll_in_their_own_box_and_call_flows_keep_their_size(brow
         assert flow >= 500, flow  # not shrunk to the 358 px column
     finally:
         context.close()
+    context, tab = open_tab(browser, server, width=1280)
+    try:
+        for kind in ("scorecard", "letter", "needs-attention", "standard", "coverage"):
+            visit(tab, server + PAGE_KINDS[kind])
+            overflow = tab.evaluate("[...document.querySelectorAll('.kb-table-wrap')].filter(w => w.scrollWidth > w.clientWidth).length")
+            assert overflow == 0, kind  # on a desktop every table fits its column
+    finally:
+        context.close()
 
 
 def test_nothing_is_requested_from_another_host_and_mermaid_only_where_drawn(browser, server):
