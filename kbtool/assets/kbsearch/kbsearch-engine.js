@@ -658,6 +658,26 @@
     return out;
   };
 
+  var DECODE_SLICE = 30000;  // postings decoded in one go before the page gets a turn
+
+  /** Decodes the postings `pairs` need that are not decoded yet, yielding to the page between
+   * slices: a query meeting common words for the first time can have 200,000 postings to read,
+   * and in one task that would hold up keys and drawing for over 100 ms. */
+  Index.prototype.decode = function (pairs) {
+    var self = this, i = 0;
+    function slice() {
+      var done = 0;
+      while (i < pairs.length && done < DECODE_SLICE) {
+        var key = pairs[i][0] * self.nf + pairs[i][1];
+        if (!self.postings.has(key)) { self.scored(pairs[i][0], pairs[i][1]); done += self.termDf[key]; }
+        i++;
+      }
+      if (i >= pairs.length) return Promise.resolve();
+      return new Promise(function (resume) { setTimeout(resume, 0); }).then(slice);
+    }
+    return slice();
+  };
+
   /**
    * A whole query, as `kbtool search` runs it: returns a promise of
    * {hits: [[doc, score]], corrections, didYouMean, fuzzy, stems}. `load(shards)` must resolve
@@ -667,7 +687,7 @@
     var self = this, plan = this.plan(query);
     function ready(pairs) {
       var missing = self.shardsFor(pairs);
-      return missing.length ? load(missing) : Promise.resolve();
+      return (missing.length ? load(missing) : Promise.resolve()).then(function () { return self.decode(pairs); });
     }
     return ready(this.termsOf(plan.leaves)).then(function () {
       var hits = plan.leaves.length ? self.score(plan.leaves, filters, limit) : [];

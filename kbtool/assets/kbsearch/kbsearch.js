@@ -80,21 +80,6 @@
     }));
   }
 
-  /** Once staff have searched, the rest of the postings load one file at a time while the page is
-   * idle, so a word typed later does not wait for its file (result text still loads per hit). */
-  function prefetchShards() {
-    if (prefetchShards.started) return;
-    prefetchShards.started = true;
-    var next = 0, total = index.core.shardTerms.length;
-    var later = window.requestIdleCallback || function (fn) { return setTimeout(fn, 50); };
-    function step() {
-      while (next < total && index.shards.has(next)) next++;
-      if (next >= total) return;
-      loadShards([next]).then(function () { later(step); }, function () {});
-    }
-    later(step);
-  }
-
   function docsFor(hits) {
     var per = index.core.docsPerChunk, chunks = new Set();
     hits.forEach(function (hit) { chunks.add(Math.floor(hit[0] / per)); });
@@ -316,7 +301,6 @@
         whole = true;
         if (seq !== state.seq) return;
         render(query, found, merge(hits, pages));
-        prefetchShards();
       });
     }).catch(function (error) {
       if (seq !== state.seq) return;
