@@ -1,8 +1,8 @@
 """The [semantic] extra (kbtool/search/semantic.py): relevance, the similarity floor, offline loading,
 and that without the extra nothing changes and nothing imports numpy.
 
-`wired_query` is run_query followed by semantic.fuse, exactly as kbtool/search/api.py calls it, and
-`wired_build` is build_index followed by semantic.build_vectors, so these tests cover the wiring too.
+`wired_build` and `wired_query` are kbtool's own build_index and run_query, which write the vectors and
+fuse; `lexical_query` is run_query with fusion patched out, the baseline the extra must beat.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 from kbtool.publish.documents import documents
 from kbtool.publish.urls import site_address
 from kbtool.search import semantic
-from kbtool.search.api import Results, _filter, build_index, open_index, run_query
+from kbtool.search.api import Results, build_index, open_index, run_query
 from kbtool.source.kb import load_knowledge_base
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -35,19 +35,22 @@ NONSENSE = ["qwzx blorf", "asdfgh", "zzzz", "xylophone penguin", "1234", "the", 
 
 
 def wired_build(root: Path) -> Path:
-    """build_index, then the vectors beside it: the lines api.build_index will hold."""
-    kb = load_knowledge_base(root)
-    folder = build_index(kb)
-    semantic.build_vectors(folder, documents(kb, site_address(root, kb.config.site_url)), kb.config)
-    return folder
+    """build_index, which writes the vectors beside the Whoosh index when the extra is installed."""
+    return build_index(load_knowledge_base(root))
 
 
 def wired_query(index, query: str, *, kind=None, channel=None, situation=None, tag=None, limit: int = 10) -> Results:
-    """run_query, then fuse: the lines api.run_query will hold."""
-    depth = semantic.lexical_depth(index.folder, limit)
-    results = run_query(index, query, kind=kind, channel=channel, situation=situation, tag=tag, limit=depth)
-    results.hits = semantic.fuse(query, results.hits, index.folder, limit, _filter(kind, channel, situation, tag))
-    return results
+    """run_query, which fuses when the index has vectors."""
+    return run_query(index, query, kind=kind, channel=channel, situation=situation, tag=tag, limit=limit)
+
+
+def lexical_query(index, query: str, limit: int = 10) -> Results:
+    """run_query with fusion switched off: the lexical ranking alone."""
+    from unittest import mock
+
+    with mock.patch.object(semantic, "fuse", lambda q, hits, folder, n, filt=None: hits[:n]), \
+            mock.patch.object(semantic, "lexical_depth", lambda folder, n: n):
+        return run_query(index, query, limit=limit)
 
 
 def recall_at_3(index, queries: list[dict], query) -> float:
@@ -82,7 +85,7 @@ def test_vectors_are_written_beside_the_index_atomically(index):
 
 @pytest.mark.parametrize("name", list(QUERY_SETS))
 def test_recall_with_meaning_and_no_set_drops(index, name):
-    lexical = recall_at_3(index, load_queries(name), lambda ix, q: run_query(ix, q, limit=10))
+    lexical = recall_at_3(index, load_queries(name), lexical_query)
     fused = recall_at_3(index, load_queries(name), wired_query)
     print(f"\n{name}: recall@3 lexical {lexical:.3f}, with [semantic] {fused:.3f}")
     assert fused >= lexical
@@ -262,29 +265,14 @@ def test_vectors_read_before_a_build_is_removed_stay_usable(tmp_path, index):
     assert semantic.fuse("give me my cash back", [], folder, 3)
 
 
-def test_through_the_cli_with_the_wiring_in_place(tmp_path, monkeypatch):
-    """`kbtool search` with api.build_index and api.run_query doing what the wiring adds: a
-    customer wording finds the refund texts; nonsense exits 1 and goes to the miss log."""
+def test_through_the_cli(tmp_path):
+    """`kbtool search` builds the vectors with its index; a customer wording finds the refund texts;
+    nonsense exits 1 and goes to the miss log."""
     from click.testing import CliRunner
 
     from kbtool.cli.main import cli
     from kbtool.search import api
 
-    plain_build, plain_query = api.build_index, api.run_query
-
-    def build(kb, signature=None):
-        folder = plain_build(kb, signature)
-        semantic.build_vectors(folder, documents(kb, site_address(kb.root, kb.config.site_url)), kb.config)
-        return folder
-
-    def query(index, text, *, kind=None, channel=None, situation=None, tag=None, limit=10, **options):
-        results = plain_query(index, text, kind=kind, channel=channel, situation=situation, tag=tag,
-                              limit=semantic.lexical_depth(index.folder, limit), **options)
-        results.hits = semantic.fuse(text, results.hits, index.folder, limit, _filter(kind, channel, situation, tag))
-        return results
-
-    monkeypatch.setattr(api, "build_index", build)
-    monkeypatch.setattr(api, "run_query", query)
     root = copy_bundled(tmp_path / "kb")
     runner = CliRunner()
     found = runner.invoke(cli, ["search", "--root", str(root), "--json", "--limit", "3", "give", "me", "my", "cash", "back"])

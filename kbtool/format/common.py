@@ -68,5 +68,7 @@ KB_CONFIG = Obj("kb.yaml", (
         Field("log_misses", Bool(), False, "Log searches that found nothing (default true)."),
         Field("lexicon", Bool(), False,
               "Use kbtool's built-in service lexicon of customer wordings (default true); `synonyms` extend it."),
+        Field("semantic", Bool(), False,
+              "Rank by meaning too when the kbtool[semantic] extra is installed (default true; docs/semantic.md)."),
     )), False, "Search settings."),
 ))

@@ -128,6 +128,10 @@ def build_index(kb: KnowledgeBase, signature: str | store.Fingerprint | None = N
         if found is not None:
             store.write_manifest(folder, found)
         count = write_index(folder, docs, KIND_BOOSTS)
+        from kbtool.search import semantic
+
+        # Beside the Whoosh index and swapped in with it; nothing without the [semantic] extra.
+        semantic.build_vectors(folder, docs, kb.config)
         store.write_meta(folder, {
             "signature": signature, "documents": count, "log_misses": kb.config.log_misses,
             "site_url": kb.config.site_url,
@@ -396,16 +400,21 @@ def run_query(index: SearchIndex, query: str, *, synonyms: Iterable[Iterable[str
     table = _synonym_table(groups)
     filt = _filter(kind, channel, situation, tag)
     plan = _plan(reader, query, table, _synonym_words(groups))
+    from kbtool.search import semantic
+
+    # Fusion re-ranks the lexical top 10 whatever `limit` is; without vectors depth == limit.
+    depth = semantic.lexical_depth(index.folder, limit)
     hits: list[Hit] = []
     used_fuzzy = bool(plan.corrections)
     if plan.clauses:
-        hits = _collect(reader, AnyOf(tuple(plan.clauses)), filt, limit)
+        hits = _collect(reader, AnyOf(tuple(plan.clauses)), filt, depth)
     if len(hits) < FEW_HITS and surface_words(query):
         # Last resort: every word fuzzy (also catches typos that happen to be real words).
         fuzzy = _fuzzy_all(query)
         if fuzzy.parts:
-            hits = _collect(reader, fuzzy, filt, limit)
+            hits = _collect(reader, fuzzy, filt, depth)
             used_fuzzy = True
+    hits = semantic.fuse(query, hits, index.folder, limit, filt)
     did_you_mean = None
     if plan.corrections:
         fixed = query
