@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "schema": "kbtool.cli.commands.schema:schema",
     "build": "kbtool.cli.commands.build:build",
     "serve": "kbtool.cli.commands.serve:serve",
+    "init": "kbtool.cli.commands.init:init",
     "new": "kbtool.cli.commands.new:new",
     "diff": "kbtool.cli.commands.diff:diff",
     "report": "kbtool.cli.commands.report:report",

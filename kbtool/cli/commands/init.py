@@ -1,0 +1,47 @@
+"""`kbtool init`: start a knowledge base in an empty folder (or a fresh git checkout)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kbtool.cli.options import root_option
+
+
+@click.command()
+@root_option
+@click.option("--name", help="The site's name (default: made from the folder's name).")
+@click.option("--kbtool-requirement", "requirement", metavar="SPEC",
+              help="How CI installs kbtool, e.g. 'kbtool @ git+https://host/org/kbtool@COMMIT' "
+                   "(default: how this kbtool was installed, when that is a pinned repository).")
+def init(root: Path, name: str | None, requirement: str | None) -> None:
+    """Turn an empty folder into a knowledge base that validates, builds and is checked in CI.
+
+    Writes kb.yaml (company values in [brackets] to fill in), standards/ and scripts_library/,
+    schema/ for editors, .gitignore, a pre-commit config, a GitHub Actions workflow and a short
+    README. Files that exist are kept as they are; a folder that already holds a knowledge base
+    is refused.
+
+    \b
+    Examples:
+      kbtool init --root our-standards --name "Fernleaf service standards"
+      kbtool init && kbtool new phrases greeting-phrases && kbtool build
+    """
+    from kbtool.authoring.init import InitRefused, init_knowledge_base
+    from kbtool.site.text import humanise
+
+    root = root.resolve()
+    try:
+        result = init_knowledge_base(root, name or f"{humanise(root.name or 'Our')} service standards", requirement)
+    except InitRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in result.written:
+        click.echo(path.relative_to(root).as_posix())
+    for path in result.kept:
+        click.echo(f"kept {path.relative_to(root).as_posix()} (already there)", err=True)
+    click.echo("Next: fill in the [bracketed] values in kb.yaml, then `kbtool new phrases ID` and `kbtool serve`.",
+               err=True)
+    if not result.requirement_known:
+        click.echo("note: put your kbtool's repository and commit in kbtool-requirements.txt so CI installs it",
+                   err=True)
