@@ -175,7 +175,101 @@ def write_index(folder: Path, documents: Iterable[Document], kind_boosts: dict[s
         )
         count += 1
     writer.commit()
+    write_impacts(folder, ix)
     return count
+
+
+# -- stored scores ------------------------------------------------------------------------------
+
+IMPACTS_FILE = "kbtool-impacts.bin"
+SCORED_FIELDS = ("title", "say", "context", "topic", "keywords")
+# Terms in fewer documents than this are scored by Whoosh at query time (a handful of postings);
+# commoner ones have their scores stored, since decoding and scoring postings one by one in
+# Python costs 2-4 us each, and a common word at 10,000 entries has tens of thousands.
+IMPACT_MIN_DOCS = 16
+
+
+def write_impacts(folder: Path, ix: Any) -> None:
+    """Store each common term's BM25F score per document, exactly as Whoosh computes it at query time.
+
+    Scores depend only on the build (idf and average lengths are fixed once it is written), so a
+    query adds up stored floats instead of decoding and scoring postings. Layout: a 4-byte header
+    length, a marshalled table {(field, term): (offset, count)}, then per term its document
+    numbers (int32) and scores (float64), in document order.
+    """
+    import marshal
+    import struct
+    from array import array
+
+    table: dict[tuple[str, str], tuple[int, int]] = {}
+    blob = bytearray()
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        for field in SCORED_FIELDS:
+            if field not in reader.indexed_field_names():
+                continue
+            for raw, info in reader.iter_field(field):
+                if info.doc_frequency() < IMPACT_MIN_DOCS:
+                    continue
+                text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                matcher = searcher.postings(field, text)
+                ids, scores = array("i"), array("d")
+                while matcher.is_active():
+                    ids.append(matcher.id())
+                    scores.append(matcher.score())
+                    matcher.next()
+                table[(field, text)] = (len(blob), len(ids))
+                blob += ids.tobytes() + scores.tobytes()
+    header = marshal.dumps(table)
+    (folder / IMPACTS_FILE).write_bytes(struct.pack("<I", len(header)) + header + bytes(blob))
+
+
+class Impacts:
+    """A build's stored scores: the table read at once, each term's lists from the mapped file on first use."""
+
+    def __init__(self, table: dict[tuple[str, str], tuple[int, int]], data: Any, start: int) -> None:
+        self.table = table
+        self.data = data
+        self.start = start
+        self.decoded: dict[tuple[str, str], tuple[Any, Any]] = {}
+
+    @classmethod
+    def load(cls, folder: Path) -> Impacts | None:
+        """None when the build has no stored scores (an older kbtool) or they cannot be read."""
+        import marshal
+        import mmap
+        import struct
+
+        try:
+            with open(folder / IMPACTS_FILE, "rb") as handle:
+                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            (size,) = struct.unpack_from("<I", data)
+            table = marshal.loads(data[4:4 + size])
+        except (OSError, ValueError, EOFError, TypeError, struct.error):
+            return None
+        if not isinstance(table, dict):
+            return None
+        return cls(table, data, 4 + size)
+
+    def get(self, field: str, text: str) -> tuple[Any, Any] | None:
+        key = (field, text)
+        found = self.decoded.get(key)
+        if found is None:
+            from array import array
+
+            entry = self.table.get(key)
+            if entry is None:
+                return None
+            offset, count = entry
+            offset += self.start
+            ids, scores = array("i"), array("d")
+            ids.frombytes(self.data[offset:offset + 4 * count])
+            scores.frombytes(self.data[offset + 4 * count:offset + 12 * count])
+            found = self.decoded[key] = (ids, scores)
+        return found
+
+    def close(self) -> None:
+        self.data.close()
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -192,6 +286,8 @@ class Reader:
             self._searcher: Any = self._ix.searcher()
         except Exception as exc:  # whoosh raises several types for a damaged index
             raise EngineError(str(exc)) from None
+        # Read now for the same reason; a build from an older kbtool has none and is searched as before.
+        self._impacts = Impacts.load(folder)
 
     def knows(self, stem: str, fields: Iterable[str]) -> bool:
         reader = self._searcher.reader()
@@ -215,13 +311,70 @@ class Reader:
         # scores, same order: p95 14-19 -> 6 ms), and with no tree to prune, block quality only costs.
         if isinstance(query, Or) and len(query.subqueries) > 1:
             query = PreloadedOr(query.subqueries, boost=query.boost)
+        if self._impacts is not None:
+            found = self._search_impacts(query, _filter(filt), limit)
+            if found is not None:
+                return found
         results = self._searcher.search(query, filter=_filter(filt), limit=limit, optimize=False)
         return [(dict(r.fields()), float(r.score)) for r in results]
+
+    def _search_impacts(self, query: Any, filter_query: Any, limit: int) -> list[tuple[dict[str, Any], float]] | None:
+        """PreloadedOr's sum of scores with common terms' scores read from the stored table.
+
+        Each document's score is added up leaf by leaf in the query's order, from the same
+        floats, so hits and scores are Whoosh's own; ties go to the lower document number, as
+        in Whoosh's collector. None (search with Whoosh) for leaves other than words and phrases.
+        """
+        import heapq
+        from operator import itemgetter
+
+        from whoosh.query import Or, Phrase, Term
+
+        leaves = query.subqueries if isinstance(query, Or) else [query]
+        if query.boost != 1.0 or not all(type(leaf) in (Term, Phrase) for leaf in leaves):
+            return None
+        assert self._impacts is not None
+        searcher = self._searcher
+        context = None
+        totals: dict[int, float] = {}
+        get = totals.get
+        for leaf in leaves:
+            stored = self._impacts.get(leaf.fieldname, leaf.text) if type(leaf) is Term else None
+            if stored is not None:
+                boost = leaf.boost
+                if boost == 1.0:
+                    for docnum, score in zip(*stored, strict=True):
+                        totals[docnum] = get(docnum, 0.0) + score
+                else:
+                    for docnum, score in zip(*stored, strict=True):
+                        totals[docnum] = get(docnum, 0.0) + score * boost
+                continue
+            if context is None:
+                context = searcher.context()
+            matcher = leaf.matcher(searcher, context)
+            while matcher.is_active():
+                docnum = matcher.id()
+                totals[docnum] = get(docnum, 0.0) + matcher.score()
+                matcher.next()
+        if filter_query is not None:
+            allowed = set(searcher.docs_for_query(filter_query))
+            totals = {d: sc for d, sc in totals.items() if d in allowed}
+        best = heapq.nlargest(limit, totals.items(), key=itemgetter(1))
+        if best and len(best) == limit:
+            # Equal scores at the cut: the lowest document numbers win, whatever order they came in.
+            edge = best[-1][1]
+            ties = sorted(d for d, sc in totals.items() if sc == edge)
+            best = [p for p in best if p[1] > edge] + [(d, edge) for d in ties]
+        best = sorted((p for p in best if p[1] > 0), key=lambda p: (-p[1], p[0]))[:limit]
+        return [(dict(searcher.stored_fields(d)), float(sc)) for d, sc in best]
 
     def close(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
+        if self._impacts is not None:
+            self._impacts.close()
+            self._impacts = None
 
 
 def _query(clause: Any) -> Any:
