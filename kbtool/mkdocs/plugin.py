@@ -203,6 +203,10 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
     # -- site search: kbtool.sitesearch.hooks does the work; these events only hand it over --------
 
     def on_env(self, env: Any, config: Any, files: Files) -> Any:
+        from kbtool.site.pages import compiled_templates
+
+        # kbtool serve rebuilds with a fresh theme environment each time; keep its compiled templates.
+        env.bytecode_cache = compiled_templates("theme")
         # Every page has its title by now (MkDocs reads them all before rendering any).
         if self.site_search is not None:
             self.site_search.prepare(f.page for f in files.documentation_pages() if f.page is not None)

@@ -78,6 +78,36 @@ def scorecard_src(channel: str) -> str:
     return f"mentors/scorecard-{t.anchor(channel)}.md"
 
 
+_COMPILED: dict[str, Any] = {}
+
+
+def compiled_templates(owner: str = "pages") -> Any:
+    """Compiled templates kept for the life of the process, keyed by each template's source.
+
+    `kbtool serve` makes a fresh environment per rebuild (so no page state outlives a build), and
+    compiling the page templates again each time cost more than rendering the pages an edit changed.
+    Jinja keys the cache on the source's checksum, so an edited template is compiled afresh. Each
+    environment configuration (`owner`) has its own cache: compiled code depends on it.
+    """
+    if owner not in _COMPILED:
+        import jinja2
+
+        class MemoryCache(jinja2.BytecodeCache):
+            def __init__(self) -> None:
+                self.store: dict[str, bytes] = {}
+
+            def load_bytecode(self, bucket: Any) -> None:
+                code = self.store.get(bucket.key)
+                if code is not None:
+                    bucket.bytecode_from_string(code)
+
+            def dump_bytecode(self, bucket: Any) -> None:
+                self.store[bucket.key] = bucket.bytecode_to_string()
+
+        _COMPILED[owner] = MemoryCache()
+    return _COMPILED[owner]
+
+
 def environment(templates_dir: Path | None = None) -> Any:
     """The page-template environment: autoescaped, strict, team templates first."""
     import jinja2
@@ -97,6 +127,7 @@ def environment(templates_dir: Path | None = None) -> Any:
         # Markdown heading anchors are written {#id}, so Jinja comments use <# ... #> instead.
         comment_start_string="<#",
         comment_end_string="#>",
+        bytecode_cache=compiled_templates(),
     )
     env.filters.update(heading=t.heading, inline=t.inline, block=t.block, attr=t.attribute,
                        plain=t.plain, humanise=t.humanise, anchor=t.anchor, mermaid=t.mermaid_label,
