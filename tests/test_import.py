@@ -338,3 +338,30 @@ def test_export_fills_kb_values_and_names_blanks_the_desk_cannot_hold(kb_root):
                      "at Acme Homeware.")
     assert payload.body["macro"]["title"] == "Greetings::Hello"
     assert payload.notes == ["'voucher' has no zendesk placeholder: replace {{voucher}} in zendesk by hand"]
+
+
+@pytest.mark.parametrize(("desk", "name"), [("zendesk", "zendesk_macros.json"),
+                                            ("freshdesk", "freshdesk_canned_responses.json")])
+def test_export_command_writes_json_lines_the_import_takes_back(cli, tmp_path, desk, name):
+    import json
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    assert run_import(cli, first, desk, name).code == 0
+    out = tmp_path / f"{desk}.jsonl"
+    run = cli("export", desk, "--root", str(first), "-o", str(out))
+    assert run.code == 0, run.output
+    bodies = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert bodies and all(("macro" in b) if desk == "zendesk" else ("content_html" in b) for b in bodies)
+    document: object = {"macros": [b["macro"] for b in bodies]} if desk == "zendesk" else bodies
+    (tmp_path / "back.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    assert cli("import", desk, str(tmp_path / "back.json"), "--root", str(second), "--owner", "Ann Lee").code == 0
+    assert says(second) == says(first)
+    # Writing again replaces kbtool's own export; a file kbtool did not write needs --force.
+    assert cli("export", desk, "--root", str(first), "-o", str(out)).code == 0
+    foreign = tmp_path / "notes.jsonl"
+    foreign.write_text("my notes\n", encoding="utf-8")
+    refused = cli("export", desk, "--root", str(first), "-o", str(foreign))
+    assert refused.code == 1 and "--force" in refused.output
+    assert foreign.read_text(encoding="utf-8") == "my notes\n"

@@ -13,7 +13,7 @@ from typing import Any
 from kbtool.imports.common import InputProblem, InputProblems, JsonLines, Read, Reply, Source, load_json
 
 SHAPE_HINT = ("save the response of GET /api/v2/canned_response_folders/ID/responses (a list of "
-              "{\"title\", \"content_html\", \"folder_id\"}), or see docs/import.md for the other shapes")
+              "{\"title\", \"content_html\", \"folder_id\"}), or see docs/import-export.md for the other shapes")
 RESPONSE_KEYS = ("responses", "canned_responses")
 
 

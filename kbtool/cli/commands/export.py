@@ -163,3 +163,57 @@ def json_command(root: Path, output: Path, schema_only: bool, force: bool) -> No
         return
     _write(output, text)
     click.echo(f"wrote {output}", err=True)
+
+
+def own_desk_payloads(head: bytes) -> bool:
+    """A JSON Lines file of help-desk payloads kbtool wrote: its first line is one of them."""
+    import json
+
+    first = head.split(b"\n", 1)[0]
+    try:
+        record = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(record, dict) and ("macro" in record or "content_html" in record)
+
+
+def _desk_command(desk: str, api: str) -> click.Command:
+    @root_option
+    @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+                  default=Path("-"), show_default=True, help="The JSON Lines file to write; - for standard output.")
+    @force_option
+    def command(root: Path, output: Path, force: bool) -> None:
+        import json
+
+        from kbtool.imports.payloads import payloads
+        from kbtool.terminal import safe_for_terminal
+
+        if str(output) != "-":
+            refuse_unless_own(output, own_desk_payloads, force)
+        found = payloads(load_valid(root), desk)
+        text = "".join(json.dumps(p.body, ensure_ascii=False) + "\n" for p in found)
+        for payload in found:
+            for note in payload.notes:
+                click.echo(f"note: {payload.entry_id}/{payload.item}: {safe_for_terminal(note)}", err=True)
+        if str(output) == "-":
+            click.echo(text, nl=False)
+            return
+        _write(output, text)
+        click.echo(f"wrote {len(found)} payloads to {output}", err=True)
+
+    command.__doc__ = f"""Write every published phrase as the body {api} accepts, one JSON object per line.
+
+    kbtool's blanks become the help desk's placeholders and kb.yaml's values are filled in; a
+    blank the help desk has no placeholder for is listed on stderr. `kbtool import {desk}` of
+    the help desk's own export gives the same texts back. docs/import-export.md has the loop that
+    posts them.
+
+    \b
+    Examples:
+      kbtool export {desk} -o {desk}.jsonl
+    """
+    return click.command(desk)(command)
+
+
+export.add_command(_desk_command("zendesk", "Zendesk's POST /api/v2/macros"))
+export.add_command(_desk_command("freshdesk", "Freshdesk's POST /api/v2/canned_responses"))
