@@ -74,3 +74,15 @@ def test_ci_installs_the_kbtool_it_is_told(cli, tmp_path):
     assert cli("init", "--root", str(tmp_path), "--kbtool-requirement", spec).code == 0
     lines = (tmp_path / "kbtool-requirements.txt").read_text(encoding="utf-8").splitlines()
     assert [line for line in lines if not line.startswith("#")] == [spec]
+
+
+def test_a_folder_name_kb_yaml_cannot_hold_is_left_out_of_the_name(cli, tmp_path):
+    root = tmp_path / "caf\udce9\x1b[2J"
+    assert cli("init", "--root", str(root)).code == 0
+    assert cli("validate", "--root", str(root), "--strict").code == 0
+
+
+def test_a_name_kb_yaml_cannot_hold_is_a_usage_error(cli, tmp_path):
+    run = cli("init", "--root", str(tmp_path), "--name", "Acme\x1b[2J")
+    assert run.code == 2 and "--name" in run.output
+    assert not (tmp_path / "kb.yaml").exists()

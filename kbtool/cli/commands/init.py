@@ -28,12 +28,23 @@ def init(root: Path, name: str | None, requirement: str | None) -> None:
       kbtool init --root our-standards --name "Fernleaf service standards"
       kbtool init && kbtool new phrases greeting-phrases && kbtool build
     """
+    import re
+
     from kbtool.authoring.init import InitRefused, init_knowledge_base
+    from kbtool.authoring.skeleton import unwritable
     from kbtool.site.text import humanise
 
     root = root.resolve()
+    for option, value in (("--name", name), ("--kbtool-requirement", requirement)):
+        why = unwritable(value) if value is not None else None
+        if why:
+            raise click.BadParameter(why, param_hint=option)
+    if name is None:
+        # A folder name may hold what kb.yaml cannot (bytes that are not UTF-8, control characters).
+        folder = re.sub(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]", "", root.name).strip()
+        name = f"{humanise(folder or 'our')} service standards"
     try:
-        result = init_knowledge_base(root, name or f"{humanise(root.name or 'Our')} service standards", requirement)
+        result = init_knowledge_base(root, name, requirement)
     except InitRefused as exc:
         raise click.ClickException(str(exc)) from None
     for path in result.written:
