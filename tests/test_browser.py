@@ -153,6 +153,24 @@ def test_call_flow_diagram_draws_offline_from_file_url(page, bundled_site):
     shot(page, "script-flow-diagram")
 
 
+def test_a_wide_call_flow_opens_on_its_first_step_on_a_phone(browser, bundled_site):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto((bundled_site / "scripts" / "angry-caller.html").as_uri())
+        page.wait_for_function(
+            "() => { const d = document.querySelector('div.mermaid');"
+            " return d && d.getBoundingClientRect().height > 300; }", timeout=15_000)
+        box = page.locator(".kb-flow").first
+        page.wait_for_function("() => document.querySelector('.kb-flow').dataset.kbCentred === '1'", timeout=5_000)
+        left, width, visible = box.evaluate("b => [b.scrollLeft, b.scrollWidth, b.clientWidth]")
+        assert width > visible  # it does scroll sideways at this width
+        assert abs(left - (width - visible) / 2) <= 2  # and opens on the middle, where the flow starts
+        shot(page, "script-flow-diagram-390")
+    finally:
+        context.close()
+
+
 def test_injection_payloads_show_as_text_and_never_run(browser, tmp_path):
     from test_site_payloads import write_injection_kb
 

@@ -94,9 +94,9 @@ def render_pages(renderer: Any) -> list[Any]:
 
 def _add_page_files(pages: list[Any], files: Files, config: Any) -> None:
     """The assets and data scripts generated pages load for themselves (kbtool.site.assets)."""
-    from kbtool.site.assets import MERMAID, data_script, data_uri, site_uri, source_file
+    from kbtool.site.assets import FLOW, MERMAID, data_script, data_uri, site_uri, source_file
 
-    wanted = {MERMAID}
+    wanted = {MERMAID, FLOW}
     for page in pages:
         wanted.update(page.assets)
         if page.data is not None:

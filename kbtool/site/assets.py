@@ -18,6 +18,7 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 SITE_FOLDER = "assets/kbtool"  # where the site serves kbtool's files
 DATA_FOLDER = f"{SITE_FOLDER}/data"
 MERMAID = "mermaid/mermaid.min.js"
+FLOW = "flow/flow.js"  # opens a wide call flow on its first step on a phone
 _MERMAID_MARK = 'class="mermaid"'
 
 
@@ -60,8 +61,8 @@ def inject(html: str, page_url: str, assets: Iterable[str] = (), data_file: str 
     no other page (it is 3.5 MB of script).
     """
     assets = list(assets)
-    if _MERMAID_MARK in html and MERMAID not in assets:
-        assets.append(MERMAID)
+    if _MERMAID_MARK in html:
+        assets += [a for a in (MERMAID, FLOW) if a not in assets]
     if not assets and data_file is None:
         return html
     css = "".join(f'<link rel="stylesheet" href="{_relative(page_url, site_uri(a))}">'
