@@ -23,8 +23,8 @@ def test_build_writes_site_with_default_config(small_kb, cli):
     assert run.code == 0, run.output
     site = small_kb / "site"
     assert (site / "phrases" / "greetings.html").exists()
-    assert (site / "search" / "search_index.json").exists()
-    assert (site / "search" / "search_index.js").exists()  # offline plugin: search from file://
+    assert (site / "kbsearch" / "index.js").exists()  # kbtool's site search, loaded from file:// too
+    assert not (site / "search").exists()  # Material's index: no page would load it
     assert (site / "assets" / "kbtool" / "iframe-worker.js").exists()
     assert "https://unpkg.com/iframe-worker" not in (site / "index.html").read_text(encoding="utf-8")
     assert "kbtool: validating" in run.stderr and "checking the built pages" in run.stderr
