@@ -130,10 +130,13 @@ def test_serve_shows_an_edit_and_a_broken_edit_in_the_browser(tmp_path, pytestco
             overlay.wait_for(timeout=30_000)
             text = overlay.inner_text()
             assert "scripts_library/scripts/callback.yaml:13:1" in text and "tab-indentation" in text, text
-            assert "returning your call" in page.content()  # the last good page is still there
+            assert "returning your call" in page.locator("body").inner_text()  # the last good page stays
             path.write_text(SCRIPT, encoding="utf-8")
-            overlay.wait_for(state="detached", timeout=30_000)
-            assert "calling you back as promised" in page.content()
+            # Fixed: the page reloads without the problems (wait for the reload to finish, not
+            # just for the old page to go).
+            page.wait_for_function(
+                "() => document.body && document.body.innerText.includes('calling you back as promised')"
+                " && !document.querySelector('[data-kb-problems]')", timeout=30_000)
         finally:
             page.close()
     finally:
