@@ -40,11 +40,10 @@ class Checked:
 
 def check(root: Path | str) -> Checked:
     """Load and validate the knowledge base at `root`. Raises KbError only for an unusable root."""
-    from kbtool.checks import all_rules, validate
+    from kbtool.checks import rule_ids, validate
     from kbtool.source.kb import load_knowledge_base
 
-    rule_ids = tuple(rule.id for rule in all_rules())
-    kb = load_knowledge_base(root, {"rule": rule_ids})
+    kb = load_knowledge_base(root, {"rule": rule_ids()})
     return Checked(kb, apply_levels(validate(kb), kb))
 
 

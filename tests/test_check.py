@@ -293,3 +293,16 @@ def test_review_pages_carry_the_rules_and_the_scorecards(bundled):
     assert sum(len(s["rules"]) for s in phone["sections"]) == len(scorecard_rules)
     assert phone["storageKey"] == "kbtool.review.fernleaf-home-service-standards.phone.v1"
     assert '<div id="kb-review" class="kb-review">' in sanitise_page(pages["mentors/review-phone.md"].markdown)
+
+
+def test_kb_yaml_sets_the_levels_of_the_reply_rules_too(cli, tmp_path):
+    from conftest import KB_YAML, PHRASES, write_kb
+
+    write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES})
+    reply = "Order FH-20931 is at the depot.\n"
+    before = cli("check", "-", "--channel", "phone", "--format", "json", "--root", str(tmp_path), input=reply)
+    assert "missing-greeting" in {f["rule"] for f in json.loads(before.stdout)}
+    (tmp_path / "kb.yaml").write_text(KB_YAML + "rules:\n  missing-greeting: off\n", encoding="utf-8")
+    assert cli("validate", "--root", str(tmp_path), "--strict").code == 0  # a rule id kb.yaml may name
+    after = cli("check", "-", "--channel", "phone", "--format", "json", "--root", str(tmp_path), input=reply)
+    assert "missing-greeting" not in {f["rule"] for f in json.loads(after.stdout or "[]")}

@@ -124,13 +124,13 @@ def write_missing_schema(root: Path, situations: tuple[str, ...]) -> list[Path]:
     """
     import json
 
-    from kbtool.checks import all_rules
+    from kbtool.checks import rule_ids
     from kbtool.fileops import atomic_write_text
     from kbtool.format.jsonschema import entry_json_schema, kb_json_schema
 
     schemas = {
         "entry.schema.json": lambda: json.dumps(entry_json_schema(situations), indent=2, ensure_ascii=False),
-        "kb.schema.json": lambda: json.dumps(kb_json_schema(tuple(r.id for r in all_rules())), indent=2),
+        "kb.schema.json": lambda: json.dumps(kb_json_schema(rule_ids()), indent=2),
     }
     written = []
     for name, text in schemas.items():

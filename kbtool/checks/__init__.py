@@ -22,6 +22,15 @@ def all_rules() -> list[RuleDoc]:
     return rules
 
 
+def rule_ids() -> tuple[str, ...]:
+    """The rule ids kb.yaml's `rules:` may set: every check's, and those `kbtool check` reports on
+    replies and transcripts (its own, beside the content rules it shares)."""
+    from kbtool.review.rules import RULES as REPLY_RULES
+
+    ids = [rule.id for rule in all_rules()]
+    return tuple(ids + [rule.id for rule in REPLY_RULES if rule.id not in ids])
+
+
 def fixed_rules() -> frozenset[str]:
     """Rules a team may not lower or turn off: format errors the model is built around."""
     return frozenset(rule.id for rule in format_rules.RULES if rule.level is Level.ERROR)

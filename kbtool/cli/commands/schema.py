@@ -44,7 +44,7 @@ def schema(root: Path, output: Path | None, to_stdout: bool, force: bool) -> Non
       kbtool schema
       kbtool schema --stdout | jq .
     """
-    from kbtool.checks import all_rules
+    from kbtool.checks import rule_ids
     from kbtool.fileops import WouldOverwrite, atomic_write_text, refuse_overwrite
     from kbtool.format.jsonschema import entry_json_schema, kb_json_schema
     from kbtool.source.config import load_config
@@ -57,7 +57,7 @@ def schema(root: Path, output: Path | None, to_stdout: bool, force: bool) -> Non
     folder = output or root / "schema"
     files = {
         "entry.schema.json": entry,
-        "kb.schema.json": json.dumps(kb_json_schema(tuple(r.id for r in all_rules())), indent=2) + "\n",
+        "kb.schema.json": json.dumps(kb_json_schema(rule_ids()), indent=2) + "\n",
     }
     # Both are checked before either is written, so a refusal leaves no half-updated pair.
     for name in files:
