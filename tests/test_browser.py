@@ -5,23 +5,13 @@ Screenshots of the main page kinds go to test-artifacts/ for people to look at.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
-import threading
-from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, launch_chromium, serve_folder
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 ARTIFACTS = REPO / "test-artifacts"
-if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
@@ -36,27 +26,16 @@ def bundled_site(tmp_path_factory):
     return build_site(root, search_index=False).site_dir
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(bundled_site):
-    handler = functools.partial(QuietHandler, directory=str(bundled_site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serve_folder(bundled_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with launch_chromium() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture

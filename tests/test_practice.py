@@ -4,10 +4,7 @@ from file://. Screenshots at desktop and phone sizes, light and dark, go to test
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import threading
 from pathlib import Path
 
 import pytest
@@ -15,12 +12,9 @@ import pytest
 from kbtool.format.kinds import kind_of
 from kbtool.format.kinds.base import same_wording
 from kbtool.pipeline import check
-from tests.conftest import PHRASES, REPO
+from tests.conftest import PHRASES, REPO, launch_chromium, serve_folder
 
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -258,13 +252,8 @@ def test_page_data_carries_the_why_and_the_links(site_pages):
 def browser():
     # Module scope, as in the other browser test files: Playwright's sync API allows one instance
     # per process at a time, and pytest ends a module's fixtures before the next module's tests.
-    api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is needed for the practice browser tests (/usr/bin/chromium)")
-    with api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with launch_chromium() as instance:
         yield instance
-        instance.close()
 
 
 def axe_violations(tab, selector):
@@ -283,11 +272,6 @@ def axe_violations(tab, selector):
         .violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))""", selector)
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
 @pytest.fixture(scope="module")
 def site(bundled_build):
     return bundled_build / "site"
@@ -295,10 +279,8 @@ def site(bundled_build):
 
 @pytest.fixture(scope="module")
 def server(site):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serve_folder(site) as url:
+        yield url
 
 
 def open_tab(browser, width=1280, height=900, scheme="light"):

@@ -10,17 +10,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, launch_chromium
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 ARTIFACTS = REPO / "test-artifacts"
 CASES = Path(__file__).resolve().parent / "check_cases"
-if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +24,8 @@ def site(bundled_build) -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with launch_chromium() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import PHRASES, write_kb
-from test_site_search import chromium
+from conftest import PHRASES, launch_chromium, write_kb
 
 from kbtool.mkdocs.serve import Preview, problems_overlay, write_changed
 from kbtool.problems import Level, Problem
@@ -98,7 +97,7 @@ def _wait_until(check, timeout: float = 30.0) -> None:
     raise AssertionError("timed out")
 
 
-def test_serve_shows_an_edit_and_a_broken_edit_in_the_browser(tmp_path, pytestconfig):
+def test_serve_shows_an_edit_and_a_broken_edit_in_the_browser(tmp_path):
     import urllib.request
 
     root = small_kb(tmp_path / "kb")
@@ -117,8 +116,8 @@ def test_serve_shows_an_edit_and_a_broken_edit_in_the_browser(tmp_path, pytestco
 
     try:
         _wait_until(up, 60)
-        page = chromium(pytestconfig).new_page()
-        try:
+        with launch_chromium() as browser:
+            page = browser.new_page()
             page.goto(url)
             assert "calling you back as promised" in page.content()
             path = root / "scripts_library/scripts/callback.yaml"
@@ -137,7 +136,6 @@ def test_serve_shows_an_edit_and_a_broken_edit_in_the_browser(tmp_path, pytestco
             page.wait_for_function(
                 "() => document.body && document.body.innerText.includes('calling you back as promised')"
                 " && !document.querySelector('[data-kb-problems]')", timeout=30_000)
-        finally:
             page.close()
     finally:
         server.terminate()

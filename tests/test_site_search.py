@@ -7,18 +7,15 @@ tests drive Debian's /usr/bin/chromium with Playwright. Screenshots go to test-a
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
 import shutil
-import threading
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import PHRASES, REPO, write_kb
+from conftest import CHROMIUM, PHRASES, REPO, launch_chromium, serve_folder, write_kb
 
 from kbtool.publish.urls import SiteAddress
 from kbtool.sitesearch.hooks import place_search_box, search_box
@@ -27,9 +24,6 @@ from kbtool.sitesearch.index import Analyser, build_site_index, field_values, re
 FEEDBACK = "https://tracker.example/fernleaf/issues/new"
 TESTS = Path(__file__).resolve().parent
 QUERY_SETS = ("search_queries.yaml", "paraphrase_queries.yaml", "lexicon_holdout.yaml")
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 ARTIFACTS = REPO / "test-artifacts"
 DATA_FILE = re.compile(r'\(self\.__kbsearch=self\.__kbsearch\|\|\{\}\)\["([a-z0-9]+)"\]=JSON\.parse\(("(?:[^"\\]|\\.)*")\);\n')
 
@@ -247,62 +241,18 @@ def test_site_search_can_be_switched_off(tmp_path):
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
 @pytest.fixture(scope="session")
 def server(built):
-    handler = functools.partial(QuietHandler, directory=str(built / "site"))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serve_folder(built / "site") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
     # Module scope, as in the other browser test files: Playwright's sync API allows one instance
     # per process at a time, and pytest ends a module's fixtures before the next module's tests.
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
-    with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with launch_chromium() as instance:
         yield instance
-        instance.close()
-
-
-_CHROMIUM: list = []  # [playwright, browser] while a test that asked chromium() runs
-
-
-def chromium(config: pytest.Config):
-    """A Chromium for the test now running, for tests outside a browser fixture (test_serve.py).
-
-    Playwright's sync API allows one instance per process at a time, and the browser test files
-    start theirs in module fixtures; so this one stops when the test that asked for it ends,
-    before the next module's fixture can start another.
-    """
-    if not _CHROMIUM:
-        from playwright.sync_api import sync_playwright
-
-        playwright = sync_playwright().start()
-        _CHROMIUM[:] = [playwright, playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)]
-        config.pluginmanager.register(_StopChromium(), _StopChromium.NAME)
-    return _CHROMIUM[1]
-
-
-class _StopChromium:
-    NAME = "kbtool-tests-stop-chromium"
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
-        item.config.pluginmanager.unregister(name=self.NAME)
-        playwright, instance = _CHROMIUM
-        _CHROMIUM.clear()
-        instance.close()
-        playwright.stop()
 
 
 def new_page(browser, width: int = 1280, height: int = 900, **options):
