@@ -155,6 +155,9 @@ def measure(entries: int, runs: int, queries: int, only: str, work: Path, python
                                                   f"wall {build.wall:.0f} s)")
         size.rows["`kbtool build`, peak RSS"] = f"{build.rss_mb:.0f} MB"
         size.pages = page_sizes(site)
+        # The whole command as a user runs it: the site, then the terminal search index.
+        full = run_child([KBTOOL, "build", "--root", str(root)], root)
+        size.rows["`kbtool build` with the search index, CPU / peak RSS"] = f"{full.cpu:.1f} s / {full.rss_mb:.0f} MB"
         size.rows["site pages / size"] = (f"{len(size.pages)} pages, "
                                           f"{sum(size.pages.values()) / 1e6:.1f} MB")
         plain = plain_pages(work / f"plain{entries}", len(size.pages) - 1)

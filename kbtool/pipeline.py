@@ -41,10 +41,15 @@ class Checked:
 def check(root: Path | str) -> Checked:
     """Load and validate the knowledge base at `root`. Raises KbError only for an unusable root."""
     from kbtool.checks import rule_ids, validate
+    from kbtool.matching import words
     from kbtool.source.kb import load_knowledge_base
 
     kb = load_knowledge_base(root, {"rule": rule_ids()})
-    return Checked(kb, apply_levels(validate(kb), kb))
+    problems = apply_levels(validate(kb), kb)
+    # The checks share split texts through this cache; what comes after them (pages, indexes)
+    # does not, and at 10,000 entries it held some 50 MB for the rest of a build.
+    words.cache_clear()
+    return Checked(kb, problems)
 
 
 def apply_levels(problems: list[Problem], kb: KnowledgeBase) -> list[Problem]:

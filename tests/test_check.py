@@ -281,14 +281,14 @@ def test_review_pages_carry_the_rules_and_the_scorecards(bundled):
     pages = {page.src_uri: page for page in reviewpages.pages(renderer)}
     check_page = pages.pop("mentors/check-a-reply.md")
     assert check_page.section == "Mentors" and check_page.assets == reviewpages.CHECK_ASSETS
-    rules = check_page.data["rules"]
-    json.dumps(check_page.data)  # shipped as a data script: plain JSON only
+    rules = check_page.page_data()["rules"]
+    json.dumps(check_page.page_data())  # shipped as a data script: plain JSON only
     greeting = next(p for p in rules["patterns"] if p["message"].startswith('wording to avoid: "Yeah, hello?"'))
     assert greeting["link"] == "../phrases/greetings.html#phone-name-first"
     # The placeholder the script builds into survives the page sanitiser.
     assert '<div id="kb-check" class="kb-review">' in sanitise_page(check_page.markdown)
     assert sorted(pages) == sorted(reviewpages.review_src(c) for c in renderer.scorecard_channels())
-    phone = pages["mentors/review-phone.md"].data
+    phone = pages["mentors/review-phone.md"].page_data()
     scorecard_rules = dict(renderer._scorecards())["phone"]
     assert sum(len(s["rules"]) for s in phone["sections"]) == len(scorecard_rules)
     assert phone["storageKey"] == "kbtool.review.fernleaf-home-service-standards.phone.v1"

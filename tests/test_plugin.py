@@ -49,3 +49,18 @@ def test_plain_mkdocs_build_runs_the_pipeline_itself_and_stops_on_errors(small_r
     assert failed.returncode != 0
     assert "scripts_library/phrases/empathy.yaml:" in failed.stderr and "[unknown-value]" in failed.stderr
     assert "Traceback" not in failed.stderr
+
+
+def test_a_team_template_with_a_mistake_stops_the_build_naming_the_template_line(small_root, cli):
+    """Entry pages are rendered when MkDocs reads them; a broken team template still says where."""
+    (small_root / "site_templates").mkdir()
+    (small_root / "site_templates" / "phrases.md.j2").write_text("# {{ entry.title }\n\nfine\n", encoding="utf-8")
+    (small_root / "mkdocs.yml").write_text(
+        (REPO / "mkdocs.yml").read_text(encoding="utf-8").replace(
+            "# templates_dir: site_templates", "templates_dir: site_templates"), encoding="utf-8")
+    shutil.copytree(REPO / "docs_site", small_root / "docs_site")
+    result = cli("build", "--root", str(small_root), "--site-dir", str(small_root / "out"))
+    assert result.code == 1, result.output
+    assert "site_templates/phrases.md.j2:1" in result.output and "TemplateSyntaxError" in result.output
+    assert "Traceback" not in result.output
+    assert not (small_root / "out").exists()

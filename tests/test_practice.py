@@ -209,18 +209,18 @@ def test_a_drill_page_per_situation_and_channel_with_its_entries(site_pages, bun
     drilled = [e for e in bundled.published() if practised(bundled, e)]
     for entry in drilled:
         page = site_pages[situation_src(entry.situation)]
-        assert entry.id in {d["id"] for d in page.data["drills"]}
+        assert entry.id in {d["id"] for d in page.page_data()["drills"]}
         for channel in entry.channels:
-            assert entry.id in {d["id"] for d in site_pages[channel_src(channel)].data["drills"]}
+            assert entry.id in {d["id"] for d in site_pages[channel_src(channel)].page_data()["drills"]}
         assert f'id="drill-{entry.id}"' in page.markdown
     home = site_pages["practice/index.md"]
     assert home.section == "Practice"
-    linked = {p["url"] for p in home.data["pages"]}
+    linked = {p["url"] for p in home.page_data()["pages"]}
     assert "situation-empathy.html" in linked and "channel-phone.html" in linked
     for page in site_pages.values():
         if page.src_uri.startswith("practice/"):
             assert page.assets == ("practice/practice.css", "practice/practice.js")
-            json.dumps(page.data)
+            json.dumps(page.page_data())
 
 
 def test_entries_link_practise_this_and_start_here_links_practice(site_pages, bundled):
@@ -237,7 +237,7 @@ def test_entries_link_practise_this_and_start_here_links_practice(site_pages, bu
 
 
 def test_page_data_carries_the_why_and_the_links(site_pages):
-    data = site_pages["practice/situation-empathy.md"].data
+    data = site_pages["practice/situation-empathy.md"].page_data()
     (drill,) = data["drills"]
     assert drill["url"] == "../phrases/empathy.html" and drill["style"] == "phrase"
     question = drill["questions"][0]

@@ -498,8 +498,23 @@ def _run_mkdocs(config_file: Path, out_dir: Path, checked: Any) -> None:
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, MkDocsException
 
+    class Errors(logging.Handler):
+        """MkDocs logs why it stopped and raises only "Aborted with a BuildError!"."""
+
+        def __init__(self) -> None:
+            super().__init__(logging.ERROR)
+            self.messages: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            message = record.getMessage()
+            if message not in self.messages:
+                self.messages.append(message)
+
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    logger = logging.getLogger("mkdocs")
+    logger.setLevel(logging.WARNING)
+    errors = Errors()
+    logger.addHandler(errors)
     try:
         config = load_config(str(config_file), site_dir=str(out_dir), strict=True)
         plugin = config.plugins.get("kbtool")
@@ -507,9 +522,12 @@ def _run_mkdocs(config_file: Path, out_dir: Path, checked: Any) -> None:
             plugin.checked = checked  # the knowledge base this build already loaded and checked
         build(config)
     except Abort as exc:
-        raise SiteError(f"MkDocs stopped the build: {exc}") from None
+        why = "".join(f"\n  {m}" for m in errors.messages if str(exc) not in m)
+        raise SiteError(f"MkDocs stopped the build: {exc}{why}") from None
     except MkDocsException as exc:
         raise SiteError(str(exc)) from None
+    finally:
+        logger.removeHandler(errors)
 
 
 def build_site(root: Path, site_dir: Path | None = None, progress: Progress = _noop,

@@ -92,6 +92,91 @@ def render_pages(renderer: Any) -> list[Any]:
         raise PluginError(f"kbtool: could not render the pages: {type(exc).__name__}: {exc}") from None
 
 
+class Deferred(File):
+    """A generated file whose text is made when MkDocs reads or copies it, and not kept.
+
+    MkDocs reads every page before it writes any, and copies static files after that; with each
+    page's Markdown and each practice page's data script held in its File from the start, a
+    10,000-entry build kept all of them for its whole length.
+    """
+
+    make: Any = None  # () -> str
+
+    @property
+    def content_string(self) -> str:
+        try:
+            return self.make()
+        except Exception as exc:  # a team template with a mistake: name it instead of a traceback
+            where = getattr(exc, "filename", None)
+            at = f" ({where}:{getattr(exc, 'lineno', '?')})" if where else ""
+            raise PluginError(f"kbtool: could not render {self.src_uri}{at}: {type(exc).__name__}: {exc}") from None
+
+    @content_string.setter
+    def content_string(self, value: str) -> None:
+        self._content = value
+        self.make = lambda: value
+
+    @property
+    def content_bytes(self) -> bytes:
+        return self.content_string.encode("utf-8")
+
+    @content_bytes.setter
+    def content_bytes(self, value: bytes) -> None:
+        self.content_string = value.decode("utf-8")
+
+    def copy_file(self, dirty: bool = False) -> None:
+        path = Path(self.abs_dest_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(self.content_bytes)
+
+
+_COMPRESSED: dict[type, type] = {}
+_TEXT_FIELDS = ("content", "markdown")
+
+
+def compress_text(page: Any) -> None:
+    """Keep `page.content` and `page.markdown` zlib-compressed, transparently to every reader.
+
+    The page becomes an instance of a subclass of its own class whose two attributes compress on
+    assignment and decompress on reading, so plugins that change a page's HTML later (Material's
+    tags listings are filled in `on_env`) read and write it exactly as before.
+    """
+    import zlib
+
+    base = type(page)
+    if base not in _COMPRESSED:
+        def field(name: str) -> property:
+            key = f"_kb_{name}"
+
+            def read(self: Any) -> str | None:
+                data = self.__dict__.get(key)
+                return None if data is None else zlib.decompress(data).decode("utf-8")
+
+            def write(self: Any, value: str | None) -> None:
+                self.__dict__[key] = None if value is None else zlib.compress(value.encode("utf-8"), 1)
+
+            return property(read, write)
+
+        _COMPRESSED[base] = type(f"Compressed{base.__name__}", (base,), {n: field(n) for n in _TEXT_FIELDS})
+    texts = {name: page.__dict__.pop(name, None) for name in _TEXT_FIELDS}
+    page.__class__ = _COMPRESSED[base]
+    for name, value in texts.items():
+        setattr(page, name, value)
+
+
+def deferred(config: Any, src_uri: str, make: Any) -> File:
+    # Non-empty content marks the file as generated and always modified, as File.generated does.
+    file = Deferred.generated(config, src_uri, content="\n")
+    file.make = make
+    return file
+
+
+def _page_file(page: Any, config: Any) -> File:
+    if not page.lazy:
+        return File.generated(config, page.src_uri, content=page.markdown)
+    return deferred(config, page.src_uri, lambda: page.front + page.body())
+
+
 def _add_page_files(pages: list[Any], files: Files, config: Any) -> None:
     """The assets and data scripts generated pages load for themselves (kbtool.site.assets)."""
     from kbtool.site.assets import FLOW, MERMAID, data_script, data_uri, site_uri, source_file
@@ -100,7 +185,7 @@ def _add_page_files(pages: list[Any], files: Files, config: Any) -> None:
     for page in pages:
         wanted.update(page.assets)
         if page.data is not None:
-            files.append(File.generated(config, data_uri(page.src_uri), content=data_script(page.data)))
+            files.append(deferred(config, data_uri(page.src_uri), lambda page=page: data_script(page.page_data())))
     for asset in sorted(wanted):
         files.append(File.generated(config, site_uri(asset), abs_src_path=str(source_file(asset))))
 
@@ -168,7 +253,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
             if self.pages_dir is not None:
                 files.append(File.generated(config, page.src_uri, abs_src_path=str(self.pages_dir / page.src_uri)))
             else:
-                files.append(File.generated(config, page.src_uri, content=page.markdown))
+                files.append(_page_file(page, config))
         files.append(File.generated(config, CSS_URI, abs_src_path=str(CSS_FILE)))
         files.append(File.generated(config, WORKER_SHIM_URI, abs_src_path=str(ASSETS / "iframe-worker.js")))
         _add_page_files(self.pages, files, config)
@@ -198,6 +283,9 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         if generated is not None and generated.entry is not None:
             # Themes print page.title unescaped, and Material's <title> unescapes it once more.
             page.title = page_title(generated.title)
+        # MkDocs renders every page before it writes any; at 10,000 entries the HTML and Markdown
+        # of them all was the build's largest cost in memory. Kept compressed until written.
+        compress_text(page)
         return sanitise_page(html)
 
     # -- site search: kbtool.sitesearch.hooks does the work; these events only hand it over --------
@@ -219,6 +307,8 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         assets = generated.assets if generated is not None else ()
         data = data_uri(generated.src_uri) if generated is not None and generated.data is not None else None
         output = inject(output, page.url or "", assets, data)
+        if generated is not None:
+            page.content = page.markdown = None  # written: nothing after this reads them
         return self.site_search.page(output) if self.site_search is not None else output
 
     def on_post_template(self, output_content: str, template_name: str, config: Any) -> str | None:

@@ -161,7 +161,7 @@ def write_index(folder: Path, documents: Iterable[Document], kind_boosts: dict[s
 
     ix = whoosh_index.create_in(str(folder), _schema())
     # One segment written in memory and merged once: much faster than the default for a full build.
-    writer = ix.writer(limitmb=256)
+    writer = ix.writer(limitmb=64)
     count = 0
     for doc in documents:
         keywords = "\n".join(doc.keywords)

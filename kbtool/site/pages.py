@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ NEEDS_ATTENTION = "mentors/needs-attention.md"
 WRITING_GUIDE = "mentors/guide.md"
 
 
-@dataclass
+@dataclass(eq=False)
 class Page:
     """One generated page: where it goes, its nav label (plain text) and its Markdown.
 
@@ -47,15 +48,39 @@ class Page:
     `.css` or `.js`) and the JSON-able `data` their scripts read as `self.__kbpage`: the builder
     ships both with that page only, so no other page pays for them and the data never passes the
     HTML sanitiser as markup. `section` puts the page under that heading of the navigation.
+
+    `source` is the Markdown, or for entry pages a function that renders the part after the
+    `front` matter, and `data` may be a function that makes it: at 10,000 entries the rendered Markdown alone was a third of a gigabyte, so a
+    builder that writes page by page asks for each page's text when it reads that page (`body()`)
+    and never holds them all. `markdown` renders it once and keeps it (previews, tests).
     """
 
     src_uri: str
     title: str
-    markdown: str
+    source: str | Callable[[], str]
     entry: Entry | None = None
     assets: tuple[str, ...] = ()
     data: Any = None
     section: str | None = None
+    front: str = ""
+
+    @property
+    def lazy(self) -> bool:
+        return callable(self.source)
+
+    @property
+    def markdown(self) -> str:
+        if callable(self.source):
+            self.source = self.source()
+        return self.front + self.source
+
+    def body(self) -> str:
+        """The Markdown after the front matter, rendered afresh and not kept when the page is lazy."""
+        return self.source() if callable(self.source) else self.source
+
+    def page_data(self) -> Any:
+        """`data`, made afresh when it is a function (as `source`, for builders that write page by page)."""
+        return self.data() if callable(self.data) else self.data
 
 
 @dataclass
@@ -206,6 +231,10 @@ class SiteRenderer:
             site_name=self.kb.config.name, kind_singular=KIND_SINGULAR, kind_labels=KIND_LABELS, kind_index=kind_index_src,
             today=self.options.today, **context)
 
+    def _later(self, template: str, src_uri: str, **context: Any) -> Callable[[], str]:
+        """A page's Markdown as a function, rendered when a builder reads the page (see Page)."""
+        return partial(self._render, template, src_uri, **context)
+
     def _entry_context(self, entry: Entry) -> dict[str, Any]:
         related = [self.by_id[r] for r in entry.related if r in self.by_id]
         overdue = entry.review_by is not None and entry.review_by < self.options.today
@@ -237,42 +266,42 @@ class SiteRenderer:
         context["highlight"] = highlight_placeholders
         context["letter_html"] = letter_html
         context["pathnav"] = self._path_position(entry)
-        body = self._render(REGISTRY[entry.kind].template, src, **context)
-        return Page(src, entry.title, front_matter(entry.tags) + body, entry,
-                    assets=(PATH_SCRIPT,) if context["pathnav"] else ())
+        template = REGISTRY[entry.kind].template
+        return Page(src, entry.title, lambda: self._render(template, src, **context), entry,
+                    assets=(PATH_SCRIPT,) if context["pathnav"] else (), front=front_matter(entry.tags))
 
     def index_pages(self) -> list[Page]:
         kb, entries = self.kb, self.entries
         pages = [
-            Page(HOME, kb.config.name, self._render("home.md.j2", HOME, entries=entries,
+            Page(HOME, kb.config.name, self._later("home.md.j2", HOME, entries=entries,
                                                       counts=self._counts(), attention=self._attention(),
                                                       browse=BROWSE_PAGES, start_here=START_HERE,
                                                       needs_attention=NEEDS_ATTENTION)),
-            Page(START_HERE, "Start here", self._render("start-here.md.j2", START_HERE, path=self.path),
+            Page(START_HERE, "Start here", self._later("start-here.md.j2", START_HERE, path=self.path),
                  assets=(PATH_SCRIPT,)),
-            Page("browse/kinds.md", "By kind", self._render("by-kind.md.j2", "browse/kinds.md", groups=[
+            Page("browse/kinds.md", "By kind", self._later("by-kind.md.j2", "browse/kinds.md", groups=[
                 (kind, [e for e in entries if e.kind == kind]) for kind in KIND_ORDER])),
-            Page("browse/channels.md", "By channel", self._render(
+            Page("browse/channels.md", "By channel", self._later(
                 "by-channel.md.j2", "browse/channels.md", groups=self._by_channel())),
-            Page("browse/situations.md", "By situation", self._render(
+            Page("browse/situations.md", "By situation", self._later(
                 "by-situation.md.j2", "browse/situations.md", groups=self._by_situation())),
-            Page("browse/tags.md", "By tag", self._render("by-tag.md.j2", "browse/tags.md")),
-            Page("browse/coverage.md", "Coverage matrix", self._render(
+            Page("browse/tags.md", "By tag", self._later("by-tag.md.j2", "browse/tags.md")),
+            Page("browse/coverage.md", "Coverage matrix", self._later(
                 "coverage.md.j2", "browse/coverage.md", **self._coverage())),
-            Page(NEEDS_ATTENTION, "Needs attention", self._render(
+            Page(NEEDS_ATTENTION, "Needs attention", self._later(
                 "needs-attention.md.j2", NEEDS_ATTENTION, rows=self._attention())),
-            Page(WRITING_GUIDE, "Mentors' guide", self._render("mentors-guide.md.j2", WRITING_GUIDE,
+            Page(WRITING_GUIDE, "Mentors' guide", self._later("mentors-guide.md.j2", WRITING_GUIDE,
                                                              rules=self._rule_docs(), **self._guide())),
         ]
         for kind in KIND_ORDER:
             group = [e for e in entries if e.kind == kind]
             if group:
                 src = kind_index_src(kind)
-                pages.append(Page(src, KIND_LABELS[kind], self._render(
+                pages.append(Page(src, KIND_LABELS[kind], self._later(
                     "kind-index.md.j2", src, kind=kind, entries=group, groups=self._by_situation(group))))
         for channel, rules in self._scorecards():
             src = scorecard_src(channel)
-            pages.append(Page(src, f"Scorecard: {channel_label(channel)}", self._render(
+            pages.append(Page(src, f"Scorecard: {channel_label(channel)}", self._later(
                 "scorecard.md.j2", src, channel=channel, rules=rules)))
         return pages
 
