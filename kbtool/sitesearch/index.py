@@ -139,6 +139,28 @@ def _varint(out: bytearray, value: int) -> None:
     out.append(value)
 
 
+class _Postings:
+    """One term's postings in one field, varint-encoded as documents are added in order: each a
+    gap from the previous document (shifted left, low bit set when a frequency above 1 follows)."""
+
+    __slots__ = ("data", "last", "count")
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.last = -1
+        self.count = 0
+
+    def add(self, number: int, freq: int) -> None:
+        gap = number - self.last - 1
+        self.last = number
+        self.count += 1
+        if freq > 1:
+            _varint(self.data, (gap << 1) | 1)
+            _varint(self.data, freq)
+        else:
+            _varint(self.data, gap << 1)
+
+
 def _varints(values: Iterable[int]) -> bytes:
     out = bytearray()
     for value in values:
@@ -251,9 +273,12 @@ def build_site_index(kb: KnowledgeBase, address: SiteAddress, pages: Sequence[Si
     kind_index = {kind: i for i, kind in enumerate(KINDS)}
     lengths = [bytearray(n) for _ in fields]
     totals = [0] * len(fields)
-    postings: dict[str, list[list[tuple[int, int]]]] = {}
+    # Each term's postings per field, encoded as they are met (documents come in order): as lists
+    # of (document, frequency) tuples, 10,000 entries' 2.4 million postings held 150 MB.
+    postings: dict[str, list[_Postings | None]] = {}
     spell_df: dict[str, int] = {}
-    phrase_hits: dict[tuple[int, int], list[int]] = {}  # (member, field) -> docs
+    # (member, field) -> [(document, frequency of each of the member's stems there)]
+    phrase_hits: dict[tuple[int, int], list[tuple[int, tuple[int, ...]]]] = {}
     for number, doc in enumerate(docs):
         values = field_values(doc)
         for f, name in enumerate(fields):
@@ -268,14 +293,17 @@ def build_site_index(kb: KnowledgeBase, address: SiteAddress, pages: Sequence[Si
             for stem, freq in counts.items():
                 lists = postings.get(stem)
                 if lists is None:
-                    lists = postings[stem] = [[] for _ in fields]
-                lists[f].append((number, freq))
+                    lists = postings[stem] = [None] * len(fields)
+                found = lists[f]
+                if found is None:
+                    found = lists[f] = _Postings()
+                found.add(number, freq)
             for i, stem in enumerate(seq):
                 for member in phrase_members.get(stem, ()):
                     if tuple(seq[i:i + len(member)]) == member:
                         hits = phrase_hits.setdefault((member_index[member], f), [])
-                        if not hits or hits[-1] != number:
-                            hits.append(number)
+                        if not hits or hits[-1][0] != number:
+                            hits.append((number, tuple(counts[m] for m in member)))
         for word in analyser.surface(values["spell"]):
             spell_df[word] = spell_df.get(word, 0) + 1
 
@@ -303,23 +331,16 @@ def build_site_index(kb: KnowledgeBase, address: SiteAddress, pages: Sequence[Si
             shard = shards[-1]
             shard_terms[-1][1] += 1
             for f in group:
-                start = len(shard)
-                previous = -1
-                for number, freq in postings[stem][f]:
-                    gap = number - previous - 1
-                    previous = number
-                    if freq > 1:
-                        _varint(shard, (gap << 1) | 1)
-                        _varint(shard, freq)
-                    else:
-                        _varint(shard, gap << 1)
-                sizes[stem][f] = len(shard) - start
+                found = postings[stem][f]
+                if found is not None:
+                    shard += found.data
+                    sizes[stem][f] = len(found.data)
     term_info = bytearray()
     for stem in vocabulary:
-        for f in range(len(fields)):
-            _varint(term_info, len(postings[stem][f]))
-        for f in range(len(fields)):
-            if postings[stem][f]:
+        for found in postings[stem]:
+            _varint(term_info, found.count if found is not None else 0)
+        for f, found in enumerate(postings[stem]):
+            if found is not None:
                 _varint(term_info, sizes[stem][f])
 
     # Multi-word synonyms are matched as phrases (Whoosh's Phrase query); their score for a
@@ -327,15 +348,14 @@ def build_site_index(kb: KnowledgeBase, address: SiteAddress, pages: Sequence[Si
     phrases = []
     for (m, f), hit_docs in sorted(phrase_hits.items()):
         member = members[m]
-        weights = [dict(postings[stem][f]) for stem in member]
-        dfs = [len(postings[stem][f]) for stem in member]
+        dfs = [postings[stem][f].count for stem in member]  # type: ignore[union-attr]
         scores = []
-        for number in hit_docs:
+        for number, freqs in hit_docs:
             fl = byte_to_length(lengths[f][number])
             boost = kind_boosts[kinds[number]]
             scores.append(_binary_sum([
-                _bm25(idf(dfs[i]), _float32(weights[i][number] * boost), fl, avgfl[f]) for i in range(len(member))]))
-        phrases.append([m, f, _doc_list(hit_docs), scores])
+                _bm25(idf(dfs[i]), _float32(freqs[i] * boost), fl, avgfl[f]) for i in range(len(member))]))
+        phrases.append([m, f, _doc_list([number for number, _ in hit_docs]), scores])
 
     spell_words = sorted(spell_df)
     entries: list[Any] = []

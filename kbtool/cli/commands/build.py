@@ -22,7 +22,7 @@ def build(root: Path, site_dir: Path | None, rollback: bool, no_search_index: bo
     `kbtool validate` prints them. The site is built into a temporary folder, checked for
     executable markup, and only then swapped into place; the previous build is kept beside
     it (.site.previous) so `kbtool build --rollback` can restore it. A root without an
-    mkdocs.yml builds with kbtool's default (Material, search, tags, offline).
+    mkdocs.yml builds with kbtool's default (Material, tags, offline, and kbtool's own search box).
 
     \b
     Examples:
