@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kbtool.model import KnowledgeBase
 from kbtool.problems import Level, Problem
@@ -38,13 +39,16 @@ class Checked:
         return len(self.kb.files) + (1 if self.kb.config.source is not None else 0)
 
 
-def check(root: Path | str) -> Checked:
-    """Load and validate the knowledge base at `root`. Raises KbError only for an unusable root."""
+def check(root: Path | str, reuse: Any = None) -> Checked:
+    """Load and validate the knowledge base at `root`. Raises KbError only for an unusable root.
+
+    `reuse` is a `kbtool.source.kb.LoadCache` a long-running caller keeps between runs.
+    """
     from kbtool.checks import rule_ids, validate
     from kbtool.matching import words
     from kbtool.source.kb import load_knowledge_base
 
-    kb = load_knowledge_base(root, {"rule": rule_ids()})
+    kb = load_knowledge_base(root, {"rule": rule_ids()}, reuse)
     problems = apply_levels(validate(kb), kb)
     # The checks share split texts through this cache; what comes after them (pages, indexes)
     # does not, and at 10,000 entries it held some 50 MB for the rest of a build.

@@ -64,3 +64,27 @@ def test_a_team_template_with_a_mistake_stops_the_build_naming_the_template_line
     assert "site_templates/phrases.md.j2:1" in result.output and "TemplateSyntaxError" in result.output
     assert "Traceback" not in result.output
     assert not (small_root / "out").exists()
+
+
+def test_pages_held_compressed_read_and_write_as_before():
+    """Between MkDocs reading a generated page and writing it, its HTML is kept compressed and its
+    Markdown made again on demand; other plugins must see exactly what they would have."""
+    from kbtool.mkdocs.plugin import compress_text
+
+    class Page:
+        def __init__(self) -> None:
+            self.content = "<p>Grüße</p>" * 100
+            self.markdown = "# Grüße"
+
+    page = Page()
+    compress_text(page, lambda: "# made again")
+    assert isinstance(page, Page) and page.content == "<p>Grüße</p>" * 100
+    assert "content" not in vars(page) and len(vars(page)["_kb_content"]) < 200
+    assert page.markdown == "# made again"
+    page.content, page.markdown = "<p>changed by a plugin</p>", "# set by a plugin"
+    assert (page.content, page.markdown) == ("<p>changed by a plugin</p>", "# set by a plugin")
+    page.content = page.markdown = None
+    assert page.content is None and page.markdown is None
+    kept = Page()
+    compress_text(kept)
+    assert kept.markdown == "# Grüße"

@@ -75,6 +75,31 @@ def test_an_edit_rebuilds_only_the_pages_it_changes(tmp_path):
     assert any("rebuilt" in m and "changed page" in m for m in messages)
 
 
+def test_a_rebuild_parses_only_the_files_that_changed(tmp_path, monkeypatch):
+    from kbtool.mkdocs.build import mkdocs_config_file
+    from kbtool.source import kb as kb_module
+
+    root = small_kb(tmp_path / "kb")
+    parsed: list[str] = []
+    real = kb_module.load_file
+    monkeypatch.setattr(kb_module, "load_file", lambda file, *rest: parsed.append(Path(file).name) or real(file, *rest))
+    with mkdocs_config_file(root, "Acme") as config_file:
+        preview = Preview(root, config_file, tmp_path / "site", lambda message: None)
+        preview.rebuild()
+        assert sorted(parsed) == ["callback.yaml", "greetings.yaml"]
+        parsed.clear()
+        path = root / "scripts_library/scripts/callback.yaml"
+        path.write_text(SCRIPT.replace("calling you back as promised", "returning your call"), encoding="utf-8")
+        preview.rebuild()
+        assert parsed == ["callback.yaml"]
+        assert "returning your call" in (tmp_path / "site" / "scripts" / "callback.html").read_text(encoding="utf-8")
+        parsed.clear()
+        (root / "scripts_library/phrases/greetings.yaml").unlink()
+        preview.rebuild()
+        assert parsed == []  # the script is unchanged; a deleted file leaves the cache
+        assert list(preview.loaded) == [path]
+
+
 def test_the_overlay_escapes_what_it_shows():
     problem = Problem("a<b>.yaml", 3, 1, Level.ERROR, "tab-indentation", "<script>x</script>", "fix \x1b[2J")
     overlay = problems_overlay([problem])

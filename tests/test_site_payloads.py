@@ -150,3 +150,23 @@ def test_a_harmless_javascript_lookalike_link_does_not_block_the_build(tmp_path,
     write_kb(tmp_path, {"scripts_library/phrases/p.yaml": text})
     run = cli("build", "--root", str(tmp_path), "--no-search-index")
     assert run.code == 0, run.output
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 64, 1 << 16])
+def test_a_data_script_written_in_pieces_is_the_whole_script_and_never_closes_its_element(size):
+    """Practice and review pages' data scripts are written piece by piece; "</" split between two
+    pieces must still be escaped, and the script must read back as the same data."""
+    import random
+
+    from kbtool.site.assets import data_script_parts
+
+    rng = random.Random(size)
+    alphabet = ["<", "/", '"', "\\", "a", "é", "😀", "\n", "</", "\u2028", "<<", "</script>"]
+    for trial in range(60):
+        data = {"texts": ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+                          for _ in range(rng.randint(0, 20))], "n": trial}
+        script = "".join(data_script_parts(data, size))
+        assert "</" not in script
+        prefix, suffix = 'self.__kbpage=JSON.parse(', ');\n'
+        assert script.startswith(prefix) and script.endswith(suffix)
+        assert json.loads(json.loads(script[len(prefix):-len(suffix)])) == data

@@ -568,6 +568,9 @@ def build_site(root: Path, site_dir: Path | None = None, progress: Progress = _n
             shutil.rmtree(out, ignore_errors=True)
             raise
     progress(f"site written to {site_dir} ({pages} pages)" + (f"; previous build kept in {previous}" if previous else ""))
+    from kbtool.memory import release_free_memory
+
+    release_free_memory(collect=True)  # the site's pages and MkDocs' objects, before the index
     index_path = build_search_index(kb, progress) if search_index else None
     return BuildResult(site_dir, pages, time.perf_counter() - started, warnings, previous, index_path)
 

@@ -8,6 +8,7 @@ rendered HTML, and watch the YAML folders under `mkdocs serve`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ CSS_URI = "assets/kbtool/kbtool.css"
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 CSS_FILE = ASSETS / "kbtool.css"
 WORKER_SHIM_URI = "assets/kbtool/iframe-worker.js"
+# Pages read or written between handing freed memory back (kbtool.memory): a few ms each time.
+TRIM_EVERY = 500
 # Mermaid 11 (MIT), vendored: Material fetches it from a CDN only when no global `mermaid`
 # exists, so shipping it makes call-flow diagrams draw on offline desks too.
 
@@ -97,19 +100,27 @@ class Deferred(File):
 
     MkDocs reads every page before it writes any, and copies static files after that; with each
     page's Markdown and each practice page's data script held in its File from the start, a
-    10,000-entry build kept all of them for its whole length.
+    10,000-entry build kept all of them for its whole length. `make` returns the text, or its
+    pieces in order (a data script is written piece by piece, never whole).
     """
 
-    make: Any = None  # () -> str
+    make: Any = None  # () -> str | Iterable[str]
 
-    @property
-    def content_string(self) -> str:
+    def _pieces(self) -> Iterator[str]:
         try:
-            return self.make()
+            made = self.make()
+            if isinstance(made, str):
+                yield made
+            else:
+                yield from made
         except Exception as exc:  # a team template with a mistake: name it instead of a traceback
             where = getattr(exc, "filename", None)
             at = f" ({where}:{getattr(exc, 'lineno', '?')})" if where else ""
             raise PluginError(f"kbtool: could not render {self.src_uri}{at}: {type(exc).__name__}: {exc}") from None
+
+    @property
+    def content_string(self) -> str:
+        return "".join(self._pieces())
 
     @content_string.setter
     def content_string(self, value: str) -> None:
@@ -127,41 +138,8 @@ class Deferred(File):
     def copy_file(self, dirty: bool = False) -> None:
         path = Path(self.abs_dest_path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(self.content_bytes)
-
-
-_COMPRESSED: dict[type, type] = {}
-_TEXT_FIELDS = ("content", "markdown")
-
-
-def compress_text(page: Any) -> None:
-    """Keep `page.content` and `page.markdown` zlib-compressed, transparently to every reader.
-
-    The page becomes an instance of a subclass of its own class whose two attributes compress on
-    assignment and decompress on reading, so plugins that change a page's HTML later (Material's
-    tags listings are filled in `on_env`) read and write it exactly as before.
-    """
-    import zlib
-
-    base = type(page)
-    if base not in _COMPRESSED:
-        def field(name: str) -> property:
-            key = f"_kb_{name}"
-
-            def read(self: Any) -> str | None:
-                data = self.__dict__.get(key)
-                return None if data is None else zlib.decompress(data).decode("utf-8")
-
-            def write(self: Any, value: str | None) -> None:
-                self.__dict__[key] = None if value is None else zlib.compress(value.encode("utf-8"), 1)
-
-            return property(read, write)
-
-        _COMPRESSED[base] = type(f"Compressed{base.__name__}", (base,), {n: field(n) for n in _TEXT_FIELDS})
-    texts = {name: page.__dict__.pop(name, None) for name in _TEXT_FIELDS}
-    page.__class__ = _COMPRESSED[base]
-    for name, value in texts.items():
-        setattr(page, name, value)
+        with path.open("w", encoding="utf-8", newline="") as out:
+            out.writelines(self._pieces())
 
 
 def deferred(config: Any, src_uri: str, make: Any) -> File:
@@ -177,15 +155,56 @@ def _page_file(page: Any, config: Any) -> File:
     return deferred(config, page.src_uri, lambda: page.front + page.body())
 
 
+_COMPRESSED: dict[type, type] = {}
+_TEXT_FIELDS = ("content", "markdown")
+
+
+def compress_text(page: Any, remake: Any = None) -> None:
+    """Keep `page.content` and `page.markdown` zlib-compressed, transparently to every reader.
+
+    The page becomes an instance of a subclass of its own class whose two attributes compress on
+    assignment and decompress on reading, so plugins that change a page's HTML later (Material's
+    tags listings are filled in `on_env`) read and write it exactly as before. With `remake` (a
+    function giving the page's Markdown again) the Markdown is not kept at all but made again if
+    anything reads it before something assigns it.
+    """
+    import zlib
+
+    base = type(page)
+    if base not in _COMPRESSED:
+        def field(name: str) -> property:
+            key = f"_kb_{name}"
+
+            def read(self: Any) -> str | None:
+                if key not in self.__dict__ and "_kb_remake" in self.__dict__:
+                    return self.__dict__["_kb_remake"]() if name == "markdown" else None
+                data = self.__dict__.get(key)
+                return None if data is None else zlib.decompress(data).decode("utf-8")
+
+            def write(self: Any, value: str | None) -> None:
+                self.__dict__[key] = None if value is None else zlib.compress(value.encode("utf-8"), 1)
+
+            return property(read, write)
+
+        _COMPRESSED[base] = type(f"Compressed{base.__name__}", (base,), {n: field(n) for n in _TEXT_FIELDS})
+    texts = {name: page.__dict__.pop(name, None) for name in _TEXT_FIELDS}
+    page.__class__ = _COMPRESSED[base]
+    if remake is not None:
+        page.__dict__["_kb_remake"] = remake
+        del texts["markdown"]
+    for name, value in texts.items():
+        setattr(page, name, value)
+
+
 def _add_page_files(pages: list[Any], files: Files, config: Any) -> None:
     """The assets and data scripts generated pages load for themselves (kbtool.site.assets)."""
-    from kbtool.site.assets import FLOW, MERMAID, data_script, data_uri, site_uri, source_file
+    from kbtool.site.assets import FLOW, MERMAID, data_script_parts, data_uri, site_uri, source_file
 
     wanted = {MERMAID, FLOW}
     for page in pages:
         wanted.update(page.assets)
         if page.data is not None:
-            files.append(deferred(config, data_uri(page.src_uri), lambda page=page: data_script(page.page_data())))
+            files.append(deferred(config, data_uri(page.src_uri), lambda page=page: data_script_parts(page.page_data())))
     for asset in sorted(wanted):
         files.append(File.generated(config, site_uri(asset), abs_src_path=str(source_file(asset))))
 
@@ -208,6 +227,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         # in as files, so MkDocs' dirty build re-renders only the pages whose Markdown changed.
         self.rendered: list[Any] | None = None
         self.pages_dir: Path | None = None
+        self.handled = 0  # pages read or written in this build
 
     @event_priority(-100)  # after the offline plugin, whose worker shim we replace
     def on_config(self, config: Any) -> Any:
@@ -284,9 +304,19 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
             # Themes print page.title unescaped, and Material's <title> unescapes it once more.
             page.title = page_title(generated.title)
         # MkDocs renders every page before it writes any; at 10,000 entries the HTML and Markdown
-        # of them all was the build's largest cost in memory. Kept compressed until written.
-        compress_text(page)
+        # of them all was the build's largest cost in memory. The HTML is kept compressed until
+        # written; a page made when read is made again if anything asks for its Markdown.
+        lazy = generated is not None and generated.lazy
+        compress_text(page, (lambda: generated.front + generated.body()) if lazy else None)
+        self._tick()
         return sanitise_page(html)
+
+    def _tick(self) -> None:
+        self.handled += 1
+        if self.handled % TRIM_EVERY == 0:
+            from kbtool.memory import release_free_memory
+
+            release_free_memory()
 
     # -- site search: kbtool.sitesearch.hooks does the work; these events only hand it over --------
 
@@ -295,9 +325,15 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
 
         # kbtool serve rebuilds with a fresh theme environment each time; keep its compiled templates.
         env.bytecode_cache = compiled_templates("theme")
+        from kbtool.memory import release_free_memory
+
+        release_free_memory()  # what reading every page freed, before the pages are written
         # Every page has its title by now (MkDocs reads them all before rendering any).
         if self.site_search is not None:
             self.site_search.prepare(f.page for f in files.documentation_pages() if f.page is not None)
+            # Written now rather than after the build: at 10,000 entries its files were 40 MB held
+            # through the writing of every page. The site folder was emptied when the build began.
+            self.site_search.write(config.site_dir)
         return env
 
     def on_post_page(self, output: str, page: Any, config: Any) -> str | None:
@@ -309,6 +345,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         output = inject(output, page.url or "", assets, data)
         if generated is not None:
             page.content = page.markdown = None  # written: nothing after this reads them
+        self._tick()
         return self.site_search.page(output) if self.site_search is not None else output
 
     def on_post_template(self, output_content: str, template_name: str, config: Any) -> str | None:
@@ -316,9 +353,6 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
             return self.site_search.page(output_content)
         return output_content
 
-    def on_post_build(self, config: Any) -> None:
-        if self.site_search is not None:
-            self.site_search.write(config.site_dir)
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
         from kbtool.source.kb import CONFIG_FILE, CONTENT_DIRS

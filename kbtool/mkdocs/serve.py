@@ -90,6 +90,7 @@ class Preview:
     stamps: tuple[float, ...] = ()
     builds: int = 0
     entry_cache: dict[Any, Any] = field(default_factory=dict)
+    loaded: dict[Any, Any] = field(default_factory=dict)  # files parsed by earlier rebuilds
     last_pages_rendered: int = 0
 
     def _stamps(self, templates_dir: Path | None) -> tuple[float, ...]:
@@ -110,7 +111,7 @@ class Preview:
         from kbtool.site.pages import navigation
 
         started = time.process_time()
-        checked = checked if checked is not None else check(self.root)
+        checked = checked if checked is not None else check(self.root, self.loaded)
         if checked.errors:
             self.problems = list(checked.errors)
             from kbtool.reporters import format_text

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +45,36 @@ def data_script(data: Any) -> str:
     A script file rather than JSON fetched at run time: fetch() is refused on file:// pages, and
     the site must work opened from a folder. JSON.parse of a JSON string literal keeps it data only.
     """
-    text = json.dumps(json.dumps(data, ensure_ascii=False, separators=(",", ":")), ensure_ascii=True)
-    return "self.__kbpage=JSON.parse(" + text.replace("</", "<\\/") + ");\n"
+    return "".join(data_script_parts(data))
+
+
+def data_script_parts(data: Any, size: int = 1 << 16) -> Iterator[str]:
+    """`data_script` in pieces of about `size` characters, never all of it at once.
+
+    A practice page of a 10,000-entry knowledge base carries megabytes of drills, and the JSON,
+    its string literal and the escaped script were each a whole copy. Escaping a JSON string is
+    per character, so escaping piece by piece gives the same text; a "<" ending a piece waits for
+    the next, so that no "</" (which would close the script element) slips between two.
+    """
+    yield 'self.__kbpage=JSON.parse("'
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    pending: list[str] = []
+    length = 0
+    carry = ""
+
+    def escaped(text: str) -> str:
+        nonlocal carry
+        out = carry + json.dumps(text, ensure_ascii=True)[1:-1]
+        carry = "<" if out.endswith("<") else ""
+        return (out[:-1] if carry else out).replace("</", "<\\/")
+
+    for piece in encoder.iterencode(data):
+        pending.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield escaped("".join(pending))
+            pending, length = [], 0
+    yield escaped("".join(pending)) + carry + '");\n'
 
 
 def _relative(page_url: str, uri: str) -> str:

@@ -145,8 +145,10 @@ class SiteSearch:
         return place_search_box(page_html, self.box) if self.box else page_html
 
     def write(self, site_dir: str | Path) -> None:
+        """Write the index's files into the site and let them go (the version stays for the box)."""
         if self.index is not None:
             self.index.write(Path(site_dir))
+            self.index.files.clear()
 
 
 
