@@ -17,8 +17,14 @@ SITUATIONS = ["greeting", "complaint", "delivery-delay", "follow-up", "pricing",
               "closing", "feedback", "refund"]
 
 
+# "small": the 35 words above, so every word is in about 40% of the texts (search's worst case);
+# "bundled": the bundled knowledge base's own words with their frequencies (real term statistics).
+VOCABULARIES = ("small", "bundled")
+_words: list[str] = list(WORDS)
+
+
 def sentence(rng: random.Random, n: int = 12) -> str:
-    words = [rng.choice(WORDS) for _ in range(n)]
+    words = [rng.choice(_words) for _ in range(n)]
     return (" ".join(words)).capitalize() + "."
 
 
@@ -73,7 +79,14 @@ def standard(rng: random.Random, entry_id: str) -> str:
 MAKERS = (phrases, script, letter, standard)
 
 
-def generate(out: Path, entries: int, seed: int = 1) -> Path:
+def generate(out: Path, entries: int, seed: int = 1, vocabulary: str = "small") -> Path:
+    global _words
+    if vocabulary == "bundled":
+        from gen_search_kb import vocabulary as bundled_words
+
+        _words = bundled_words()
+    else:
+        _words = list(WORDS)
     rng = random.Random(seed)
     folders = {phrases: "scripts_library/phrases", script: "scripts_library/scripts",
                letter: "scripts_library/letters", standard: "standards"}
@@ -92,8 +105,9 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--vocabulary", choices=VOCABULARIES, default="small")
     args = parser.parse_args()
-    generate(args.out, args.entries, args.seed)
+    generate(args.out, args.entries, args.seed, args.vocabulary)
     print(f"wrote {args.entries} entries to {args.out}")
 
 

@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
-from generate_kb import WORDS, generate  # noqa: E402
+from generate_kb import VOCABULARIES, WORDS, generate  # noqa: E402
 from search_bench import percentiles, typo  # noqa: E402
 
 KBTOOL = str(Path(sys.executable).parent / "kbtool")
@@ -103,11 +103,14 @@ def page_sizes(site: Path) -> dict[str, int]:
 
 def in_process_search(root: Path, queries: int) -> dict[str, str]:
     """p50/p95 of run_query (plain, misspelt) and of find's query for each prefix as it is typed."""
+    import generate_kb
+
     from kbtool.cli.commands.find import find_results
     from kbtool.search.api import open_index, run_query
 
     rng = random.Random(7)
-    words = [w for w in WORDS if len(w) >= 5]
+    # Query words from the vocabulary the knowledge base was generated from (each distinct word once).
+    words = sorted({w for w in generate_kb._words if len(w) >= 5})
     plain = [" ".join(rng.sample(words, rng.randint(1, 3))) for _ in range(queries)]
     typos = [" ".join(typo(rng, w) for w in rng.sample(words, rng.randint(1, 2))) for _ in range(queries)]
     typed = [" ".join(rng.sample(words, rng.randint(1, 3))) for _ in range(max(5, queries // 20))]
@@ -143,9 +146,10 @@ class Size:
     pages: dict[str, int] = field(default_factory=dict)
 
 
-def measure(entries: int, runs: int, queries: int, only: str, work: Path, python: float) -> Size:
+def measure(entries: int, runs: int, queries: int, only: str, work: Path, python: float,
+            vocabulary: str = "small") -> Size:
     size = Size(entries)
-    root = generate(work / f"kb{entries}", entries)
+    root = generate(work / f"kb{entries}", entries, vocabulary=vocabulary)
     files = sum(1 for _ in root.rglob("*.yaml"))
     if only in ("all", "build"):
         site = root / "site"
@@ -207,6 +211,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--only", choices=("all", "build", "search"), default="all")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--vocabulary", choices=VOCABULARIES, default="small",
+                        help="small: 35 words, search's worst case; bundled: real term statistics")
     args = parser.parse_args()
 
     python, _ = median_child([sys.executable, "-c", "pass"], 11)
@@ -214,7 +220,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for entries in args.entries:
             runs = args.big_runs if entries >= 10_000 else args.runs
-            sizes.append(measure(entries, runs, args.queries, args.only, Path(tmp), python.cpu))
+            sizes.append(measure(entries, runs, args.queries, args.only, Path(tmp), python.cpu, args.vocabulary))
             print(f"... {entries} entries measured", file=sys.stderr, flush=True)
 
     labels = list(dict.fromkeys(label for s in sizes for label in s.rows))

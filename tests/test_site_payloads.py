@@ -163,10 +163,11 @@ def test_a_data_script_written_in_pieces_is_the_whole_script_and_never_closes_it
     rng = random.Random(size)
     alphabet = ["<", "/", '"', "\\", "a", "é", "😀", "\n", "</", "\u2028", "<<", "</script>"]
     for trial in range(60):
-        data = {"texts": ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
-                          for _ in range(rng.randint(0, 20))], "n": trial}
+        texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(rng.randint(0, 20))]
+        data = {"texts": texts, "n": trial, "drills": [{"say": t, "choices": [t, None, 1.5, [t]]} for t in texts],
+                "</": {"<": texts[:2]}}
         script = "".join(data_script_parts(data, size))
         assert "</" not in script
         prefix, suffix = 'self.__kbpage=JSON.parse(', ');\n'
         assert script.startswith(prefix) and script.endswith(suffix)
-        assert json.loads(json.loads(script[len(prefix):-len(suffix)])) == data
+        assert json.loads(json.loads(script[len(prefix):-len(suffix)])) == json.loads(json.dumps(data))

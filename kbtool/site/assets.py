@@ -48,6 +48,27 @@ def data_script(data: Any) -> str:
     return "".join(data_script_parts(data))
 
 
+def _json_pieces(value: Any, depth: int) -> Iterator[str]:
+    """json.dumps(value) (compact, not ASCII-escaped) in order, in pieces: containers `depth`
+    levels down are opened up, and each item below is encoded whole by json's C encoder
+    (JSONEncoder.iterencode would be pure Python, several times slower)."""
+    if depth and isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        yield "{"
+        for i, (key, item) in enumerate(value.items()):
+            yield ("," if i else "") + json.dumps(key, ensure_ascii=False) + ":"
+            yield from _json_pieces(item, depth - 1)
+        yield "}"
+    elif depth and isinstance(value, (list, tuple)):
+        yield "["
+        for i, item in enumerate(value):
+            if i:
+                yield ","
+            yield from _json_pieces(item, depth - 1)
+        yield "]"
+    else:
+        yield json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def data_script_parts(data: Any, size: int = 1 << 16) -> Iterator[str]:
     """`data_script` in pieces of about `size` characters, never all of it at once.
 
@@ -57,7 +78,6 @@ def data_script_parts(data: Any, size: int = 1 << 16) -> Iterator[str]:
     the next, so that no "</" (which would close the script element) slips between two.
     """
     yield 'self.__kbpage=JSON.parse("'
-    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
     pending: list[str] = []
     length = 0
     carry = ""
@@ -68,7 +88,7 @@ def data_script_parts(data: Any, size: int = 1 << 16) -> Iterator[str]:
         carry = "<" if out.endswith("<") else ""
         return (out[:-1] if carry else out).replace("</", "<\\/")
 
-    for piece in encoder.iterencode(data):
+    for piece in _json_pieces(data, 3):
         pending.append(piece)
         length += len(piece)
         if length >= size:
