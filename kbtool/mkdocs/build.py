@@ -532,7 +532,11 @@ def _run_mkdocs(config_file: Path, out_dir: Path, checked: Any) -> None:
 
 def build_site(root: Path, site_dir: Path | None = None, progress: Progress = _noop,
                search_index: bool = True) -> BuildResult:
-    """Validate `root`, build its site into `site_dir` (swap on success) and the search index."""
+    """Validate `root`, build the search index, then its site into `site_dir` (swap on success).
+
+    The terminal search index comes first: it depends only on the knowledge base, and built after
+    the site it sat on top of the memory MkDocs and Material keep (about 100 MB at 10,000 entries).
+    """
 
     started = time.perf_counter()
     root = Path(root).resolve()
@@ -544,6 +548,10 @@ def build_site(root: Path, site_dir: Path | None = None, progress: Progress = _n
     if checked.errors:
         raise ContentErrors(checked.problems)
     warnings = checked.warnings
+    index_path = build_search_index(kb, progress) if search_index else None
+    from kbtool.memory import release_free_memory
+
+    release_free_memory(collect=True)  # what the index build freed, before the site's pages
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     with build_lock(site_dir):
         for stale in site_dir.parent.glob(f".{site_dir.name}.building-*"):
@@ -568,10 +576,6 @@ def build_site(root: Path, site_dir: Path | None = None, progress: Progress = _n
             shutil.rmtree(out, ignore_errors=True)
             raise
     progress(f"site written to {site_dir} ({pages} pages)" + (f"; previous build kept in {previous}" if previous else ""))
-    from kbtool.memory import release_free_memory
-
-    release_free_memory(collect=True)  # the site's pages and MkDocs' objects, before the index
-    index_path = build_search_index(kb, progress) if search_index else None
     return BuildResult(site_dir, pages, time.perf_counter() - started, warnings, previous, index_path)
 
 

@@ -161,7 +161,7 @@ def write_index(folder: Path, documents: Iterable[Document], kind_boosts: dict[s
 
     ix = whoosh_index.create_in(str(folder), _schema())
     # One segment written in memory and merged once: much faster than the default for a full build.
-    writer = ix.writer(limitmb=64)
+    writer = ix.writer(limitmb=256)
     count = 0
     for doc in documents:
         keywords = "\n".join(doc.keywords)
@@ -198,11 +198,10 @@ def write_impacts(folder: Path, ix: Any) -> None:
     numbers (int32) and scores (float64), in document order.
     """
     import marshal
-    import struct
-    from array import array
-
     import shutil
+    import struct
     import tempfile
+    from array import array
 
     table: dict[tuple[str, str], tuple[int, int]] = {}
     # The lists go to a scratch file as they are read, not into memory: with a small vocabulary
