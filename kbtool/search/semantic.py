@@ -162,8 +162,12 @@ class Model:
     """The token embedding table (fp16, memory-mapped) and the tokenizer that indexes it."""
 
     table: Any  # numpy array, vocabulary x dimensions
-    tokenizer: BpeTokenizer
     folder: Path
+
+    @property
+    def tokenizer(self) -> BpeTokenizer:
+        """The plain-Python tokenizer, read on first use: index builds use the library's instead."""
+        return _bpe_tokenizer(self.folder)
 
     def token_ids(self, texts: Sequence[str], fast: bool = False) -> list[list[int]]:
         """Token ids per text; `fast` uses the `tokenizers` library (worth its load for many texts)."""
@@ -198,6 +202,14 @@ class Model:
 
 
 @lru_cache(maxsize=1)
+def _bpe_tokenizer(folder: Path) -> BpeTokenizer:
+    try:
+        return BpeTokenizer(folder.joinpath(*_TOKENIZER))
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        raise SemanticError(f"the wordllama tokenizer under {folder} cannot be read ({exc})") from None
+
+
+@lru_cache(maxsize=1)
 def _library_tokenizer(folder: Path) -> Any:
     from tokenizers import Tokenizer
 
@@ -226,10 +238,9 @@ def load_model() -> Model:
             raise SemanticError(f"{weights}: the table's size does not match its shape")
         # Memory-mapped: a query touches a few dozen rows, so the 16 MB table is never read whole.
         table = np.memmap(weights, dtype="<f2", mode="r", offset=8 + size + start, shape=(rows, dims))
-        tokenizer = BpeTokenizer(folder.joinpath(*_TOKENIZER))
     except (OSError, KeyError, ValueError, TypeError) as exc:
         raise SemanticError(f"the wordllama model files under {folder} cannot be read ({exc})") from None
-    return Model(table, tokenizer, folder)
+    return Model(table, folder)
 
 
 def document_text(doc: Document) -> str:
@@ -262,34 +273,41 @@ def build_vectors(index_dir: Path, documents: Iterable[Document], config: Any = 
     """
     if not available() or (config is not None and not enabled(config)):
         return None
+    import shutil
+    import tempfile
+
     docs = list(documents)
     model = load_model()
     np = _numpy()
-    # Straight into half precision, as stored: a float32 copy of 47,500 vectors was 49 MB more.
-    vectors = model.embed_into(np.zeros((len(docs), model.table.shape[1]), dtype="<f2"),
-                               [document_text(d) for d in docs], fast=True)
-    records = [json.dumps(_record(d), ensure_ascii=False, separators=(",", ":")).encode("utf-8") for d in docs]
-    offsets = [0]
-    for record in records:
-        offsets.append(offsets[-1] + len(record))
-    header = json.dumps({"model": MODEL, "dims": int(vectors.shape[1]), "count": len(docs),
-                         "keys": [_key(d.entry, d.item, d.kind) for d in docs], "records": offsets},
-                        separators=(",", ":")).encode("utf-8")
-    import tempfile
-
+    # Straight into half precision, as stored, a batch of texts at a time: a float32 copy of 47,500
+    # vectors, every text and every record at once were some 100 MB more at 10,000 entries.
+    vectors = np.zeros((len(docs), model.table.shape[1]), dtype="<f2")
+    for start in range(0, len(docs), EMBED_BATCH):
+        batch = docs[start:start + EMBED_BATCH]
+        model.embed_into(vectors[start:start + len(batch)], [document_text(d) for d in batch], fast=True)
     index_dir = Path(index_dir)
-    fd, tmp = tempfile.mkstemp(prefix=".semantic-", dir=index_dir)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(_MAGIC)
-            f.write(struct.pack("<Q", len(header)))
-            f.write(header)
-            f.write(vectors.tobytes())
-            f.writelines(records)
-        os.replace(tmp, index_dir / VECTORS_FILE)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    offsets = [0]
+    with tempfile.TemporaryFile(dir=index_dir) as records:
+        for doc in docs:
+            record = json.dumps(_record(doc), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            records.write(record)
+            offsets.append(offsets[-1] + len(record))
+        header = json.dumps({"model": MODEL, "dims": int(vectors.shape[1]), "count": len(docs),
+                             "keys": [_key(d.entry, d.item, d.kind) for d in docs], "records": offsets},
+                            separators=(",", ":")).encode("utf-8")
+        fd, tmp = tempfile.mkstemp(prefix=".semantic-", dir=index_dir)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(_MAGIC)
+                f.write(struct.pack("<Q", len(header)))
+                f.write(header)
+                f.write(vectors.tobytes())
+                records.seek(0)
+                shutil.copyfileobj(records, f, 1 << 20)
+            os.replace(tmp, index_dir / VECTORS_FILE)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return index_dir / VECTORS_FILE
 
 
