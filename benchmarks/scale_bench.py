@@ -147,9 +147,13 @@ class Size:
 
 
 def measure(entries: int, runs: int, queries: int, only: str, work: Path, python: float,
-            vocabulary: str = "small") -> Size:
+            vocabulary: str = "small", semantic: bool = True) -> Size:
     size = Size(entries)
     root = generate(work / f"kb{entries}", entries, vocabulary=vocabulary)
+    if not semantic:
+        # As a plain `pip install kbtool` behaves, wherever the [semantic] extra happens to be installed.
+        with (root / "kb.yaml").open("a", encoding="utf-8") as config:
+            config.write("search:\n  semantic: false\n")
     files = sum(1 for _ in root.rglob("*.yaml"))
     if only in ("all", "build"):
         site = root / "site"
@@ -211,6 +215,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--only", choices=("all", "build", "search"), default="all")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--no-semantic", action="store_true",
+                        help="switch the [semantic] extra off in the generated kb.yaml (a plain install)")
     parser.add_argument("--vocabulary", choices=VOCABULARIES, default="small",
                         help="small: 35 words, search's worst case; bundled: real term statistics")
     args = parser.parse_args()
@@ -220,7 +226,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for entries in args.entries:
             runs = args.big_runs if entries >= 10_000 else args.runs
-            sizes.append(measure(entries, runs, args.queries, args.only, Path(tmp), python.cpu, args.vocabulary))
+            sizes.append(measure(entries, runs, args.queries, args.only, Path(tmp), python.cpu, args.vocabulary,
+                                 not args.no_semantic))
             print(f"... {entries} entries measured", file=sys.stderr, flush=True)
 
     labels = list(dict.fromkeys(label for s in sizes for label in s.rows))
