@@ -281,6 +281,9 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
             from kbtool.sitesearch.hooks import add_assets
 
             add_assets(files, config)
+            # Made now, before MkDocs reads the pages, and its data written (the site folder was
+            # emptied when the build began); the page list is added once titles are known.
+            self.site_search.start(config.site_dir)
         if self.nav_generated:
             extra = sorted(team_pages - {p.src_uri for p in self.pages})
             if extra:
@@ -331,9 +334,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         # Every page has its title by now (MkDocs reads them all before rendering any).
         if self.site_search is not None:
             self.site_search.prepare(f.page for f in files.documentation_pages() if f.page is not None)
-            # Written now rather than after the build: at 10,000 entries its files were 40 MB held
-            # through the writing of every page. The site folder was emptied when the build began.
-            self.site_search.write(config.site_dir)
+            self.site_search.write(config.site_dir)  # the core, with the page list
         return env
 
     def on_post_page(self, output: str, page: Any, config: Any) -> str | None:

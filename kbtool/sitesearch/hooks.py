@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kbtool.sitesearch.index import FOLDER, INDEX_FILE, SiteIndex, SitePage, build_site_index
+from kbtool.sitesearch.index import (
+    FOLDER,
+    INDEX_FILE,
+    PartialIndex,
+    SiteIndex,
+    SitePage,
+    build_site_index,
+    finish_site_index,
+    start_site_index,
+)
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "kbsearch"
 # Site paths of the shipped assets; the engine before the page code that uses it.
@@ -133,12 +142,31 @@ class SiteSearch:
     generated_srcs: set[str]
     index: SiteIndex | None = None
     box: str = field(default="", init=False)
+    part: PartialIndex | None = field(default=None, init=False)
 
-    def prepare(self, pages: Iterable[Any]) -> None:
+    def start(self, site_dir: str | Path) -> None:
+        """Make the index but for its page list and write its data files now.
+
+        Called before MkDocs reads the pages: at 10,000 entries making the index took some 60 MB
+        for a moment, which on top of every page read was the build's peak.
+        """
         from kbtool.publish.urls import SiteAddress
 
-        address = SiteAddress(directory_urls=self.directory_urls)
-        self.index = build_site_index(self.kb, address, site_pages(pages, self.entry_srcs, self.generated_srcs))
+        part = start_site_index(self.kb, SiteAddress(directory_urls=self.directory_urls))
+        part.seal()
+        SiteIndex(part.files, "", part.documents).write(Path(site_dir))
+        part.files.clear()
+        self.part = part
+
+    def prepare(self, pages: Iterable[Any]) -> None:
+        """Finish the index with the site's pages (their titles are known once MkDocs has read them)."""
+        from kbtool.publish.urls import SiteAddress
+
+        listed = site_pages(pages, self.entry_srcs, self.generated_srcs)
+        if self.part is None:
+            self.index = build_site_index(self.kb, SiteAddress(directory_urls=self.directory_urls), listed)
+        else:
+            self.index = finish_site_index(self.part, listed)
         self.box = search_box(self.index.version)
 
     def page(self, page_html: str) -> str:

@@ -240,6 +240,47 @@ def _binary_sum(values: list[float]) -> float:
 def build_site_index(kb: KnowledgeBase, address: SiteAddress, pages: Sequence[SitePage] = (),
                      docs: Sequence[Document] | None = None) -> SiteIndex:
     """The site's search index for `kb`, linking with `address` (its directory_urls) and listing `pages`."""
+    return finish_site_index(start_site_index(kb, address, docs), pages)
+
+
+@dataclass
+class PartialIndex:
+    """The index before the site's pages are known: its data files, its core and their digest.
+
+    A builder can write the files and let them go (`digest` keeps what the version needs), make
+    the index while the pages are not yet in memory, and finish it once their titles are known.
+    """
+
+    files: dict[str, str]
+    core: dict[str, Any]
+    documents: int
+    digest: Any = None
+
+    def seal(self) -> None:
+        """Fold the data files into the digest (in path order, as the version has always been made)."""
+        if self.digest is None:
+            self.digest = hashlib.sha256()
+            for rel in sorted(self.files):
+                self.digest.update(self.files[rel].encode("utf-8"))
+
+
+def finish_site_index(part: PartialIndex, pages: Sequence[SitePage] = ()) -> SiteIndex:
+    """The index with `pages` listed; its files are the part's (if not yet written) and the core."""
+    analyser = Analyser()
+    part.seal()
+    core = dict(part.core)
+    core["pages"] = [[page.title, page.path, page.label, " ".join(analyser.stems(page.title))] for page in pages]
+    digest = part.digest.copy()
+    digest.update(json.dumps(core, sort_keys=True).encode("utf-8"))
+    version = digest.hexdigest()[:12]
+    core["version"] = version
+    files = dict(part.files)
+    files[f"{FOLDER}/{INDEX_FILE}"] = _script("core", core)
+    return SiteIndex(files, version, part.documents)
+
+
+def start_site_index(kb: KnowledgeBase, address: SiteAddress, docs: Sequence[Document] | None = None) -> PartialIndex:
+    """Everything of the index for `kb` but the list of the site's pages."""
     from whoosh.util.numeric import _length_byte_cache, byte_to_length, length_to_byte
 
     from kbtool.format.vocab import CHANNEL_LABELS, CHANNELS
@@ -408,7 +449,7 @@ def build_site_index(kb: KnowledgeBase, address: SiteAddress, pages: Sequence[Si
         "synonymGroups": [[member_index[m] for m in group] for group in synonym_groups(groups)],
         "synonymWords": sorted(_synonym_words(groups)),
         "phrases": phrases,
-        "pages": [[page.title, page.path, page.label, " ".join(analyser.stems(page.title))] for page in pages],
+        "pages": None,  # filled in by finish_site_index, here to keep its place in the file
         "feedback": kb.config.feedback or None,
         "docsPerChunk": DOCS_PER_CHUNK,
         "combining": combining_class(),
@@ -419,14 +460,7 @@ def build_site_index(kb: KnowledgeBase, address: SiteAddress, pages: Sequence[Si
     for start in range(0, n, DOCS_PER_CHUNK):
         chunk = _chunk(kb, address, docs[start:start + DOCS_PER_CHUNK], CHANNEL_LABELS)
         files[f"{FOLDER}/d{start // DOCS_PER_CHUNK}.js"] = _script(f"d{start // DOCS_PER_CHUNK}", chunk)
-    digest = hashlib.sha256()
-    for rel in sorted(files):
-        digest.update(files[rel].encode("utf-8"))
-    digest.update(json.dumps(core, sort_keys=True).encode("utf-8"))
-    version = digest.hexdigest()[:12]
-    core["version"] = version
-    files[f"{FOLDER}/{INDEX_FILE}"] = _script("core", core)
-    return SiteIndex(files, version, n)
+    return PartialIndex(files, core, n)
 
 
 def _shard_groups(fields: Sequence[str]) -> list[list[int]]:
