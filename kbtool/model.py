@@ -1,7 +1,7 @@
 """The knowledge base as Python objects: the Entry every kind builds on, kb.yaml's settings, the whole.
 
-Every entry keeps the node tree of the file it came from, so any later check, page or search
-hit can point at the exact line to edit.
+Every entry keeps the file it came from (its text; the node tree is parsed again on demand), so
+any later check, page or search hit can point at the exact line to edit.
 """
 
 from __future__ import annotations

@@ -176,3 +176,20 @@ def test_bidi_overrides_warn_but_right_to_left_text_is_fine():
 def test_ordinary_escapes_are_fine():
     source = load_bytes(b'say: "Line one\\nLine two \\u00e9 \\"quoted\\""\n', "x.yaml")
     assert source.problems == []
+
+
+def test_a_loaded_entry_lets_its_tree_go_and_still_points_at_lines(tmp_path):
+    # The node trees were twice the size of the model at 10,000 entries; positions are made
+    # again from the text, and must come out exactly as before.
+    from kbtool.source.kb import load_knowledge_base
+    from tests.conftest import write_kb
+
+    kb = load_knowledge_base(write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES}))
+    entry = kb.entries[0]
+    assert entry.source._tree is None and entry.source.text == PHRASES
+    fresh = load_bytes(PHRASES.encode(), entry.path)
+    from kbtool.source.loader import locate
+
+    for ptr in [("review_by",), ("review_by", "#key"), ("phrases", 1, "say"), ("phrases", 9), ("nothing",)]:
+        assert entry.pos(*ptr) == locate(fresh.root, ptr)
+    assert entry.pos("review_by") == (6, 12)

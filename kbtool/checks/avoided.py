@@ -4,11 +4,12 @@ scripts, letters, phrases and standards' examples themselves."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from kbtool.checks.base import RuleDoc, at
 from kbtool.checks.style import CUSTOMER_FACING
 from kbtool.matching import PhraseMatcher
-from kbtool.model import KnowledgeBase
+from kbtool.model import Entry, KnowledgeBase
 from kbtool.problems import Level, Problem
 
 AVOIDED_PHRASE = RuleDoc(
@@ -21,17 +22,19 @@ RULES = (AVOIDED_PHRASE,)
 
 
 def check(kb: KnowledgeBase) -> Iterator[Problem]:
-    matcher: PhraseMatcher[tuple[str, str, int]] = PhraseMatcher()
+    # The avoided text, its entry and where; lines are looked up only for what is reported.
+    matcher: PhraseMatcher[tuple[str, Entry, tuple[Any, ...]]] = PhraseMatcher()
     for entry in kb.entries:
         for ref in entry.texts():
             if ref.role == "avoid":
-                matcher.add(ref.text, (ref.text, entry.path, entry.pos(*ref.ptr[:-1])[0]))
+                matcher.add(ref.text, (ref.text, entry, ref.ptr[:-1]))
     if not matcher:
         return
     for entry in kb.entries:
         for ref in entry.texts():
             if ref.role not in CUSTOMER_FACING:
                 continue
-            for text, path, line in matcher.find(ref.text):
-                yield at(entry, ref.ptr, AVOIDED_PHRASE, f"contains \"{text.strip()}\", which {path}:{line} says to avoid",
+            for text, source, ptr in matcher.find(ref.text):
+                where = f"{source.path}:{source.pos(*ptr)[0]}"
+                yield at(entry, ref.ptr, AVOIDED_PHRASE, f"contains \"{text.strip()}\", which {where} says to avoid",
                          "rephrase it as the phrase set recommends")

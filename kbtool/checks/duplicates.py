@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from kbtool.checks.base import RuleDoc, at
 from kbtool.matching import words
-from kbtool.model import KnowledgeBase
+from kbtool.model import Entry, KnowledgeBase
 from kbtool.problems import Level, Problem
 
 DUPLICATE_TEXT = RuleDoc(
@@ -19,7 +20,8 @@ RULES = (DUPLICATE_TEXT,)
 
 
 def check(kb: KnowledgeBase) -> Iterator[Problem]:
-    seen: dict[tuple[str, ...], tuple[str, int]] = {}
+    # Where each text was first seen; its line is looked up only when a duplicate is reported.
+    seen: dict[tuple[str, ...], tuple[Entry, tuple[Any, ...]]] = {}
     for entry in kb.entries:
         for ref in entry.texts():
             if ref.role != "say":
@@ -28,8 +30,9 @@ def check(kb: KnowledgeBase) -> Iterator[Problem]:
             if len(key) < 3:
                 continue
             if key in seen:
-                path, line = seen[key]
-                yield at(entry, ref.ptr, DUPLICATE_TEXT, f"the same words are already used at {path}:{line}",
+                first, ptr = seen[key]
+                yield at(entry, ref.ptr, DUPLICATE_TEXT,
+                         f"the same words are already used at {first.path}:{first.pos(*ptr)[0]}",
                          "reword one of them, or keep one and link the entries with related")
             else:
-                seen[key] = (entry.path, entry.pos(*ref.ptr)[0])
+                seen[key] = (entry, ref.ptr)

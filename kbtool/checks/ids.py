@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kbtool.checks.base import RuleDoc, at
-from kbtool.model import KnowledgeBase
+from kbtool.model import Entry, KnowledgeBase
 from kbtool.problems import Level, Problem
 
 DUPLICATE_ID = RuleDoc(
@@ -26,16 +26,16 @@ RULES = (DUPLICATE_ID, DUPLICATE_ITEM_ID, ID_FILENAME)
 
 
 def check(kb: KnowledgeBase) -> Iterator[Problem]:
-    first_seen: dict[str, tuple[str, int]] = {}
+    first_seen: dict[str, Entry] = {}  # id -> the entry that has it; lines looked up when reported
     for entry in kb.entries:
-        line, _ = entry.pos("id")
         if entry.id in first_seen:
-            path, first_line = first_seen[entry.id]
+            first = first_seen[entry.id]
+            path, first_line, line = first.path, first.pos("id")[0], entry.pos("id")[0]
             yield at(entry, ("id",), DUPLICATE_ID,
                      f"id '{entry.id}' is also used by {path}:{first_line}",
                      f"rename one of them: {path}:{first_line} and {entry.path}:{line}")
         else:
-            first_seen[entry.id] = (entry.path, line)
+            first_seen[entry.id] = entry
         stem = entry.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         if stem != entry.id:
             yield at(entry, ("id",), ID_FILENAME, f"the file is named '{stem}' but the id is '{entry.id}'",

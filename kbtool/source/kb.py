@@ -135,6 +135,7 @@ def _load(root: Path, vocabularies: dict[str, tuple[str, ...]], reuse: LoadCache
         else:
             source = load_file(file, display, root)
             entry, entry_problems = build_entry(source, vocabularies) if source.root is not None else (None, [])
+            source.release()
             if reuse is not None and key is not None:
                 reuse[file] = (key, source, entry, entry_problems)
         problems.extend(source.problems)

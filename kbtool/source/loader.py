@@ -11,6 +11,7 @@ import operator
 import os
 import re
 import stat
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,18 +112,59 @@ Node = Scalar | Mapping | Sequence
 
 @dataclass
 class SourceFile:
-    """One loaded file: its path as shown to users, its text and its node tree (None if unusable)."""
+    """One loaded file: its path as shown to users, its text and its node tree (None if unusable).
+
+    Once its entry is built, `release()` drops the tree: at 10,000 entries the trees held some
+    110 MB, twice the model built from them, for positions asked of a few files at a time.
+    `root` then parses the text again (about 0.1 ms a file) and keeps the last few trees.
+    """
 
     path: str
     text: str = ""
-    root: Node | None = None
     problems: list[Problem] = field(default_factory=list)
+    _tree: Node | None = None
+    _released: bool = False
     _lines: list[str] | None = None
+
+    @property
+    def root(self) -> Node | None:
+        return _reparsed(self) if self._released else self._tree
+
+    @root.setter
+    def root(self, tree: Node | None) -> None:
+        self._tree = tree
+        self._released = False
+
+    def release(self) -> None:
+        """Let the node tree go; it is made again from the text when asked for."""
+        if type(self._tree) is Mapping:
+            self._tree = None
+            self._released = True
 
     def line_text(self, line: int) -> str:
         if self._lines is None:
             self._lines = self.text.splitlines()
         return self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+
+
+# Trees parsed again for released files, newest last. A caller asks for many positions in one
+# entry before moving to the next (a page, a search document, a report), so a few suffice.
+_REPARSED: dict[int, tuple[SourceFile, Node | None]] = {}
+_REPARSED_KEEP = 16
+_REPARSED_LOCK = threading.Lock()
+
+
+def _reparsed(source: SourceFile) -> Node | None:
+    # Keyed by id: the cache holds the source itself, so its id cannot be reused meanwhile.
+    key = id(source)
+    with _REPARSED_LOCK:
+        kept = _REPARSED.pop(key, None)
+    tree = kept[1] if kept is not None else parse(source.text, source.path)[0]
+    with _REPARSED_LOCK:
+        _REPARSED[key] = (source, tree)
+        while len(_REPARSED) > _REPARSED_KEEP:
+            del _REPARSED[next(iter(_REPARSED))]
+    return tree
 
 
 def locate(root: Node | None, ptr: tuple[Any, ...]) -> tuple[int, int]:
