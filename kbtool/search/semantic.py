@@ -216,6 +216,11 @@ def _library_tokenizer(folder: Path) -> Any:
     tokenizer = Tokenizer.from_file(str(folder.joinpath(*_TOKENIZER)))
     tokenizer.no_padding()
     tokenizer.no_truncation()
+    # The BPE model caches every word it has split; indexing 47,500 documents that cache held some
+    # 140 MB and saved no time (4.3 s of CPU without it, 4.8 s with). A private method, hence getattr.
+    resize_cache = getattr(tokenizer.model, "_resize_cache", None)
+    if resize_cache is not None:
+        resize_cache(0)
     return tokenizer
 
 
