@@ -127,7 +127,9 @@ def build_index(kb: KnowledgeBase, signature: str | store.Fingerprint | None = N
     with store.new_build(root) as folder:
         if found is not None:
             store.write_manifest(folder, found)
-        count = write_index(folder, docs, KIND_BOOSTS)
+        synonyms = search_synonyms(kb.config)
+        phrases = [m for m in _synonym_table(tuple(tuple(g) for g in synonyms)).alternatives if len(m) > 1]
+        count = write_index(folder, docs, KIND_BOOSTS, phrases)
         from kbtool.search import semantic
 
         # Beside the Whoosh index and swapped in with it; nothing without the [semantic] extra.
@@ -136,7 +138,7 @@ def build_index(kb: KnowledgeBase, signature: str | store.Fingerprint | None = N
             "signature": signature, "documents": count, "log_misses": kb.config.log_misses,
             "site_url": kb.config.site_url,
             # Kept here so a search never needs to parse kb.yaml (the signature covers it).
-            "synonyms": search_synonyms(kb.config), "built": time.time(),
+            "synonyms": synonyms, "built": time.time(),
             "kinds": {name: list(units) for name, units in kind_aliases().items()},
         })
     return store._current_folder(cache_dir(root)) or folder
@@ -288,6 +290,14 @@ def _synonym_words(groups: tuple[tuple[str, ...], ...]) -> frozenset[str]:
     return frozenset(word for group in groups for member in group for word in surface_words(member))
 
 
+@lru_cache(maxsize=8)
+def _by_initial(vocabulary: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    grouped: dict[str, list[str]] = {}
+    for word in sorted(vocabulary):
+        grouped.setdefault(word[:1], []).append(word)
+    return {initial: tuple(words) for initial, words in grouped.items()}
+
+
 def _fields(boost: float, names: Iterable[str] = tuple(FIELD_BOOSTS)) -> tuple[tuple[str, float], ...]:
     return tuple((name, FIELD_BOOSTS[name] * boost) for name in names)
 
@@ -313,8 +323,10 @@ def _corrections(reader: Reader, word: str, vocabulary: frozenset[str], limit: i
     import difflib
 
     maxdist = 1 if len(word) < 6 else 2
-    found = reader.near_words(word, maxdist)
-    found.update(difflib.get_close_matches(word, vocabulary, n=limit, cutoff=SIMILAR))
+    found = reader.near_words(word, maxdist, SIMILAR)
+    # Same first letter, as near_words asks of the index: the lexicon's thousands of words
+    # compared one by one were half the cost of a misspelt query.
+    found.update(difflib.get_close_matches(word, _by_initial(vocabulary).get(word[0], ()), n=limit, cutoff=SIMILAR))
     found.discard(word)
 
     def similarity(candidate: str) -> float:

@@ -155,8 +155,13 @@ def _schema() -> Any:
     )
 
 
-def write_index(folder: Path, documents: Iterable[Document], kind_boosts: dict[str, float]) -> int:
-    """Write `documents` into a new index in `folder`; returns how many were written."""
+def write_index(folder: Path, documents: Iterable[Document], kind_boosts: dict[str, float],
+                phrases: Iterable[tuple[str, ...]] = ()) -> int:
+    """Write `documents` into a new index in `folder`; returns how many were written.
+
+    `phrases` (as stems) are the multi-word synonyms a query may expand to: their scores are
+    stored with the common terms'.
+    """
     from whoosh import index as whoosh_index
 
     ix = whoosh_index.create_in(str(folder), _schema())
@@ -177,7 +182,7 @@ def write_index(folder: Path, documents: Iterable[Document], kind_boosts: dict[s
         )
         count += 1
     writer.commit()
-    write_impacts(folder, ix)
+    write_impacts(folder, ix, phrases)
     return count
 
 
@@ -191,7 +196,12 @@ SCORED_FIELDS = ("title", "say", "context", "topic", "keywords")
 IMPACT_MIN_DOCS = 16
 
 
-def write_impacts(folder: Path, ix: Any) -> None:
+def phrase_key(stems: Iterable[str]) -> str:
+    """A phrase's name in the stored table (a term never holds the separator)."""
+    return "\x1f".join(stems)
+
+
+def write_impacts(folder: Path, ix: Any, phrases: Iterable[tuple[str, ...]] = ()) -> None:
     """Store each common term's BM25F score per document, exactly as Whoosh computes it at query time.
 
     Scores depend only on the build (idf and average lengths are fixed once it is written), so a
@@ -226,6 +236,27 @@ def write_impacts(folder: Path, ix: Any) -> None:
                     scores.append(matcher.score())
                     matcher.next()
                 table[(field, text)] = (offset, len(ids))
+                blob.write(ids.tobytes())
+                blob.write(scores.tobytes())
+                offset += 12 * len(ids)
+        # Multi-word synonyms, every one of them: the service lexicon expands a three-word query to
+        # some 75 phrases, and matching a phrase means walking its words' postings side by side
+        # (1-2 ms each at 10,000 entries). Stored at boost 1.0; a query multiplies, as Whoosh's
+        # boost wrapper does, so the floats are the same. An empty list records "no match".
+        from whoosh.query import Phrase
+
+        context = searcher.context()
+        for stems in dict.fromkeys(tuple(p) for p in phrases if len(p) > 1):
+            for field in SCORED_FIELDS:
+                if field not in reader.indexed_field_names():
+                    continue
+                matcher = Phrase(field, list(stems)).matcher(searcher, context)
+                ids, scores = array("i"), array("d")
+                while matcher.is_active():
+                    ids.append(matcher.id())
+                    scores.append(matcher.score())
+                    matcher.next()
+                table[(field, phrase_key(stems))] = (offset, len(ids))
                 blob.write(ids.tobytes())
                 blob.write(scores.tobytes())
                 offset += 12 * len(ids)
@@ -300,14 +331,29 @@ class Reader:
             raise EngineError(str(exc)) from None
         # Read now for the same reason; a build from an older kbtool has none and is searched as before.
         self._impacts = Impacts.load(folder)
+        self._spell: dict[str, list[str]] | None = None  # the spell field's words, on first use
 
     def knows(self, stem: str, fields: Iterable[str]) -> bool:
         reader = self._searcher.reader()
         return any(reader.doc_frequency(name, stem) for name in fields)
 
-    def near_words(self, word: str, maxdist: int) -> set[str]:
-        """Indexed words (as typed, not stemmed) within `maxdist` edits of `word`, same first letter."""
-        return set(self._searcher.reader().terms_within("spell", word, maxdist, prefix=1))
+    def near_words(self, word: str, maxdist: int, similar: float = 0.75) -> set[str]:
+        """Indexed words (as typed, not stemmed) within `maxdist` edits of `word`, same first letter,
+        and at least `similar` alike by difflib's ratio (the caller's own cut)."""
+        import difflib
+
+        # Whoosh's terms_within builds a Levenshtein automaton per word and walks the term file
+        # with it: 5-6 ms a word at 10,000 entries, most of a misspelt query. The words, read once
+        # and grouped by first letter, go through difflib's cheap length and letter-count bounds
+        # first; the few that pass are then held to the edit distance.
+        if self._spell is None:
+            grouped: dict[str, list[str]] = {}
+            for raw in self._searcher.reader().lexicon("spell"):
+                term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                grouped.setdefault(term[:1], []).append(term)
+            self._spell = grouped
+        close = difflib.get_close_matches(word, self._spell.get(word[:1], ()), n=12, cutoff=similar)
+        return {c for c in close if edit_distance(word, c, maxdist) <= maxdist}
 
     def word_frequency(self, word: str) -> int:
         return self._searcher.reader().doc_frequency("spell", word)
@@ -337,9 +383,6 @@ class Reader:
         floats, so hits and scores are Whoosh's own; ties go to the lower document number, as
         in Whoosh's collector. None (search with Whoosh) for leaves other than words and phrases.
         """
-        import heapq
-        from operator import itemgetter
-
         from whoosh.query import Or, Phrase, Term
 
         leaves = query.subqueries if isinstance(query, Or) else [query]
@@ -351,7 +394,7 @@ class Reader:
         totals: dict[int, float] = {}
         get = totals.get
         for leaf in leaves:
-            stored = self._impacts.get(leaf.fieldname, leaf.text) if type(leaf) is Term else None
+            stored = self._impacts.get(leaf.fieldname, leaf.text if type(leaf) is Term else phrase_key(leaf.words))
             if stored is not None:
                 boost = leaf.boost
                 if boost == 1.0:
@@ -371,13 +414,7 @@ class Reader:
         if filter_query is not None:
             allowed = set(searcher.docs_for_query(filter_query))
             totals = {d: sc for d, sc in totals.items() if d in allowed}
-        best = heapq.nlargest(limit, totals.items(), key=itemgetter(1))
-        if best and len(best) == limit:
-            # Equal scores at the cut: the lowest document numbers win, whatever order they came in.
-            edge = best[-1][1]
-            ties = sorted(d for d, sc in totals.items() if sc == edge)
-            best = [p for p in best if p[1] > edge] + [(d, edge) for d in ties]
-        best = sorted((p for p in best if p[1] > 0), key=lambda p: (-p[1], p[0]))[:limit]
+        best = _best(totals, limit)
         return [(dict(searcher.stored_fields(d)), float(sc)) for d, sc in best]
 
     def close(self) -> None:
@@ -387,6 +424,35 @@ class Reader:
         if self._impacts is not None:
             self._impacts.close()
             self._impacts = None
+
+
+def _best(totals: dict[int, float], limit: int) -> list[tuple[int, float]]:
+    """The `limit` best-scoring documents, ties at the cut to the lower document number (as Whoosh)."""
+    import heapq
+    from operator import itemgetter
+
+    best = heapq.nlargest(limit, totals.items(), key=itemgetter(1))
+    if best and len(best) == limit:
+        # Equal scores at the cut: the lowest document numbers win, whatever order they came in.
+        edge = best[-1][1]
+        ties = sorted(d for d, sc in totals.items() if sc == edge)
+        best = [p for p in best if p[1] > edge] + [(d, edge) for d in ties]
+    return sorted((p for p in best if p[1] > 0), key=lambda p: (-p[1], p[0]))[:limit]
+
+
+def edit_distance(a: str, b: str, bound: int) -> int:
+    """Levenshtein distance between `a` and `b`, or `bound + 1` once it is sure to exceed `bound`."""
+    if abs(len(a) - len(b)) > bound:
+        return bound + 1
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
+        if min(current) > bound:
+            return bound + 1
+        previous = current
+    return previous[-1]
 
 
 def _query(clause: Any) -> Any:
