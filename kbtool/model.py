@@ -57,8 +57,18 @@ class Entry:
         return self.source.path
 
     def pos(self, *ptr: Any) -> tuple[int, int]:
-        """Line and column of the value at `ptr`, or of its nearest enclosing value."""
-        return locate(self.source.root, ptr)
+        """Line and column of the value at `ptr`, or of its nearest enclosing value.
+
+        Kept once asked: the search documents ask for every item's line, and `kbtool serve`
+        keeps unedited entries between rebuilds, so their files are not parsed again each time.
+        """
+        known = self.__dict__.get("_positions")
+        if known is None:
+            known = self.__dict__["_positions"] = {}
+        found = known.get(ptr)
+        if found is None:
+            found = known[ptr] = locate(self.source.root, ptr)
+        return found
 
     @property
     def published(self) -> bool:

@@ -83,15 +83,25 @@ def test_a_rebuild_parses_only_the_files_that_changed(tmp_path, monkeypatch):
     parsed: list[str] = []
     real = kb_module.load_file
     monkeypatch.setattr(kb_module, "load_file", lambda file, *rest: parsed.append(Path(file).name) or real(file, *rest))
+    # Trees are let go after loading and parsed again for positions (pages, search documents):
+    # an unedited entry keeps the positions it was asked for, so its file is not parsed again.
+    from kbtool.source import loader
+
+    reparsed: list[str] = []
+    monkeypatch.setattr(loader, "_REPARSED_KEEP", 0)  # as in a large knowledge base: no tree stays
+    real_parse = loader.parse
+    monkeypatch.setattr(loader, "parse", lambda text, path: reparsed.append(Path(path).name) or real_parse(text, path))
     with mkdocs_config_file(root, "Acme") as config_file:
         preview = Preview(root, config_file, tmp_path / "site", lambda message: None)
         preview.rebuild()
         assert sorted(parsed) == ["callback.yaml", "greetings.yaml"]
         parsed.clear()
+        reparsed.clear()
         path = root / "scripts_library/scripts/callback.yaml"
         path.write_text(SCRIPT.replace("calling you back as promised", "returning your call"), encoding="utf-8")
         preview.rebuild()
         assert parsed == ["callback.yaml"]
+        assert set(reparsed) - {"kb.yaml"} == {"callback.yaml"}  # kb.yaml is read on every rebuild
         assert "returning your call" in (tmp_path / "site" / "scripts" / "callback.html").read_text(encoding="utf-8")
         parsed.clear()
         (root / "scripts_library/phrases/greetings.yaml").unlink()
