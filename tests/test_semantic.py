@@ -288,3 +288,35 @@ def test_an_empty_knowledge_base_has_empty_vectors_and_finds_nothing(tmp_path):
     assert semantic.build_vectors(tmp_path, []) == tmp_path / semantic.VECTORS_FILE
     assert semantic.fuse("give me my cash back", [], tmp_path, 10) == []
     assert semantic.candidates("give me my cash back", tmp_path, 5) == []
+
+
+def test_vectors_are_mapped_as_stored_and_older_half_precision_files_still_read(tmp_path, index):
+    import json
+    import struct
+
+    import numpy as np
+
+    data = (Path(index.folder) / semantic.VECTORS_FILE).read_bytes()
+    start = len(semantic._MAGIC) + 8
+    (size,) = struct.unpack("<Q", data[len(semantic._MAGIC):start])
+    header = json.loads(data[start:start + size])
+    assert header["dtype"] == "f4"
+    current = semantic.open_vectors(Path(index.folder))
+    assert current is not None and current.matrix.dtype == np.float32
+    assert not current.matrix.flags.owndata  # used where it lies in the file, not copied
+    # The same vectors as an earlier kbtool wrote them: half precision, no dtype in the header.
+    count, dims = header["count"], header["dims"]
+    matrix = np.frombuffer(data, "<f4", count * dims, start + size)
+    del header["dtype"]
+    old_header = json.dumps(header, separators=(",", ":")).encode()
+    old = (semantic._MAGIC + struct.pack("<Q", len(old_header)) + old_header
+           + matrix.astype("<f2").tobytes() + data[start + size + count * dims * 4:])
+    folder = tmp_path / "older"
+    folder.mkdir()
+    (folder / semantic.VECTORS_FILE).write_bytes(old)
+    older = semantic.open_vectors(folder)
+    assert older is not None and older.keys == current.keys
+    assert np.allclose(older.matrix, current.matrix, atol=1e-3)
+    assert older.record(5) == current.record(5)
+    hits = semantic.fuse("give me my cash back", [], folder, 3)
+    assert [h.id for h in hits] == [h.id for h in semantic.fuse("give me my cash back", [], Path(index.folder), 3)]
