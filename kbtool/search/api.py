@@ -290,14 +290,6 @@ def _synonym_words(groups: tuple[tuple[str, ...], ...]) -> frozenset[str]:
     return frozenset(word for group in groups for member in group for word in surface_words(member))
 
 
-@lru_cache(maxsize=8)
-def _by_initial(vocabulary: frozenset[str]) -> dict[str, tuple[str, ...]]:
-    grouped: dict[str, list[str]] = {}
-    for word in sorted(vocabulary):
-        grouped.setdefault(word[:1], []).append(word)
-    return {initial: tuple(words) for initial, words in grouped.items()}
-
-
 def _fields(boost: float, names: Iterable[str] = tuple(FIELD_BOOSTS)) -> tuple[tuple[str, float], ...]:
     return tuple((name, FIELD_BOOSTS[name] * boost) for name in names)
 
@@ -324,9 +316,7 @@ def _corrections(reader: Reader, word: str, vocabulary: frozenset[str], limit: i
 
     maxdist = 1 if len(word) < 6 else 2
     found = reader.near_words(word, maxdist, SIMILAR)
-    # Same first letter, as near_words asks of the index: the lexicon's thousands of words
-    # compared one by one were half the cost of a misspelt query.
-    found.update(difflib.get_close_matches(word, _by_initial(vocabulary).get(word[0], ()), n=limit, cutoff=SIMILAR))
+    found.update(difflib.get_close_matches(word, vocabulary, n=limit, cutoff=SIMILAR))
     found.discard(word)
 
     def similarity(candidate: str) -> float:

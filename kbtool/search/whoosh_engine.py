@@ -352,7 +352,10 @@ class Reader:
                 term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
                 grouped.setdefault(term[:1], []).append(term)
             self._spell = grouped
-        close = difflib.get_close_matches(word, self._spell.get(word[:1], ()), n=12, cutoff=similar)
+        # Every word at the cut, not a top few: one the edit distance then refuses must not crowd out
+        # a less similar one it accepts (the site engine keeps them all too).
+        group = self._spell.get(word[:1], ())
+        close = difflib.get_close_matches(word, group, n=max(1, len(group)), cutoff=similar)
         return {c for c in close if edit_distance(word, c, maxdist) <= maxdist}
 
     def word_frequency(self, word: str) -> int:
