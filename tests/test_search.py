@@ -175,6 +175,22 @@ def test_typo_finds_the_phrase_and_says_what_it_corrected(kb):
         assert results.fuzzy
 
 
+def test_a_misspelt_word_is_corrected_once_while_the_rest_is_typed(kb, monkeypatch):
+    from kbtool.search import api
+
+    asked: list[str] = []
+    real = api._corrections
+    monkeypatch.setattr(api, "_corrections", lambda reader, word, *rest: asked.append(word) or real(reader, word, *rest))
+    with build(kb) as index:
+        first = run_query(index, "refnud")
+        typed = "refnud today"
+        for end in range(len("refnud") + 1, len(typed) + 1):  # as kbtool find plans each key
+            run_query(index, typed[:end])
+        again = run_query(index, "refnud")
+    assert asked.count("refnud") == 1
+    assert ids(again.hits) == ids(first.hits) and again.did_you_mean == first.did_you_mean
+
+
 def test_exact_query_does_not_run_fuzzy(kb):
     with build(kb) as index:
         results = run_query(index, "parcel")

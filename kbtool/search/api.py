@@ -329,6 +329,19 @@ def _corrections(reader: Reader, word: str, vocabulary: frozenset[str], limit: i
     return [c for _, c in ranked[:limit]]
 
 
+def _remembered_corrections(reader: Reader, word: str, vocabulary: frozenset[str]) -> list[str]:
+    """`_corrections`, remembered per open index: `kbtool find` plans the whole query again on every
+    key, so the words typed before come back each time (the site's engine remembers them too)."""
+    cache: dict[tuple[str, frozenset[str]], list[str]] = reader.__dict__.setdefault("_corrections", {})
+    key = (word, vocabulary)
+    found = cache.get(key)
+    if found is None:
+        if len(cache) > 2000:
+            cache.clear()
+        found = cache[key] = _corrections(reader, word, vocabulary)
+    return list(found)
+
+
 @dataclass
 class _Plan:
     clauses: list[Any]
@@ -350,7 +363,7 @@ def _plan(reader: Reader, query: str, synonyms: SynonymTable, vocabulary: frozen
             terms.append((stem, 1.0))
             continue
         unknown.append(word)
-        fixes = _corrections(reader, word, vocabulary)
+        fixes = _remembered_corrections(reader, word, vocabulary)
         fixed = _stem_word(fixes[0]) if fixes else None
         if fixed is not None:
             corrections[word] = fixes[0]
