@@ -420,3 +420,21 @@ def test_unreadable_index_is_a_clean_error(kb, cli):
 def test_index_command(kb, cli):
     result = cli("index", "--root", str(kb))
     assert result.code == 0 and "Indexed 8 texts from 5 entries" in result.stdout
+
+
+def test_the_synonym_table_stored_with_the_index_plans_as_the_groups_do(kb):
+    # Stored so that a cold search need not stem the lexicon; an index without it (an earlier
+    # kbtool) still plans from the groups as written.
+    queries = ["money back", "refnud", "someone senior", "parcel never came", "cancel my account", "furious"]
+    with build(kb) as index:
+        assert index.meta["synonym_stems"] and index.meta["synonym_words"]
+        stored = [run_query(index, q) for q in queries]
+        written = [run_query(index, q, synonyms=index.meta["synonyms"]) for q in queries]
+        del index.meta["synonym_stems"], index.meta["synonym_words"]
+        index.__dict__.pop("_synonyms", None)
+        older = [run_query(index, q) for q in queries]
+    for a, b, c in zip(stored, written, older, strict=True):
+        assert [(h.id, h.item, h.score) for h in a.hits] == [(h.id, h.item, h.score) for h in b.hits] \
+            == [(h.id, h.item, h.score) for h in c.hits]
+        assert a.corrections == b.corrections == c.corrections
+    assert any(r.hits for r in stored)

@@ -477,20 +477,9 @@ def synonym_groups(groups: Sequence[Sequence[str]]) -> list[list[tuple[str, ...]
     The browser rebuilds each member's alternatives from these, in the same order: far smaller
     than the alternatives themselves, where a word in many groups repeats every neighbour.
     """
-    from kbtool.search.whoosh_engine import stems
+    from kbtool.search.api import analysed_synonyms
 
-    out = []
-    for group in groups:
-        members: list[tuple[str, ...]] = []
-        for member in group:
-            analysed = tuple(stems(member))
-            if len(analysed) < min(2, len(member.split())):
-                continue
-            if analysed and analysed not in members:
-                members.append(analysed)
-        if len(members) >= 2:
-            out.append(members)
-    return out
+    return analysed_synonyms(groups)
 
 
 @lru_cache(maxsize=1)
