@@ -195,3 +195,19 @@ def test_enter_right_after_typing_copies_the_hit_for_the_whole_text(index):
 
     run(make_app(index, lambda text: copied.append(text) or "clip", debounce=5.0), steps)
     assert copied and copied[0].startswith("The lamp is ready now")
+
+
+def test_a_search_that_fails_says_why_on_the_screen(index):
+    from kbtool.search.api import SearchError
+
+    def search(index, text, **options):
+        raise SearchError("the meaning vectors in x are damaged: run `kbtool index`")
+
+    async def steps(pilot, app):
+        await pilot.press(*"refund")
+        await settle(pilot, app)
+        await pilot.press("enter")  # brings the results up to date in the main thread: no crash
+
+    app = make_app(index, lambda text: None, debounce=0.01, search=search)
+    run(app, steps)
+    assert app.hits == [] and "run `kbtool index`" in app.sub_title

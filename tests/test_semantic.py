@@ -321,3 +321,22 @@ def test_vectors_are_mapped_as_stored_and_older_half_precision_files_still_read(
     assert older.record(5) == current.record(5)
     hits = semantic.fuse("give me my cash back", [], folder, 3)
     assert [h.id for h in hits] == [h.id for h in semantic.fuse("give me my cash back", [], Path(index.folder), 3)]
+
+
+@pytest.mark.parametrize("damage", ["cut short", "header overwritten", "records cut"])
+def test_a_damaged_vectors_file_is_a_clear_error_and_kbtool_index_mends_it(tmp_path, index, cli, damage):
+    root = copy_bundled(tmp_path / "kb")
+    assert cli("index", "--root", str(root)).code == 0
+    path = next((root / ".kbtool").glob("index-*")) / semantic.VECTORS_FILE
+    data = path.read_bytes()
+    start = len(semantic._MAGIC) + 8
+    broken = {"cut short": data[:len(data) // 3],
+              "header overwritten": data[:start] + b"#" * 40 + data[start + 40:],
+              "records cut": data[:-200]}[damage]
+    path.write_bytes(broken)
+    semantic._OPEN.clear()
+    failed = cli("search", "--root", str(root), "--no-log", "money", "back")
+    assert failed.code == 1 and "Traceback" not in failed.stderr
+    assert "are damaged" in failed.stderr and "kbtool index" in failed.stderr
+    assert cli("index", "--root", str(root)).code == 0
+    assert cli("search", "--root", str(root), "--no-log", "money", "back").code == 0

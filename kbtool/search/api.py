@@ -462,7 +462,11 @@ def run_query(index: SearchIndex, query: str, *, synonyms: Iterable[Iterable[str
         if fuzzy.parts:
             hits = _collect(reader, fuzzy, filt, depth)
             used_fuzzy = True
-    hits = semantic.fuse(query, hits, index.folder, limit, filt)
+    try:
+        hits = semantic.fuse(query, hits, index.folder, limit, filt)
+    except semantic.SemanticError as exc:
+        raise SearchError(f"{exc}: run `kbtool index` to rebuild the search index; if that does not help, "
+                          "reinstall the extra or set `search: {semantic: false}` in kb.yaml") from None
     did_you_mean = None
     if plan.corrections:
         fixed = query

@@ -362,28 +362,33 @@ def open_vectors(index_dir: Path) -> Vectors | None:
     np = _numpy()
     import mmap
 
-    # Mapped, not read: the vectors are used where they lie and only the records of hits are read.
-    with path.open("rb") as handle:
-        data: Any = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if stat.st_size else b""
-    if data[:len(_MAGIC)] != _MAGIC:
-        return None
-    start = len(_MAGIC) + 8
-    (size,) = struct.unpack("<Q", data[len(_MAGIC):start])
-    header = json.loads(data[start:start + size])
-    if header.get("model") != MODEL:
-        return None
-    count, dims = header["count"], header["dims"]
-    dtype = {"f2": "<f2", "f4": "<f4"}.get(header.get("dtype", "f2"))  # older builds: half precision
-    if dtype is None:
-        return None
-    begin = start + size
-    end = begin + count * dims * np.dtype(dtype).itemsize
-    matrix = np.frombuffer(data, dtype=dtype, count=count * dims, offset=begin).reshape(count, dims)
-    keys = header["keys"]
+    try:
+        # Mapped, not read: the vectors are used where they lie and only the records of hits are read.
+        with path.open("rb") as handle:
+            data: Any = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if stat.st_size else b""
+        if data[:len(_MAGIC)] != _MAGIC:
+            return None
+        start = len(_MAGIC) + 8
+        (size,) = struct.unpack("<Q", data[len(_MAGIC):start])
+        header = json.loads(data[start:start + size])
+        if header.get("model") != MODEL:
+            return None
+        count, dims = header["count"], header["dims"]
+        dtype = {"f2": "<f2", "f4": "<f4"}.get(header.get("dtype", "f2"))  # older builds: half precision
+        if dtype is None:
+            return None
+        begin = start + size
+        end = begin + count * dims * np.dtype(dtype).itemsize
+        matrix = np.frombuffer(data, dtype=dtype, count=count * dims, offset=begin).reshape(count, dims)
+        keys, offsets = header["keys"], header["records"]
+        if len(keys) != count or len(offsets) != count + 1 or end + offsets[-1] > len(data):
+            raise ValueError("its parts do not add up")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, struct.error) as exc:
+        # Cut short or overwritten (a full disk, a copy interrupted): say so, never a traceback.
+        raise SemanticError(f"the meaning vectors in {path} are damaged ({exc})") from None
     if dtype != "<f4" or not matrix.flags.aligned:  # older builds: converted (or copied) once
         matrix = matrix.astype(np.float32)
-    vectors = Vectors(matrix, keys,
-                      {k: i for i, k in enumerate(keys)}, header["records"], data, {}, end)
+    vectors = Vectors(matrix, keys, {k: i for i, k in enumerate(keys)}, offsets, data, {}, end)
     _OPEN.clear()  # one build at a time: a rebuilt index replaces the old one
     _OPEN[cache_key] = vectors
     return vectors

@@ -111,10 +111,17 @@ def make_app(index: Any, copy: Callable[[str], str | None], kind: str | None = N
             """The results for `text`, or None when newer typing made it stale before it could run."""
             if not text.strip():
                 return None
+            from kbtool.search.api import SearchError
+
             with index_lock:
                 if number != self.typed:
                     return None
-                return search(index, text, kind=kind, channel=channel)
+                try:
+                    return search(index, text, kind=kind, channel=channel)
+                except SearchError as exc:
+                    # A damaged index (say its vectors file was cut short): say what to do on the
+                    # screen; in the worker thread it would vanish, and Enter would end in a traceback.
+                    return exc
 
         def flush(self) -> None:
             """Bring the results up to the text in the box now (Enter or an arrow right after typing)."""
@@ -134,7 +141,9 @@ def make_app(index: Any, copy: Callable[[str], str | None], kind: str | None = N
             options = self.query_one("#results", OptionList)
             options.clear_options()
             self.hits = []
-            if results is not None:
+            if isinstance(results, Exception):
+                self.sub_title = str(results)
+            elif results is not None:
                 self.hits = results.hits
                 note = f"showing results for: {results.did_you_mean}" if results.did_you_mean else ""
                 self.sub_title = note or (f"{len(self.hits)} hits" if self.hits else "nothing found")
