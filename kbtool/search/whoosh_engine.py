@@ -305,6 +305,8 @@ class Impacts:
                 return None
             offset, count = entry
             offset += self.start
+            if offset + 12 * count > len(self.data):
+                return None  # a file cut short: this term is scored by Whoosh, as without the table
             ids, scores = array("i"), array("d")
             ids.frombytes(self.data[offset:offset + 4 * count])
             scores.frombytes(self.data[offset + 4 * count:offset + 12 * count])
