@@ -264,13 +264,14 @@ class SynonymTable:
     stems: frozenset[str]
 
 
-def analysed_synonyms(groups: Iterable[Iterable[str]]) -> list[list[tuple[str, ...]]]:
+@lru_cache(maxsize=8)
+def analysed_synonyms(groups: tuple[tuple[str, ...], ...]) -> tuple[tuple[tuple[str, ...], ...], ...]:
     """Each group's members as stems, the unusable ones left out, groups of fewer than two dropped.
 
     Stored with each index build, so a cold search need not stem the lexicon's thousand members
     (25 ms of its CPU) before it can plan a query.
     """
-    analysed: list[list[tuple[str, ...]]] = []
+    analysed: list[tuple[tuple[str, ...], ...]] = []
     for group in groups:
         members: list[tuple[str, ...]] = []
         for member in group:
@@ -282,13 +283,13 @@ def analysed_synonyms(groups: Iterable[Iterable[str]]) -> list[list[tuple[str, .
             if found and found not in members:
                 members.append(found)
         if len(members) >= 2:
-            analysed.append(members)
-    return analysed
+            analysed.append(tuple(members))
+    return tuple(analysed)
 
 
 @lru_cache(maxsize=8)
 def _synonym_table(groups: tuple[tuple[str, ...], ...]) -> SynonymTable:
-    return _table_of(tuple(tuple(members) for members in analysed_synonyms(groups)))
+    return _table_of(analysed_synonyms(groups))
 
 
 def _table_of(analysed: tuple[tuple[tuple[str, ...], ...], ...]) -> SynonymTable:

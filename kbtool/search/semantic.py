@@ -254,10 +254,11 @@ def document_text(doc: Document) -> str:
 
 
 # -- the vectors file ---------------------------------------------------------------------------
-# Layout: magic, header length (u64), JSON header {model, dims, count, dtype, keys, records},
-# `count` x `dims` unit vectors (float32, "f4"; half precision in builds whose header has no
-# dtype), then one JSON record per document (what a Hit shows and what filters read). Records are parsed only for documents that reach the results, so a cold search
-# reads the keys and the vectors and little else.
+# Layout: magic, header length (u64), JSON header {model, dims, count, dtype, keys, records}
+# padded with spaces to a 64-byte boundary, `count` x `dims` unit vectors (float32, "f4"; half
+# precision in builds whose header has no dtype), then one JSON record per document (what a Hit
+# shows and what filters read). Records are parsed only for documents that reach the results,
+# so a cold search reads the keys and the vectors and little else.
 
 def _key(entry: str, item: str | None, kind: str) -> str:
     return f"{entry}\x1f{item or ''}\x1f{kind}"

@@ -220,6 +220,19 @@ def write_impacts(folder: Path, ix: Any, phrases: Iterable[tuple[str, ...]] = ()
     # at 10,000 entries they were 70 MB. The header (which needs the table) is written first.
     blob = tempfile.TemporaryFile(dir=folder)
     offset = 0
+
+    def store(key: tuple[str, str], matcher: Any) -> None:
+        nonlocal offset
+        ids, scores = array("i"), array("d")
+        while matcher.is_active():
+            ids.append(matcher.id())
+            scores.append(matcher.score())
+            matcher.next()
+        table[key] = (offset, len(ids))
+        blob.write(ids.tobytes())
+        blob.write(scores.tobytes())
+        offset += 12 * len(ids)
+
     with ix.searcher() as searcher:
         reader = searcher.reader()
         for field in SCORED_FIELDS:
@@ -229,16 +242,7 @@ def write_impacts(folder: Path, ix: Any, phrases: Iterable[tuple[str, ...]] = ()
                 if info.doc_frequency() < IMPACT_MIN_DOCS:
                     continue
                 text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-                matcher = searcher.postings(field, text)
-                ids, scores = array("i"), array("d")
-                while matcher.is_active():
-                    ids.append(matcher.id())
-                    scores.append(matcher.score())
-                    matcher.next()
-                table[(field, text)] = (offset, len(ids))
-                blob.write(ids.tobytes())
-                blob.write(scores.tobytes())
-                offset += 12 * len(ids)
+                store((field, text), searcher.postings(field, text))
         # Multi-word synonyms, every one of them: the service lexicon expands a three-word query to
         # some 75 phrases, and matching a phrase means walking its words' postings side by side
         # (1-2 ms each at 10,000 entries). Stored at boost 1.0; a query multiplies, as Whoosh's
@@ -250,16 +254,7 @@ def write_impacts(folder: Path, ix: Any, phrases: Iterable[tuple[str, ...]] = ()
             for field in SCORED_FIELDS:
                 if field not in reader.indexed_field_names():
                     continue
-                matcher = Phrase(field, list(stems)).matcher(searcher, context)
-                ids, scores = array("i"), array("d")
-                while matcher.is_active():
-                    ids.append(matcher.id())
-                    scores.append(matcher.score())
-                    matcher.next()
-                table[(field, phrase_key(stems))] = (offset, len(ids))
-                blob.write(ids.tobytes())
-                blob.write(scores.tobytes())
-                offset += 12 * len(ids)
+                store((field, phrase_key(stems)), Phrase(field, list(stems)).matcher(searcher, context))
     header = marshal.dumps(table)
     with blob, (folder / IMPACTS_FILE).open("wb") as out:
         out.write(struct.pack("<I", len(header)) + header)

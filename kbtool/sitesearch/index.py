@@ -479,7 +479,7 @@ def synonym_groups(groups: Sequence[Sequence[str]]) -> list[list[tuple[str, ...]
     """
     from kbtool.search.api import analysed_synonyms
 
-    return analysed_synonyms(groups)
+    return [list(members) for members in analysed_synonyms(tuple(tuple(g) for g in groups))]
 
 
 @lru_cache(maxsize=1)
