@@ -516,6 +516,14 @@ def test_usable_on_a_phone_screen(browser, server):
     shot(tab, "site-search-390-notes")
     tab.keyboard.press("Escape")
     assert tab.locator(".kb-search__panel").is_hidden()
+    # A rule for every channel lists seven of them: the list wraps inside the panel.
+    search(tab, "they charged me twice", typed=True)
+    assert any(text.count(",") >= 5 for text in tab.locator(".kb-result__channels").all_inner_texts())
+    outside = tab.evaluate("""() => {
+        const right = document.querySelector('.kb-search__panel').getBoundingClientRect().right;
+        return [...document.querySelectorAll('.kb-result__meta > *')]
+            .filter(e => e.getBoundingClientRect().right > right + 0.5).map(e => e.textContent); }""")
+    assert outside == []
     tab.context.close()
 
 
