@@ -146,6 +146,7 @@ class KbConfig:
     review_period_days: int = 180
     log_misses: bool = True
     lexicon: bool = True  # the built-in service lexicon joins kb.yaml's synonyms in search
+    semantic_site: bool = False  # the site's search ranks by meaning too (the [semantic] extra)
     # Rule id -> "off", "warning" or "error": the team's levels over each rule's default.
     rules: dict[str, str] = field(default_factory=dict)
     source: SourceFile | None = None

@@ -143,3 +143,28 @@ def launch_chromium() -> Iterator[object]:
             yield instance
         finally:
             instance.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium for one test module: Playwright's sync API allows one instance per process at a
+    time, and pytest ends a module's fixtures before the next module's tests start."""
+    with launch_chromium() as instance:
+        yield instance
+
+
+def new_page(browser, width: int = 1280, height: int = 900, **options):
+    """A tab whose requests to the theme's web fonts and CDNs are refused: a desk may be offline."""
+    context = browser.new_context(viewport={"width": width, "height": height}, **options)
+    tab = context.new_page()
+    tab.route("http*://fonts.googleapis.com/**", lambda route: route.abort())
+    tab.route("http*://fonts.gstatic.com/**", lambda route: route.abort())
+    tab.route("http*://unpkg.com/**", lambda route: route.abort())
+    return tab
+
+
+@pytest.fixture
+def page(browser):
+    tab = new_page(browser)
+    yield tab
+    tab.context.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import REPO, launch_chromium, serve_folder
+from conftest import REPO, serve_folder
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = REPO / "test-artifacts"
@@ -30,24 +30,6 @@ def bundled_site(tmp_path_factory):
 def server(bundled_site):
     with serve_folder(bundled_site) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launch_chromium() as instance:
-        yield instance
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    # Nothing on the site needs the internet; keep the test from waiting on CDNs that may be unreachable.
-    tab.route("http*://unpkg.com/**", lambda route: route.abort())
-    tab.route("http*://fonts.googleapis.com/**", lambda route: route.abort())
-    tab.route("http*://fonts.gstatic.com/**", lambda route: route.abort())
-    yield tab
-    context.close()
 
 
 def shot(page, name):

@@ -12,7 +12,7 @@ import pytest
 from kbtool.format.kinds import kind_of
 from kbtool.format.kinds.base import same_wording
 from kbtool.pipeline import check
-from tests.conftest import PHRASES, REPO, launch_chromium, serve_folder
+from tests.conftest import PHRASES, REPO, serve_folder
 
 ARTIFACTS = REPO / "test-artifacts"
 
@@ -247,14 +247,6 @@ def test_page_data_carries_the_why_and_the_links(site_pages):
 
 
 # -- in the browser -------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    # Module scope, as in the other browser test files: Playwright's sync API allows one instance
-    # per process at a time, and pytest ends a module's fixtures before the next module's tests.
-    with launch_chromium() as instance:
-        yield instance
-
 
 def axe_violations(tab, selector):
     """WCAG 2.1 A/AA violations axe-core finds inside `selector` (axe as axe-playwright-python ships it)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, launch_chromium
+from conftest import REPO
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = REPO / "test-artifacts"
@@ -20,12 +20,6 @@ CASES = Path(__file__).resolve().parent / "check_cases"
 @pytest.fixture(scope="module")
 def site(bundled_build) -> Path:
     return bundled_build / "site"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launch_chromium() as instance:
-        yield instance
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO, launch_chromium, serve_folder
+from conftest import REPO, serve_folder
 
 pytestmark = pytest.mark.browser
 axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
@@ -49,12 +49,6 @@ WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "w
 def server(bundled_build):
     with serve_folder(bundled_build / "site") as url:
         yield url + "/"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launch_chromium() as instance:
-        yield instance
 
 
 def open_tab(browser, server, width=1280, scheme="light", **options):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CHROMIUM, PHRASES, REPO, launch_chromium, serve_folder, write_kb
+from conftest import CHROMIUM, PHRASES, REPO, new_page, serve_folder, write_kb
 
 from kbtool.publish.urls import SiteAddress
 from kbtool.sitesearch.hooks import place_search_box, search_box
@@ -245,31 +245,6 @@ needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chro
 def server(built):
     with serve_folder(built / "site") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Module scope, as in the other browser test files: Playwright's sync API allows one instance
-    # per process at a time, and pytest ends a module's fixtures before the next module's tests.
-    with launch_chromium() as instance:
-        yield instance
-
-
-def new_page(browser, width: int = 1280, height: int = 900, **options):
-    context = browser.new_context(viewport={"width": width, "height": height}, **options)
-    tab = context.new_page()
-    # Material's web fonts: the theme's, not the search's; a desk may be offline.
-    tab.route("http*://fonts.googleapis.com/**", lambda route: route.abort())
-    tab.route("http*://fonts.gstatic.com/**", lambda route: route.abort())
-    tab.route("http*://unpkg.com/**", lambda route: route.abort())
-    return tab
-
-
-@pytest.fixture
-def page(browser):
-    tab = new_page(browser)
-    yield tab
-    tab.context.close()
 
 
 def search(tab, query: str, typed: bool = False) -> list[tuple[str | None, str | None]]:

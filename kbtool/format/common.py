@@ -70,5 +70,8 @@ KB_CONFIG = Obj("kb.yaml", (
               "Use kbtool's built-in service lexicon of customer wordings (default true); `synonyms` extend it."),
         Field("semantic", Bool(), False,
               "Rank by meaning too when the kbtool[semantic] extra is installed (default true; docs/semantic.md)."),
+        Field("semantic_site", Bool(), False,
+              "Put meaning-aware ranking into the published site's search too (default false: it ships "
+              "the model's token table with the site; docs/semantic.md)."),
     )), False, "Search settings."),
 ))

@@ -131,6 +131,13 @@ class BpeTokenizer:
         self.ranks: dict[str, int] = dict(zip(merges, range(len(merges)), strict=True))
         self.unknown = self.vocab.get(model.get("unk_token") or "<unk>", 0)
 
+    def tables(self) -> tuple[list[str], list[str]]:
+        """The vocabulary in id order and the merges in rank order (what the site's copy reads)."""
+        tokens = [""] * (max(self.vocab.values(), default=-1) + 1)
+        for token, number in self.vocab.items():
+            tokens[number] = token
+        return tokens, sorted(self.ranks, key=self.ranks.__getitem__)
+
     def ids(self, text: str) -> list[int]:
         if not text:
             return []
@@ -271,6 +278,23 @@ def _record(doc: Document) -> dict[str, Any]:
             "notes": list(doc.notes)}
 
 
+def embed_documents(docs: Sequence[Document]) -> Any:
+    """Each document's unit vector, rounded to half precision (numpy, one row per document).
+
+    The vectors file and the site both hold exactly these values, so the site's ranking by meaning
+    is the terminal's.
+    """
+    model = load_model()
+    np = _numpy()
+    # Straight into half precision, a batch of texts at a time: a float32 copy of 47,500 vectors,
+    # every text and every record at once were some 100 MB more at 10,000 entries.
+    vectors = np.zeros((len(docs), model.table.shape[1]), dtype="<f2")
+    for start in range(0, len(docs), EMBED_BATCH):
+        batch = docs[start:start + EMBED_BATCH]
+        model.embed_into(vectors[start:start + len(batch)], [document_text(d) for d in batch], fast=True)
+    return vectors
+
+
 def build_vectors(index_dir: Path, documents: Iterable[Document], config: Any = None) -> Path | None:
     """Write the documents' vectors beside the index in `index_dir`; returns the file.
 
@@ -283,14 +307,7 @@ def build_vectors(index_dir: Path, documents: Iterable[Document], config: Any = 
     import tempfile
 
     docs = list(documents)
-    model = load_model()
-    np = _numpy()
-    # Straight into half precision, as stored, a batch of texts at a time: a float32 copy of 47,500
-    # vectors, every text and every record at once were some 100 MB more at 10,000 entries.
-    vectors = np.zeros((len(docs), model.table.shape[1]), dtype="<f2")
-    for start in range(0, len(docs), EMBED_BATCH):
-        batch = docs[start:start + EMBED_BATCH]
-        model.embed_into(vectors[start:start + len(batch)], [document_text(d) for d in batch], fast=True)
+    vectors = embed_documents(docs)
     index_dir = Path(index_dir)
     offsets = [0]
     with tempfile.TemporaryFile(dir=index_dir) as records:
@@ -496,5 +513,5 @@ def fuse(query: str, hits: list[Hit], index_dir: Path, limit: int, filt: Any = N
     return [replace(hit, score=score) for score, hit in ranked]
 
 
-__all__ = ["available", "enabled", "build_vectors", "open_vectors", "candidates", "lexical_depth", "fuse",
+__all__ = ["available", "enabled", "embed_documents", "build_vectors", "open_vectors", "candidates", "lexical_depth", "fuse",
            "load_model", "FLOOR", "WEIGHT", "DEPTH", "VECTORS_FILE", "SemanticError"]

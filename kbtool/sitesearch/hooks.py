@@ -30,7 +30,7 @@ from kbtool.sitesearch.index import (
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "kbsearch"
 # Site paths of the shipped assets; the engine before the page code that uses it.
 CSS_URI = "assets/kbsearch/kbsearch.css"
-JS_URIS = ("assets/kbsearch/kbsearch-engine.js", "assets/kbsearch/kbsearch.js")
+JS_URIS = ("assets/kbsearch/kbsearch-engine.js", "assets/kbsearch/kbsearch-meaning.js", "assets/kbsearch/kbsearch.js")
 BOX_ID = "kb-search-input"
 
 # Generated pages that are not entries, by where they live: what the result list calls them.

@@ -12,6 +12,7 @@ because pages opened from file:// cannot fetch() and Chromium refuses them Worke
   index.js   what every query needs: vocabulary, lengths, kinds, filters, synonyms, pages
   p<N>.js    the postings of a group of terms, loaded when a query uses one of them
   d<N>.js    what results show for DOCS_PER_CHUNK documents, loaded for the hits on screen
+and, when kb.yaml asks for meaning-aware ranking, the files kbtool.sitesearch.meaning lists.
 """
 
 from __future__ import annotations
@@ -454,7 +455,9 @@ def start_site_index(kb: KnowledgeBase, address: SiteAddress, docs: Sequence[Doc
         "docsPerChunk": DOCS_PER_CHUNK,
         "combining": combining_class(),
     }
-    files: dict[str, str] = {}
+    from kbtool.sitesearch.meaning import meaning_files
+
+    files, core["meaning"] = meaning_files(kb.config, docs)
     for i, shard in enumerate(shards):
         files[f"{FOLDER}/p{i}.js"] = _script(f"p{i}", _b64(bytes(shard)))
     for start in range(0, n, DOCS_PER_CHUNK):

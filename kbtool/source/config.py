@@ -45,5 +45,6 @@ def load_config(root: Path, vocabularies: dict[str, tuple[str, ...]] | None = No
         config.review_period_days = int(data["review_period_days"])
     config.log_misses = data.get("search", {}).get("log_misses", True)
     config.lexicon = data.get("search", {}).get("lexicon", True)
+    config.semantic_site = data.get("search", {}).get("semantic_site", False)
     config.rules = data.get("rules", {})
     return config, problems

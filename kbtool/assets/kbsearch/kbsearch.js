@@ -80,6 +80,55 @@
     }));
   }
 
+  // -- ranking by meaning (kb.yaml search: semantic_site: true) ---------------------------------
+
+  var meaningPromise = null;
+
+  /** The tokenizer and every document's vector, loaded with the first query (null when off). */
+  function ensureMeaning() {
+    var spec = index.core.meaning;
+    if (!spec || !window.KbSearchMeaning) return Promise.resolve(null);
+    if (!meaningPromise) {
+      var names = ["mtok"];
+      for (var c = 0; c < spec.vectorChunks; c++) names.push("mv" + c);
+      meaningPromise = Promise.all(names.map(load)).then(function (data) {
+        var meaning = new KbSearchMeaning.Meaning(spec, data[0], data.slice(1), KbSearchEngine.bytes);
+        names.forEach(function (name) { delete store[name]; });
+        return meaning;
+      });
+      meaningPromise.catch(function () { meaningPromise = null; });
+    }
+    return meaningPromise;
+  }
+
+  /** The ranked content hits for `query`, as `kbtool search` ranks them: {hits: [[doc, score]], ...}. */
+  function rank(query, filters) {
+    var spec = index.core.meaning;
+    // Fusion re-ranks the lexical top `depth` whatever is shown (semantic.lexical_depth).
+    var depth = spec ? Math.max(LIMIT, spec.depth) : LIMIT;
+    return index.search(query, filters, depth, loadShards).then(function (found) {
+      if (!spec) return found;
+      return ensureMeaning().then(function (meaning) {
+        if (!meaning) throw new Error("kbsearch: the meaning files did not load");
+        var chunks = meaning.missing(meaning.tokenizer.ids(query));
+        return Promise.all(chunks.map(function (c) {
+          return load("mt" + c).then(function (data) { meaning.addTokens(c, data); delete store["mt" + c]; });
+        })).then(function () {
+          found.hits = meaning.fuse(query, found.hits, LIMIT, index.filterFor(filters));
+          return found;
+        });
+      }).catch(function (error) {
+        // Ranking by words still works: say why in the console, show the lexical ranking.
+        if (window.console) console.warn(error.message);
+        found.hits = found.hits.slice(0, LIMIT);
+        return found;
+      });
+    });
+  }
+  api.rank = function (query, filters) {
+    return ensureIndex().then(function () { return rank(query, filters || {}); });
+  };
+
   function docsFor(hits) {
     var per = index.core.docsPerChunk, chunks = new Set();
     hits.forEach(function (hit) { chunks.add(Math.floor(hit[0] / per)); });
@@ -285,7 +334,7 @@
     }
     open();
     return ensureIndex().then(function () {
-      return index.search(query, currentFilters(), LIMIT, loadShards);
+      return rank(query, currentFilters());
     }).then(function (found) {
       if (seq !== state.seq) return null;
       var stems = found.stems.length ? found.stems : KbSearchEngine.stems(query);

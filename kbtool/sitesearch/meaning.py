@@ -1,0 +1,77 @@
+"""Meaning-aware ranking on the published site, when kb.yaml asks for it (`search: {semantic_site: true}`).
+
+The browser ranks as `kbtool search` does with the [semantic] extra (kbtool.search.semantic.fuse):
+the lexical hits re-ranked by the cosine of the query's vector with each document's, plus the
+documents close enough in meaning alone. For that it needs what the terminal reads from the
+wordllama wheel, as data files beside the lexical index (kbtool/assets/kbsearch/kbsearch-meaning.js
+reads them):
+  mtok.js   the tokenizer: the vocabulary in id order and the merges in rank order
+  mt<N>.js  the token embedding table, TOKENS_PER_CHUNK rows a file in half precision as the
+            wheel stores them: a query loads only the files of its own tokens
+  mv<N>.js  the documents' vectors, half precision, exactly the values in the vectors file
+
+Off by default: the table is derived from Llama 2's embeddings (docs/semantic.md, the licence
+question), and it makes the site larger by about 22 MB on disk, of which a query downloads a few
+hundred KB the first time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from kbtool.publish.documents import Document
+
+log = logging.getLogger("mkdocs.plugins.kbtool")
+
+# 128 rows of 256 half-precision numbers: 64 KB a file (87 KB as base64); a query of ten tokens
+# loads at most ten of the 250.
+TOKENS_PER_CHUNK = 128
+# Every query compares with every document, so all of these load with the first query.
+DOCS_PER_CHUNK = 2048
+
+
+def wanted(config: Any) -> bool:
+    """Whether kb.yaml asks for meaning-aware ranking in the site."""
+    return getattr(config, "semantic_site", False) is True
+
+
+def meaning_files(config: Any, docs: Sequence[Document]) -> tuple[dict[str, str], dict[str, Any] | None]:
+    """The data files for meaning-aware site search and what the index's core says of them.
+
+    ({}, None) when kb.yaml does not ask, or when it does but the extra is missing or switched off
+    (a warning says so: the site then ranks by words only, as `kbtool search` does there).
+    """
+    from kbtool.search import semantic
+    from kbtool.sitesearch.index import FOLDER, _b64, _script
+
+    if not wanted(config):
+        return {}, None
+    if not semantic.available():
+        log.warning("kb.yaml: search.semantic_site is on but the kbtool[semantic] extra is not installed, "
+                    "so the site's search ranks by words only; install it with pip install \"kbtool[semantic]\" "
+                    "or remove the setting")
+        return {}, None
+    if not semantic.enabled(config):
+        log.warning("kb.yaml: search.semantic_site is on but search.semantic is off, so the site's search "
+                    "ranks by words only; remove one of the two settings")
+        return {}, None
+    model = semantic.load_model()
+    vectors = semantic.embed_documents(docs)
+    tokens, merges = model.tokenizer.tables()
+    rows, dims = model.table.shape
+    files: dict[str, str] = {
+        f"{FOLDER}/mtok.js": _script("mtok", {"tokens": tokens, "merges": merges,
+                                              "unknown": model.tokenizer.unknown}),
+    }
+    for chunk, start in enumerate(range(0, rows, TOKENS_PER_CHUNK)):
+        block = model.table[start:start + TOKENS_PER_CHUNK]
+        files[f"{FOLDER}/mt{chunk}.js"] = _script(f"mt{chunk}", _b64(block.astype("<f2").tobytes()))
+    for chunk, start in enumerate(range(0, len(docs), DOCS_PER_CHUNK)):
+        block = vectors[start:start + DOCS_PER_CHUNK]
+        files[f"{FOLDER}/mv{chunk}.js"] = _script(f"mv{chunk}", _b64(block.astype("<f2").tobytes()))
+    core = {"model": semantic.MODEL, "rows": int(rows), "dims": int(dims), "tokensPerChunk": TOKENS_PER_CHUNK,
+            "docsPerChunk": DOCS_PER_CHUNK, "vectorChunks": -(-len(docs) // DOCS_PER_CHUNK),
+            "floor": semantic.FLOOR, "weight": semantic.WEIGHT, "depth": semantic.DEPTH}
+    return files, core
