@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.child_env import ENV  # noqa: E402
 from benchmarks.gen_search_kb import generate, vocabulary  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -54,7 +55,7 @@ WordLlama.load(cache_dir=folder, disable_download=True).embed([QUERY], norm=True
 
 def cpu_seconds(code: str) -> float:
     """CPU time (user + system) of one fresh interpreter running `code`."""
-    pid = os.spawnv(os.P_NOWAIT, sys.executable, [sys.executable, "-c", code])
+    pid = os.spawnve(os.P_NOWAIT, sys.executable, [sys.executable, "-c", code], ENV)
     _, status, usage = os.wait4(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"benchmark process failed: {code}")

@@ -9,7 +9,6 @@ navigation.prune, search, tags, offline), run as fresh processes, best of --repe
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import subprocess
 import sys
@@ -22,9 +21,8 @@ import yaml
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
+from child_env import ENV  # noqa: E402
 from generate_kb import WORDS, generate  # noqa: E402
-
-ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 
 
 def timed(cmd: list[str], cwd: Path, repeat: int) -> float:

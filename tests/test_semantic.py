@@ -305,22 +305,41 @@ def test_vectors_are_mapped_as_stored_and_older_half_precision_files_still_read(
     assert current is not None and current.matrix.dtype == np.float32
     assert not current.matrix.flags.owndata  # used where it lies in the file, not copied
     assert current.matrix.flags.aligned  # else numpy multiplies it without BLAS, 4x slower
-    # The same vectors as an earlier kbtool wrote them: half precision, no dtype in the header.
+    assert header["keys_bytes"] > 0 and "keys" not in header  # keys as text, not a JSON list to parse
+    # The same vectors as earlier kbtools wrote them: keys and record offsets as lists in the
+    # header, in float32 (the last release) or in half precision with no dtype (the one before).
     count, dims = header["count"], header["dims"]
     matrix = np.frombuffer(data, "<f4", count * dims, start + size)
-    del header["dtype"]
-    old_header = json.dumps(header, separators=(",", ":")).encode()
-    old = (semantic._MAGIC + struct.pack("<Q", len(old_header)) + old_header
-           + matrix.astype("<f2").tobytes() + data[start + size + count * dims * 4:])
-    folder = tmp_path / "older"
-    folder.mkdir()
-    (folder / semantic.VECTORS_FILE).write_bytes(old)
-    older = semantic.open_vectors(folder)
-    assert older is not None and older.keys == current.keys
-    assert np.allclose(older.matrix, current.matrix, atol=1e-3)
-    assert older.record(5) == current.record(5)
-    hits = semantic.fuse("give me my cash back", [], folder, 3)
-    assert [h.id for h in hits] == [h.id for h in semantic.fuse("give me my cash back", [], Path(index.folder), 3)]
+    records = data[current.base:]
+    listed = {"model": header["model"], "dims": dims, "count": count, "keys": current.keys,
+              "records": list(current.offsets)}
+    for name, dtype, extra in (("f4", "<f4", {"dtype": "f4"}), ("f2", "<f2", {})):
+        old_header = json.dumps({**listed, **extra}, separators=(",", ":")).encode()
+        old_header += b" " * (-(len(semantic._MAGIC) + 8 + len(old_header)) % 64)
+        old = (semantic._MAGIC + struct.pack("<Q", len(old_header)) + old_header
+               + matrix.astype(dtype).tobytes() + records)
+        folder = tmp_path / f"older-{name}"
+        folder.mkdir()
+        (folder / semantic.VECTORS_FILE).write_bytes(old)
+        older = semantic.open_vectors(folder)
+        assert older is not None and older.keys == current.keys
+        assert [older.row(k) for k in current.keys[:50]] == list(range(50))
+        assert np.allclose(older.matrix, current.matrix, atol=1e-3)
+        assert older.record(5) == current.record(5)
+        hits = semantic.fuse("give me my cash back", [], folder, 3)
+        assert [h.id for h in hits] == [h.id for h in semantic.fuse("give me my cash back", [], Path(index.folder), 3)]
+
+
+def test_rows_are_found_by_key_first_in_the_text_then_in_a_table(index):
+    vectors = semantic.open_vectors(Path(index.folder))
+    keys = vectors.keys
+    assert len(keys) == vectors.count
+    fresh = semantic.Vectors(vectors.matrix, vectors.key_text, vectors.offsets, vectors.blob, {}, vectors.base)
+    # Past 64 lookups the reader builds its table; both ways give the same rows.
+    assert [fresh.row(k) for k in keys] == list(range(len(keys)))
+    assert fresh._rows is not None
+    assert fresh.row("no-such-entry\x1f\x1fphrase") is None
+    assert semantic.Vectors(vectors.matrix, vectors.key_text, vectors.offsets, vectors.blob, {}).row("x") is None
 
 
 @pytest.mark.parametrize("damage", ["cut short", "header overwritten", "records cut"])

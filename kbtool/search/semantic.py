@@ -261,11 +261,13 @@ def document_text(doc: Document) -> str:
 
 
 # -- the vectors file ---------------------------------------------------------------------------
-# Layout: magic, header length (u64), JSON header {model, dims, count, dtype, keys, records}
-# padded with spaces to a 64-byte boundary, `count` x `dims` unit vectors (float32, "f4"; half
-# precision in builds whose header has no dtype), then one JSON record per document (what a Hit
-# shows and what filters read). Records are parsed only for documents that reach the results,
-# so a cold search reads the keys and the vectors and little else.
+# Layout: magic, header length (u64), JSON header {model, dims, count, dtype, keys_bytes} padded
+# with spaces to a 64-byte boundary, `count` x `dims` unit vectors (float32, "f4"), the keys
+# (newline before and after each, `keys_bytes` long), `count + 1` record offsets (u64), then one
+# JSON record per document (what a Hit shows and what filters read). Records are parsed only for
+# documents that reach the results, so a cold search reads little but the vectors. Earlier builds
+# kept keys and offsets as lists in the header ("keys", "records"), and the oldest stored half
+# precision with no dtype; both still read.
 
 def _key(entry: str, item: str | None, kind: str) -> str:
     return f"{entry}\x1f{item or ''}\x1f{kind}"
@@ -315,9 +317,12 @@ def build_vectors(index_dir: Path, documents: Iterable[Document], config: Any = 
             record = json.dumps(_record(doc), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             records.write(record)
             offsets.append(offsets[-1] + len(record))
+        # Keys and offsets as plain bytes, not JSON lists: parsing 47,500 of each was some 20 ms of a
+        # cold search that looks up ten. Each key is fenced by newlines so a lookup finds it whole.
+        keys = ("\n" + "".join(_key(d.entry, d.item, d.kind) + "\n" for d in docs)).encode("utf-8")
+        table = struct.pack(f"<{len(offsets)}Q", *offsets)
         header = json.dumps({"model": MODEL, "dims": int(vectors.shape[1]), "count": len(docs), "dtype": "f4",
-                             "keys": [_key(d.entry, d.item, d.kind) for d in docs], "records": offsets},
-                            separators=(",", ":")).encode("utf-8")
+                             "keys_bytes": len(keys)}, separators=(",", ":")).encode("utf-8")
         # Padded (JSON allows trailing spaces) so the vectors start on a 64-byte boundary: numpy
         # multiplies an unaligned array without BLAS, 4x slower (33 ms instead of 8 at 10,000 entries).
         header += b" " * (-(len(_MAGIC) + 8 + len(header)) % 64)
@@ -332,6 +337,8 @@ def build_vectors(index_dir: Path, documents: Iterable[Document], config: Any = 
                 # took 55 ms of a cold search's CPU.
                 for row in range(0, len(vectors), 4096):
                     f.write(vectors[row:row + 4096].astype("<f4").tobytes())
+                f.write(keys)
+                f.write(table)
                 records.seek(0)
                 shutil.copyfileobj(records, f, 1 << 20)
             os.replace(tmp, index_dir / VECTORS_FILE)
@@ -346,12 +353,37 @@ class Vectors:
     """An index's document vectors, their keys and (parsed on demand) their records."""
 
     matrix: Any  # numpy float32, count x dims, unit rows
-    keys: list[str]
-    rows: dict[str, int]
-    offsets: list[int]
+    key_text: bytes  # every key with a newline before and after
+    offsets: Sequence[int]
     blob: Any  # the file (bytes or a read-only map); records start at `base`
     _records: dict[int, dict[str, Any]]
     base: int = 0
+    _rows: dict[str, int] | None = None
+    _lookups: int = 0
+
+    @property
+    def count(self) -> int:
+        return int(self.matrix.shape[0])
+
+    @property
+    def keys(self) -> list[str]:
+        return self.key_text.decode("utf-8").split("\n")[1:-1]
+
+    def row(self, key: str) -> int | None:
+        """The row of the document `key` names, None if the build has no such document.
+
+        A cold search looks up about ten: each is found in the key text (a fraction of a
+        millisecond); a reader that keeps going (find, a benchmark) gets a table after 64.
+        """
+        if self._rows is None and self._lookups < 64:
+            self._lookups += 1
+            at = self.key_text.find(b"\n" + key.encode("utf-8") + b"\n")
+            return None if at < 0 else self.key_text.count(b"\n", 0, at)
+        if self._rows is None:
+            self._rows = {}
+            for number, name in enumerate(self.keys):
+                self._rows.setdefault(name, number)  # the first, as the key text's search finds
+        return self._rows.get(key)
 
     def record(self, row: int) -> dict[str, Any]:
         found = self._records.get(row)
@@ -398,15 +430,24 @@ def open_vectors(index_dir: Path) -> Vectors | None:
         begin = start + size
         end = begin + count * dims * np.dtype(dtype).itemsize
         matrix = np.frombuffer(data, dtype=dtype, count=count * dims, offset=begin).reshape(count, dims)
-        keys, offsets = header["keys"], header["records"]
-        if len(keys) != count or len(offsets) != count + 1 or end + offsets[-1] > len(data):
+        if "keys_bytes" in header:
+            key_end = end + header["keys_bytes"]
+            key_text = bytes(data[end:key_end])
+            offsets: Sequence[int] = struct.unpack_from(f"<{count + 1}Q", data, key_end)
+            end = key_end + 8 * (count + 1)
+            ok = key_text.count(b"\n") == count + 1 and key_text[:1] == b"\n"
+        else:  # an earlier build: keys and offsets in the header
+            keys, offsets = header["keys"], header["records"]
+            key_text = ("\n" + "".join(key + "\n" for key in keys)).encode("utf-8")
+            ok = len(keys) == count and len(offsets) == count + 1
+        if not ok or len(offsets) != count + 1 or end + offsets[-1] > len(data):
             raise ValueError("its parts do not add up")
     except (OSError, ValueError, KeyError, TypeError, AttributeError, struct.error) as exc:
         # Cut short or overwritten (a full disk, a copy interrupted): say so, never a traceback.
         raise SemanticError(f"the meaning vectors in {path} are damaged ({exc})") from None
     if dtype != "<f4" or not matrix.flags.aligned:  # older builds: converted (or copied) once
         matrix = matrix.astype(np.float32)
-    vectors = Vectors(matrix, keys, {k: i for i, k in enumerate(keys)}, offsets, data, {}, end)
+    vectors = Vectors(matrix, key_text, offsets, data, {}, end)
     _OPEN.clear()  # one build at a time: a rebuilt index replaces the old one
     _OPEN[cache_key] = vectors
     return vectors
@@ -490,7 +531,7 @@ def fuse(query: str, hits: list[Hit], index_dir: Path, limit: int, filt: Any = N
     from dataclasses import replace
 
     vectors = open_vectors(index_dir)
-    if vectors is None or not query.strip() or not len(vectors.keys):
+    if vectors is None or not query.strip() or not vectors.count:
         return hits[:limit]
     sims = similarities(query, vectors)
     best_cos = float(sims.max())
@@ -501,7 +542,7 @@ def fuse(query: str, hits: list[Hit], index_dir: Path, limit: int, filt: Any = N
     scored: dict[str, tuple[float, Hit]] = {}
     for hit in hits:
         key = _key(hit.id, hit.item, hit.kind)
-        row = vectors.rows.get(key)
+        row = vectors.row(key)
         cosine = max(float(sims[row]), 0.0) if row is not None else 0.0
         scored[key] = (hit.score / best_lex + weight * cosine / best_cos, hit)
     for hit, cosine in found:
