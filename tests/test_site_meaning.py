@@ -9,7 +9,6 @@ drive Debian's /usr/bin/chromium with Playwright.
 from __future__ import annotations
 
 import base64
-import logging
 import re
 import shutil
 from pathlib import Path
@@ -103,34 +102,30 @@ def test_the_sites_document_vectors_are_the_terminals_exactly(built, data):
     assert np.array_equal(site.astype(np.float32), terminal)
 
 
-def test_off_unless_kb_yaml_asks_and_a_missing_extra_is_a_warning_not_a_failure(tmp_path, monkeypatch, caplog):
+def test_off_unless_kb_yaml_asks(tmp_path):
     from kbtool.publish.urls import SiteAddress
     from kbtool.sitesearch.index import build_site_index
     from kbtool.source.kb import load_knowledge_base
 
     plain = build_site_index(load_knowledge_base(REPO), SiteAddress())
-    assert plain.files.keys() == {name for name in plain.files if not re.search(r"/m(tok|t\d+|v\d+)\.js$", name)}
+    assert not [name for name in plain.files if re.search(r"/m(tok|t\d+|v\d+)\.js$", name)]
     assert '"meaning":null' in plain.files["kbsearch/index.js"].replace("\\", "")
 
-    root = bundled_with(tmp_path, "semantic_site: true")
-    monkeypatch.setattr(semantic, "available", lambda: False)
-    with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.kbtool"):
-        index = build_site_index(load_knowledge_base(root), SiteAddress())
-    assert not [name for name in index.files if re.search(r"/m(tok|t\d+|v\d+)\.js$", name)]
-    assert 'search.semantic_site is on but the kbtool[semantic] extra is not installed' in caplog.text
-    assert 'pip install "kbtool[semantic]"' in caplog.text
 
-
-def test_semantic_false_wins_with_a_warning(tmp_path, caplog):
-    from kbtool.publish.urls import SiteAddress
-    from kbtool.sitesearch.index import build_site_index
-    from kbtool.source.kb import load_knowledge_base
-
-    root = bundled_with(tmp_path, "semantic_site: true\n  semantic: false")
-    with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.kbtool"):
-        index = build_site_index(load_knowledge_base(root), SiteAddress())
-    assert not [name for name in index.files if re.search(r"/m(tok|t\d+|v\d+)\.js$", name)]
-    assert "search.semantic is off" in caplog.text
+@pytest.mark.parametrize("setting, missing, said", [
+    ("semantic_site: true", True, 'the kbtool[semantic] extra is not installed here'),
+    ("semantic_site: true\n  semantic: false", False, "also sets search.semantic: false"),
+])
+def test_a_site_that_cannot_rank_by_meaning_is_built_with_word_search_and_a_note(tmp_path, monkeypatch, cli,
+                                                                                  setting, missing, said):
+    root = bundled_with(tmp_path, setting)
+    if missing:
+        monkeypatch.setattr(semantic, "available", lambda: False)
+    result = cli("build", "--root", str(root))
+    assert result.code == 0, result.output
+    assert f"kbtool: note: kb.yaml asks for search.semantic_site but {said}" in result.output
+    site = root / "site" / "kbsearch"
+    assert (site / "index.js").exists() and not list(site.glob("m*.js"))
 
 
 def test_kb_yaml_schema_knows_the_setting_and_rejects_a_non_boolean(tmp_path):

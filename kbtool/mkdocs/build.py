@@ -548,6 +548,11 @@ def build_site(root: Path, site_dir: Path | None = None, progress: Progress = _n
     if checked.errors:
         raise ContentErrors(checked.problems)
     warnings = checked.warnings
+    from kbtool.sitesearch.meaning import unavailable
+
+    reason = unavailable(kb.config)
+    if reason:
+        progress(f"note: {reason}")
     index_path = build_search_index(kb, progress) if search_index else None
     from kbtool.memory import release_free_memory
 

@@ -37,25 +37,39 @@ def wanted(config: Any) -> bool:
     return getattr(config, "semantic_site", False) is True
 
 
+def unavailable(config: Any) -> str | None:
+    """Why kb.yaml's `semantic_site` cannot be honoured by a build here, or None.
+
+    The site then ranks by words only, as `kbtool search` does here; a build says so (a note, not a
+    warning: MkDocs' strict mode would stop the site for want of an optional extra).
+    """
+    from kbtool.search import semantic
+
+    if not wanted(config):
+        return None
+    if not semantic.available():
+        return ("kb.yaml asks for search.semantic_site but the kbtool[semantic] extra is not installed here, so the "
+                "site's search ranks by words only; install it with pip install \"kbtool[semantic]\" or remove the "
+                "setting")
+    if not semantic.enabled(config):
+        return ("kb.yaml asks for search.semantic_site but also sets search.semantic: false, so the site's search "
+                "ranks by words only; remove one of the two settings")
+    return None
+
+
 def meaning_files(config: Any, docs: Sequence[Document]) -> tuple[dict[str, str], dict[str, Any] | None]:
     """The data files for meaning-aware site search and what the index's core says of them.
 
-    ({}, None) when kb.yaml does not ask, or when it does but the extra is missing or switched off
-    (a warning says so: the site then ranks by words only, as `kbtool search` does there).
+    ({}, None) when kb.yaml does not ask, or when it does but cannot be honoured (`unavailable`).
     """
     from kbtool.search import semantic
     from kbtool.sitesearch.index import FOLDER, _b64, _script
 
     if not wanted(config):
         return {}, None
-    if not semantic.available():
-        log.warning("kb.yaml: search.semantic_site is on but the kbtool[semantic] extra is not installed, "
-                    "so the site's search ranks by words only; install it with pip install \"kbtool[semantic]\" "
-                    "or remove the setting")
-        return {}, None
-    if not semantic.enabled(config):
-        log.warning("kb.yaml: search.semantic_site is on but search.semantic is off, so the site's search "
-                    "ranks by words only; remove one of the two settings")
+    reason = unavailable(config)
+    if reason:
+        log.info(reason)
         return {}, None
     model = semantic.load_model()
     vectors = semantic.embed_documents(docs)
