@@ -21,10 +21,12 @@ from kbtool.source.kb import load_knowledge_base
 REPO = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
 QUERY_SETS = {"mid-call": TESTS / "search_queries.yaml", "paraphrase": TESTS / "paraphrase_queries.yaml",
-              "lexicon held out": TESTS / "lexicon_holdout.yaml"}
-MIN_QUERIES = {"mid-call": 50, "paraphrase": 30, "lexicon held out": 10}
-# The floor each set must reach with the default install (lexicon on).
-TARGETS = {"mid-call": 0.9, "paraphrase": 0.6, "lexicon held out": 0.45}
+              "lexicon held out": TESTS / "lexicon_holdout.yaml", "blind": TESTS / "blind_queries.yaml"}
+MIN_QUERIES = {"mid-call": 50, "paraphrase": 30, "lexicon held out": 10, "blind": 40}
+# The floor each set must reach with the default install (lexicon on). The blind set (customer
+# wordings by a writer who never saw the lexicon or a ranking) measured 0.325 when it was added:
+# a floor against getting worse, and the honest figure for wordings nobody tuned search for.
+TARGETS = {"mid-call": 0.9, "paraphrase": 0.6, "lexicon held out": 0.45, "blind": 0.3}
 DEPTH = 10  # MRR looks this far down
 
 

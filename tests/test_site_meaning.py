@@ -22,7 +22,7 @@ from test_site_search import ARTIFACTS, data_files, entries, json_docs, needs_ch
 from kbtool.search import semantic
 
 TESTS = Path(__file__).resolve().parent
-QUERY_SETS = ("search_queries.yaml", "paraphrase_queries.yaml", "lexicon_holdout.yaml")
+QUERY_SETS = ("search_queries.yaml", "paraphrase_queries.yaml", "lexicon_holdout.yaml", "blind_queries.yaml")
 
 
 def bundled_with(root: Path, setting: str) -> Path:

@@ -23,7 +23,7 @@ from kbtool.sitesearch.index import Analyser, build_site_index, field_values, re
 
 FEEDBACK = "https://tracker.example/fernleaf/issues/new"
 TESTS = Path(__file__).resolve().parent
-QUERY_SETS = ("search_queries.yaml", "paraphrase_queries.yaml", "lexicon_holdout.yaml")
+QUERY_SETS = ("search_queries.yaml", "paraphrase_queries.yaml", "lexicon_holdout.yaml", "blind_queries.yaml")
 ARTIFACTS = REPO / "test-artifacts"
 DATA_FILE = re.compile(r'\(self\.__kbsearch=self\.__kbsearch\|\|\{\}\)\["([a-z0-9]+)"\]=JSON\.parse\(("(?:[^"\\]|\\.)*")\);\n')
 
