@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -176,6 +177,32 @@ def test_the_plain_python_tokenizer_matches_the_library_on_every_bundled_text():
     ours = model.token_ids(texts)
     theirs = model.token_ids(texts, fast=True)
     assert [t for t, a, b in zip(texts, ours, theirs, strict=True) if a != b] == []
+    # And the sorted tables each build stores for its queries (read in a fraction of a millisecond).
+    tables = Path(tempfile.mkdtemp()) / semantic.TOKENIZER_FILE
+    semantic.write_tokenizer_tables(tables, model.tokenizer)
+    stored = semantic.read_tokenizer_tables(tables)
+    assert stored is not None
+    assert [t for t, a, b in zip(texts, ours, model.token_ids(texts, tokenizer=stored), strict=True) if a != b] == []
+
+
+def test_a_build_stores_its_query_tokenizer_and_a_damaged_copy_falls_back_to_the_wheels(tmp_path, index):
+    import shutil
+
+    folder = Path(index.folder)
+    vectors = semantic.open_vectors(folder)
+    assert (folder / semantic.TOKENIZER_FILE).exists() and vectors.tokenizer is not None
+    queries = ["give me my cash back", "they rang me up for more than the tag showed", "Grüße 😀"]
+    expected = [semantic.similarities(q, vectors).tolist() for q in queries]
+    for name, damage in (("cut", lambda b: b[:len(b) // 2]), ("other", lambda b: b"KBBPE1\n" + b[7:40]),
+                         ("missing", None)):
+        copy = tmp_path / name
+        copy.mkdir()
+        shutil.copy(folder / semantic.VECTORS_FILE, copy / semantic.VECTORS_FILE)
+        if damage:
+            (copy / semantic.TOKENIZER_FILE).write_bytes(damage((folder / semantic.TOKENIZER_FILE).read_bytes()))
+        fallback = semantic.open_vectors(copy)
+        assert fallback.tokenizer is None
+        assert [semantic.similarities(q, fallback).tolist() for q in queries] == expected
 
 
 def test_kb_yaml_switches_it_off(tmp_path):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only; numpy is never importe
     from kbtool.search.api import Hit
 
 VECTORS_FILE = "semantic-vectors.bin"
+TOKENIZER_FILE = "semantic-tokenizer.bin"  # the query tokenizer's tables, sorted (read_tokenizer_tables)
 MODEL = "wordllama/l2_supercat_256"
 _WEIGHTS = ("weights", "l2_supercat_256.safetensors")
 _TOKENIZER = ("tokenizers", "l2_supercat_tokenizer_config.json")
@@ -164,6 +165,91 @@ class BpeTokenizer:
         return out
 
 
+class _SortedTable:
+    """A read-only str -> int mapping over keys sorted as UTF-8, found by bisection and remembered.
+
+    A cold search tokenizes one query: turning the tokenizer file into two dicts (32,000 tokens,
+    61,000 merges) cost more than the whole query, and even splitting them into strings cost 8 ms,
+    so the keys stay one block of bytes with an offset table, and a lookup slices what it compares.
+    """
+
+    def __init__(self, blob: bytes, offsets: Sequence[int], values: Sequence[int]) -> None:
+        self.blob, self.offsets, self.values = blob, offsets, values
+        self._seen: dict[str, int | None] = {}
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, index: int) -> bytes:  # what bisect compares
+        return self.blob[self.offsets[index]:self.offsets[index + 1]]
+
+    def get(self, key: str, default: int | None = None) -> int | None:
+        found = self._seen.get(key, -1)
+        if found == -1:
+            from bisect import bisect_left
+
+            wanted = key.encode("utf-8")
+            at = bisect_left(self, wanted)
+            found = self._seen[key] = self.values[at] if at < len(self) and self[at] == wanted else None
+        return default if found is None else found
+
+
+_TABLES_MAGIC = b"KBBPE1\n"
+
+
+def write_tokenizer_tables(path: Path, tokenizer: BpeTokenizer) -> None:
+    """The tokenizer's vocabulary and merges sorted, for `read_tokenizer_tables`: per table the keys'
+    UTF-8 bytes back to back, their offsets (u32, one more than the keys) and their values (u32)."""
+    parts: list[bytes] = []
+    counts = []
+    for table in (tokenizer.vocab, tokenizer.ranks):
+        keys = sorted(key.encode("utf-8") for key in table)
+        offsets = [0]
+        for key in keys:
+            offsets.append(offsets[-1] + len(key))
+        parts += [b"".join(keys), struct.pack(f"<{len(offsets)}I", *offsets),
+                  struct.pack(f"<{len(keys)}I", *(table[key.decode("utf-8")] for key in keys))]
+        counts.append(len(keys))
+    header = json.dumps({"model": MODEL, "unknown": tokenizer.unknown, "counts": counts,
+                         "sizes": [len(part) for part in parts]}).encode("utf-8")
+    path.write_bytes(_TABLES_MAGIC + struct.pack("<Q", len(header)) + header + b"".join(parts))
+
+
+def read_tokenizer_tables(path: Path) -> BpeTokenizer | None:
+    """The tokenizer `write_tokenizer_tables` stored, or None if the file is missing or not one."""
+    import sys
+    from array import array
+
+    try:
+        data = path.read_bytes()
+        if not data.startswith(_TABLES_MAGIC):
+            return None
+        start = len(_TABLES_MAGIC) + 8
+        (size,) = struct.unpack("<Q", data[len(_TABLES_MAGIC):start])
+        header = json.loads(data[start:start + size])
+        if header.get("model") != MODEL or len(header["sizes"]) != 6 or sum(header["sizes"]) != len(data) - start - size:
+            return None
+        at, parts = start + size, []
+        for part_size in header["sizes"]:
+            parts.append(data[at:at + part_size])
+            at += part_size
+        tables = []
+        for count, (blob, offset_bytes, value_bytes) in zip(header["counts"], (parts[:3], parts[3:]), strict=True):
+            offsets, values = array("I", offset_bytes), array("I", value_bytes)
+            if sys.byteorder == "big":
+                offsets.byteswap()
+                values.byteswap()
+            if len(values) != count or len(offsets) != count + 1 or offsets[-1] != len(blob):
+                return None
+            tables.append(_SortedTable(blob, offsets, values))
+    except (OSError, ValueError, KeyError, TypeError, struct.error):
+        return None  # missing or damaged: the wheel's own file still serves
+    tokenizer = BpeTokenizer.__new__(BpeTokenizer)
+    tokenizer.vocab, tokenizer.ranks = tables  # type: ignore[assignment]
+    tokenizer.unknown = int(header["unknown"])
+    return tokenizer
+
+
 @dataclass(frozen=True)
 class Model:
     """The token embedding table (fp16, memory-mapped) and the tokenizer that indexes it."""
@@ -176,19 +262,22 @@ class Model:
         """The plain-Python tokenizer, read on first use: index builds use the library's instead."""
         return _bpe_tokenizer(self.folder)
 
-    def token_ids(self, texts: Sequence[str], fast: bool = False) -> list[list[int]]:
+    def token_ids(self, texts: Sequence[str], fast: bool = False,
+                  tokenizer: BpeTokenizer | None = None) -> list[list[int]]:
         """Token ids per text; `fast` uses the `tokenizers` library (worth its load for many texts)."""
         if fast:
             return [e.ids for e in _library_tokenizer(self.folder).encode_batch(list(texts), add_special_tokens=False)]
-        return [self.tokenizer.ids(text) for text in texts]
+        tokenizer = tokenizer or self.tokenizer
+        return [tokenizer.ids(text) for text in texts]
 
-    def embed(self, texts: Sequence[str], fast: bool = False) -> Any:
+    def embed(self, texts: Sequence[str], fast: bool = False, tokenizer: BpeTokenizer | None = None) -> Any:
         """Unit vectors (float32 rows), each the mean of its text's token embeddings."""
         import numpy as np
 
-        return self.embed_into(np.zeros((len(texts), self.table.shape[1]), dtype=np.float32), texts, fast)
+        return self.embed_into(np.zeros((len(texts), self.table.shape[1]), dtype=np.float32), texts, fast, tokenizer)
 
-    def embed_into(self, out: Any, texts: Sequence[str], fast: bool = False) -> Any:
+    def embed_into(self, out: Any, texts: Sequence[str], fast: bool = False,
+                   tokenizer: BpeTokenizer | None = None) -> Any:
         """`embed` written into `out` (any float dtype, one row per text), a batch at a time."""
         import numpy as np
 
@@ -198,7 +287,7 @@ class Model:
         for start in range(0, len(texts), EMBED_BATCH):
             batch = texts[start:start + EMBED_BATCH]
             rows = np.zeros((len(batch), self.table.shape[1]), dtype=np.float32)
-            for row, token_ids in enumerate(self.token_ids(batch, fast)):
+            for row, token_ids in enumerate(self.token_ids(batch, fast, tokenizer)):
                 ids = [i for i in token_ids if 0 <= i <= top]
                 if ids:
                     rows[row] = self.table[ids].astype(np.float32).mean(axis=0)
@@ -341,9 +430,13 @@ def build_vectors(index_dir: Path, documents: Iterable[Document], config: Any = 
                 f.write(table)
                 records.seek(0)
                 shutil.copyfileobj(records, f, 1 << 20)
+            tables = index_dir / f".{TOKENIZER_FILE}.tmp"
+            write_tokenizer_tables(tables, load_model().tokenizer)
+            os.replace(tables, index_dir / TOKENIZER_FILE)
             os.replace(tmp, index_dir / VECTORS_FILE)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
+            (index_dir / f".{TOKENIZER_FILE}.tmp").unlink(missing_ok=True)
             raise
     return index_dir / VECTORS_FILE
 
@@ -360,6 +453,7 @@ class Vectors:
     base: int = 0
     _rows: dict[str, int] | None = None
     _lookups: int = 0
+    tokenizer: BpeTokenizer | None = None  # the build's query tokenizer; None: the wheel's file
 
     @property
     def count(self) -> int:
@@ -447,7 +541,9 @@ def open_vectors(index_dir: Path) -> Vectors | None:
         raise SemanticError(f"the meaning vectors in {path} are damaged ({exc})") from None
     if dtype != "<f4" or not matrix.flags.aligned:  # older builds: converted (or copied) once
         matrix = matrix.astype(np.float32)
-    vectors = Vectors(matrix, key_text, offsets, data, {}, end)
+    # Read now, like the vectors: a retired build's folder may be gone by the first query.
+    vectors = Vectors(matrix, key_text, offsets, data, {}, end,
+                      tokenizer=read_tokenizer_tables(path.with_name(TOKENIZER_FILE)))
     _OPEN.clear()  # one build at a time: a rebuilt index replaces the old one
     _OPEN[cache_key] = vectors
     return vectors
@@ -457,7 +553,7 @@ def open_vectors(index_dir: Path) -> Vectors | None:
 
 def similarities(query: str, vectors: Vectors) -> Any:
     """The cosine of `query` with every document (numpy float32 array)."""
-    return vectors.matrix @ load_model().embed([query])[0]
+    return vectors.matrix @ load_model().embed([query], tokenizer=vectors.tokenizer)[0]
 
 
 def _passes(record: dict[str, Any], filt: Any) -> bool:
