@@ -91,3 +91,13 @@ def test_report_lists_the_most_frequent_misses(cli, tmp_path):
     assert data["misses"][:2] == [{"query": "money please", "count": 2}, {"query": "qwxz", "count": 1}]
     text = cli("report", "--root", str(root)).output
     assert "Searches that found nothing" in text and "money please" in text
+
+
+def test_a_query_with_an_undecodable_byte_is_searched_and_logged(cli, tmp_path):
+    """A command line's undecodable byte reaches kbtool as a lone surrogate; with the [semantic]
+    extra it is tokenized (as U+FFFD) and the miss is logged, never an encoding error."""
+    root = knowledge_base(tmp_path)
+    result = cli("search", "--root", str(root), "qwxz \udc80")
+    assert result.code == 1 and "failed unexpectedly" not in result.output
+    data = json.loads(cli("report", "--root", str(root), "--format", "json").output)
+    assert data["misses"] == [{"query": "qwxz ?", "count": 1}]

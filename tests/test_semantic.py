@@ -177,6 +177,12 @@ def test_the_plain_python_tokenizer_matches_the_library_on_every_bundled_text():
     ours = model.token_ids(texts)
     theirs = model.token_ids(texts, fast=True)
     assert [t for t, a, b in zip(texts, ours, theirs, strict=True) if a != b] == []
+    # A lone surrogate (an undecodable byte on a command line; the library cannot take one) reads
+    # as U+FFFD, as the browser's TextEncoder writes it.
+    texts += ["\udc80", "refund \udcff please"]
+    ours = model.token_ids(texts)
+    vocab = model.tokenizer.vocab
+    assert ours[-2][-3:] == [vocab["<0xEF>"], vocab["<0xBF>"], vocab["<0xBD>"]]
     # And the sorted tables each build stores for its queries (read in a fraction of a millisecond).
     tables = Path(tempfile.mkdtemp()) / semantic.TOKENIZER_FILE
     semantic.write_tokenizer_tables(tables, model.tokenizer)

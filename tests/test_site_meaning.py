@@ -150,7 +150,8 @@ def test_the_browser_tokenizes_as_the_terminal_on_every_text(page, server, built
 
     kb = load_knowledge_base(built)
     texts = [semantic.document_text(d) for d in documents(kb, site_address(built, kb.config.site_url))]
-    texts += all_queries() + ["Grüße aus Köln", "naïve café", "money back 💸", "日本語", "tab\there", "  two  spaces "]
+    texts += all_queries() + ["Grüße aus Köln", "naïve café", "money back 💸", "日本語", "tab\there", "  two  spaces ",
+                              "\udc80", "refund \udcff please"]
     tokenizer = semantic.load_model().tokenizer
     expected = [tokenizer.ids(text) for text in texts]
     page.goto(f"{server}/index.html")

@@ -23,7 +23,9 @@ def log_miss(root: Path, query: str) -> None:
     # One write on an O_APPEND file: concurrent searches never interleave their lines.
     fd = os.open(cache / MISSES_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, line.encode("utf-8"))
+        # "replace": a query with an undecodable byte of the command line (a lone surrogate) is
+        # logged with "?" there rather than lost to an encoding error after its search ran.
+        os.write(fd, line.encode("utf-8", "replace"))
     finally:
         os.close(fd)
 

@@ -109,6 +109,15 @@ class SemanticError(Exception):
     """The model files cannot be read (a damaged or different wordllama install)."""
 
 
+def _utf8(text: str) -> bytes:
+    """UTF-8, a lone surrogate (an undecodable byte of a command line) as U+FFFD, as a browser's
+    TextEncoder writes it, so the terminal and the site give such a query the same tokens."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode("utf-8")
+
+
 class BpeTokenizer:
     """Llama 2's byte-fallback BPE in plain Python, read from the wheel's tokenizer file.
 
@@ -161,7 +170,7 @@ class BpeTokenizer:
             if found is not None:
                 out.append(found)
             else:  # a character outside the vocabulary: its UTF-8 bytes, as byte tokens
-                out.extend(vocab.get(f"<0x{byte:02X}>", self.unknown) for byte in part.encode("utf-8"))
+                out.extend(vocab.get(f"<0x{byte:02X}>", self.unknown) for byte in _utf8(part))
         return out
 
 
@@ -188,9 +197,13 @@ class _SortedTable:
         if found == -1:
             from bisect import bisect_left
 
-            wanted = key.encode("utf-8")
-            at = bisect_left(self, wanted)
-            found = self._seen[key] = self.values[at] if at < len(self) and self[at] == wanted else None
+            try:
+                wanted = key.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: no key holds one
+                found = self._seen[key] = None
+            else:
+                at = bisect_left(self, wanted)
+                found = self._seen[key] = self.values[at] if at < len(self) and self[at] == wanted else None
         return default if found is None else found
 
 
