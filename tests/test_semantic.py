@@ -183,12 +183,16 @@ def test_the_plain_python_tokenizer_matches_the_library_on_every_bundled_text():
     ours = model.token_ids(texts)
     vocab = model.tokenizer.vocab
     assert ours[-2][-3:] == [vocab["<0xEF>"], vocab["<0xBF>"], vocab["<0xBD>"]]
-    # And the sorted tables each build stores for its queries (read in a fraction of a millisecond).
+    # And the sorted tables each build stores for its queries (read in a fraction of a millisecond):
+    # the same merges looked up another way, so query-sized texts cover them (the letters, up to
+    # 900 characters, took seconds more through the quadratic merge loop and found nothing new).
     tables = Path(tempfile.mkdtemp()) / semantic.TOKENIZER_FILE
     semantic.write_tokenizer_tables(tables, model.tokenizer)
     stored = semantic.read_tokenizer_tables(tables)
     assert stored is not None
-    assert [t for t, a, b in zip(texts, ours, model.token_ids(texts, tokenizer=stored), strict=True) if a != b] == []
+    short = [(text, ids) for text, ids in zip(texts, ours, strict=True) if len(text) <= 300]
+    assert len(short) > 500
+    assert [t for t, ids in short if stored.ids(t) != ids] == []
 
 
 def test_a_build_stores_its_query_tokenizer_and_a_damaged_copy_falls_back_to_the_wheels(tmp_path, index):
