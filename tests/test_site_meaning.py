@@ -213,3 +213,27 @@ def test_nonsense_still_finds_nothing(page, server):
     page.goto(f"{server}/index.html")
     assert entries(search(page, "qwzx blorf")) == []
     assert page.locator(".kb-search__status").inner_text().startswith("Nothing found for \u201cqwzx blorf\u201d.")
+
+
+def test_a_rebuild_embeds_only_the_documents_an_edit_changed(built, monkeypatch):
+    """`kbtool serve` rebuilds the index on every edit: unchanged documents keep their vectors."""
+    from dataclasses import replace
+
+    from kbtool.publish.documents import documents
+    from kbtool.publish.urls import site_address
+    from kbtool.sitesearch import meaning
+    from kbtool.source.kb import load_knowledge_base
+
+    kb = load_knowledge_base(built)
+    docs = documents(kb, site_address(built, kb.config.site_url))
+    first, _ = meaning.meaning_files(kb.config, docs)
+    embedded: list[list[str]] = []
+    real = semantic.embed_texts
+    monkeypatch.setattr(semantic, "embed_texts", lambda texts: (embedded.append(list(texts)), real(texts))[1])
+    edited = list(docs)
+    edited[3] = replace(edited[3], say="Thank you for waiting while I checked the courier's notes.")
+    again, _ = meaning.meaning_files(kb.config, edited)
+    assert embedded == [[semantic.document_text(edited[3])]]
+    monkeypatch.setattr(meaning, "_VECTORS", {})
+    fresh, _ = meaning.meaning_files(kb.config, edited)
+    assert again == fresh and again != first

@@ -388,14 +388,19 @@ def embed_documents(docs: Sequence[Document]) -> Any:
     The vectors file and the site both hold exactly these values, so the site's ranking by meaning
     is the terminal's.
     """
+    return embed_texts([document_text(d) for d in docs])
+
+
+def embed_texts(texts: Sequence[str]) -> Any:
+    """`embed_documents` for the documents' texts (`document_text`)."""
     model = load_model()
     np = _numpy()
     # Straight into half precision, a batch of texts at a time: a float32 copy of 47,500 vectors,
     # every text and every record at once were some 100 MB more at 10,000 entries.
-    vectors = np.zeros((len(docs), model.table.shape[1]), dtype="<f2")
-    for start in range(0, len(docs), EMBED_BATCH):
-        batch = docs[start:start + EMBED_BATCH]
-        model.embed_into(vectors[start:start + len(batch)], [document_text(d) for d in batch], fast=True)
+    vectors = np.zeros((len(texts), model.table.shape[1]), dtype="<f2")
+    for start in range(0, len(texts), EMBED_BATCH):
+        batch = texts[start:start + EMBED_BATCH]
+        model.embed_into(vectors[start:start + len(batch)], batch, fast=True)
     return vectors
 
 

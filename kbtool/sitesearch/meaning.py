@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from kbtool.publish.documents import Document
@@ -72,20 +73,51 @@ def meaning_files(config: Any, docs: Sequence[Document]) -> tuple[dict[str, str]
         log.info(reason)
         return {}, None
     model = semantic.load_model()
-    vectors = semantic.embed_documents(docs)
-    tokens, merges = model.tokenizer.tables()
     rows, dims = model.table.shape
-    files: dict[str, str] = {
-        f"{FOLDER}/mtok.js": _script("mtok", {"tokens": tokens, "merges": merges,
-                                              "unknown": model.tokenizer.unknown}),
-    }
-    for chunk, start in enumerate(range(0, rows, TOKENS_PER_CHUNK)):
-        block = model.table[start:start + TOKENS_PER_CHUNK]
-        files[f"{FOLDER}/mt{chunk}.js"] = _script(f"mt{chunk}", _b64(block.astype("<f2").tobytes()))
+    files = dict(_model_files())
+    vectors = _document_vectors(docs)
     for chunk, start in enumerate(range(0, len(docs), DOCS_PER_CHUNK)):
-        block = vectors[start:start + DOCS_PER_CHUNK]
-        files[f"{FOLDER}/mv{chunk}.js"] = _script(f"mv{chunk}", _b64(block.astype("<f2").tobytes()))
+        block = b"".join(vectors[start:start + DOCS_PER_CHUNK])
+        files[f"{FOLDER}/mv{chunk}.js"] = _script(f"mv{chunk}", _b64(block))
     core = {"model": semantic.MODEL, "rows": int(rows), "dims": int(dims), "tokensPerChunk": TOKENS_PER_CHUNK,
             "docsPerChunk": DOCS_PER_CHUNK, "vectorChunks": -(-len(docs) // DOCS_PER_CHUNK),
             "floor": semantic.FLOOR, "weight": semantic.WEIGHT, "depth": semantic.DEPTH}
     return files, core
+
+
+@lru_cache(maxsize=1)
+def _model_files() -> dict[str, str]:
+    """The tokenizer and token-table files: the same for every build, so made once per process
+    (`kbtool serve` rebuilds the index on every edit; encoding the 22 MB table took 0.15 s)."""
+    from kbtool.search import semantic
+    from kbtool.sitesearch.index import FOLDER, _b64, _script
+
+    model = semantic.load_model()
+    tokens, merges = model.tokenizer.tables()
+    files = {f"{FOLDER}/mtok.js": _script("mtok", {"tokens": tokens, "merges": merges,
+                                                   "unknown": model.tokenizer.unknown})}
+    for chunk, start in enumerate(range(0, model.table.shape[0], TOKENS_PER_CHUNK)):
+        block = model.table[start:start + TOKENS_PER_CHUNK]
+        files[f"{FOLDER}/mt{chunk}.js"] = _script(f"mt{chunk}", _b64(block.astype("<f2").tobytes()))
+    return files
+
+
+# Document text -> its vector's bytes, kept between the rebuilds of one process: an edit under
+# `kbtool serve` changes a few documents, and embedding all of them again took 0.5 s at 1,000
+# entries. Bounded, so a long session of big edits cannot grow it without end.
+_VECTORS: dict[str, bytes] = {}
+_VECTORS_KEPT = 100_000
+
+
+def _document_vectors(docs: Sequence[Document]) -> list[bytes]:
+    from kbtool.search import semantic
+
+    texts = [semantic.document_text(doc) for doc in docs]
+    new = list(dict.fromkeys(text for text in texts if text not in _VECTORS))
+    if new:
+        if len(_VECTORS) + len(new) > _VECTORS_KEPT:
+            _VECTORS.clear()
+            new = list(dict.fromkeys(texts))
+        for text, row in zip(new, semantic.embed_texts(new), strict=True):
+            _VECTORS[text] = row.astype("<f2").tobytes()
+    return [_VECTORS[text] for text in texts]
