@@ -213,6 +213,14 @@ _TABLES_MAGIC = b"KBBPE1\n"
 def write_tokenizer_tables(path: Path, tokenizer: BpeTokenizer) -> None:
     """The tokenizer's vocabulary and merges sorted, for `read_tokenizer_tables`: per table the keys'
     UTF-8 bytes back to back, their offsets (u32, one more than the keys) and their values (u32)."""
+    # Made once per tokenizer (0.1 s): `kbtool serve` rebuilds the index on every edit.
+    data = tokenizer.__dict__.get("_tables")
+    if data is None:
+        data = tokenizer.__dict__["_tables"] = _tables_bytes(tokenizer)
+    path.write_bytes(data)
+
+
+def _tables_bytes(tokenizer: BpeTokenizer) -> bytes:
     parts: list[bytes] = []
     counts = []
     for table in (tokenizer.vocab, tokenizer.ranks):
@@ -225,7 +233,7 @@ def write_tokenizer_tables(path: Path, tokenizer: BpeTokenizer) -> None:
         counts.append(len(keys))
     header = json.dumps({"model": MODEL, "unknown": tokenizer.unknown, "counts": counts,
                          "sizes": [len(part) for part in parts]}).encode("utf-8")
-    path.write_bytes(_TABLES_MAGIC + struct.pack("<Q", len(header)) + header + b"".join(parts))
+    return _TABLES_MAGIC + struct.pack("<Q", len(header)) + header + b"".join(parts)
 
 
 def read_tokenizer_tables(path: Path) -> BpeTokenizer | None:
