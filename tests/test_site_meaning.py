@@ -237,3 +237,28 @@ def test_a_rebuild_embeds_only_the_documents_an_edit_changed(built, monkeypatch)
     monkeypatch.setattr(meaning, "_VECTORS", {})
     fresh, _ = meaning.meaning_files(kb.config, edited)
     assert again == fresh and again != first
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_on_a_slow_line_words_show_first_and_the_ranking_by_meaning_follows(browser, built):
+    """The first search fetches the meaning files: while they are held back the box shows the
+    ranking by words, marked busy; once they arrive, the list is kbtool search's with the extra."""
+    from conftest import new_page
+
+    held = []
+    with serve_folder(built / "site") as url:
+        tab = new_page(browser)
+        tab.route(re.compile(r".*/kbsearch/m(tok|v\d+|t\d+)\.js.*"), lambda route: held.append(route))
+        tab.goto(f"{url}/index.html")
+        query = "give me my cash back"
+        tab.locator("input[type=search]").first.fill(query)
+        tab.wait_for_selector(".kb-search__results[aria-busy=true] > li[data-kb-entry]", timeout=15_000)
+        assert tab.locator(".kb-search__results").get_attribute("data-kb-query") is None
+        assert held
+        tab.unroute(re.compile(r".*/kbsearch/m(tok|v\d+|t\d+)\.js.*"))
+        for route in held:
+            route.continue_()
+        got = entries(search(tab, query))
+        assert got[:10] == [(a, b) for a, b, _ in fused(built, query)]
+        tab.context.close()

@@ -16,6 +16,7 @@
   var PAGE_LIMIT = 3;    // page results (guides, index pages, team pages) below them
   var PAGE_SLOT = 4;     // the one place in the top five a strong page match may take
   var FIRST = 5;         // results shown before the rest have loaded (what fills the panel)
+  var EARLY_MS = 300;    // how long a search waits for ranking by meaning before showing words
   var script = document.currentScript;
   var box = document.querySelector("[data-kb-search]");
   var input = box && box.querySelector("input[type=search]");
@@ -101,29 +102,36 @@
     return meaningPromise;
   }
 
+  /** The lexical hits for `query`, as many as fusion re-ranks (semantic.lexical_depth). */
+  function lexical(query, filters) {
+    var spec = index.core.meaning;
+    return index.search(query, filters, spec ? Math.max(LIMIT, spec.depth) : LIMIT, loadShards);
+  }
+
+  /** `found` as `kbtool search` ranks it: re-ranked by meaning when the site has it (a copy;
+   * `found` itself stays the lexical ranking), the top LIMIT hits. */
+  function byMeaning(query, filters, found) {
+    var out = Object.assign({}, found, { hits: found.hits.slice(0, LIMIT) });
+    if (!index.core.meaning) return Promise.resolve(out);
+    return ensureMeaning().then(function (meaning) {
+      if (!meaning) throw new Error("kbsearch: the meaning files did not load");
+      var chunks = meaning.missing(meaning.tokenizer.ids(query));
+      return Promise.all(chunks.map(function (c) {
+        return load("mt" + c).then(function (data) { meaning.addTokens(c, data); delete store["mt" + c]; });
+      })).then(function () {
+        out.hits = meaning.fuse(query, found.hits, LIMIT, index.filterFor(filters));
+        return out;
+      });
+    }).catch(function (error) {
+      // Ranking by words still works: say why in the console, show the lexical ranking.
+      if (window.console) console.warn(error.message);
+      return out;
+    });
+  }
+
   /** The ranked content hits for `query`, as `kbtool search` ranks them: {hits: [[doc, score]], ...}. */
   function rank(query, filters) {
-    var spec = index.core.meaning;
-    // Fusion re-ranks the lexical top `depth` whatever is shown (semantic.lexical_depth).
-    var depth = spec ? Math.max(LIMIT, spec.depth) : LIMIT;
-    return index.search(query, filters, depth, loadShards).then(function (found) {
-      if (!spec) return found;
-      return ensureMeaning().then(function (meaning) {
-        if (!meaning) throw new Error("kbsearch: the meaning files did not load");
-        var chunks = meaning.missing(meaning.tokenizer.ids(query));
-        return Promise.all(chunks.map(function (c) {
-          return load("mt" + c).then(function (data) { meaning.addTokens(c, data); delete store["mt" + c]; });
-        })).then(function () {
-          found.hits = meaning.fuse(query, found.hits, LIMIT, index.filterFor(filters));
-          return found;
-        });
-      }).catch(function (error) {
-        // Ranking by words still works: say why in the console, show the lexical ranking.
-        if (window.console) console.warn(error.message);
-        found.hits = found.hits.slice(0, LIMIT);
-        return found;
-      });
-    });
+    return lexical(query, filters).then(function (found) { return byMeaning(query, filters, found); });
   }
   api.rank = function (query, filters) {
     return ensureIndex().then(function () { return rank(query, filters || {}); });
@@ -333,27 +341,47 @@
       return Promise.resolve();
     }
     open();
+    var filters = currentFilters(), progress = { whole: false, ranked: false, early: null };
     return ensureIndex().then(function () {
-      return rank(query, currentFilters());
+      return lexical(query, filters);
     }).then(function (found) {
       if (seq !== state.seq) return null;
-      var stems = found.stems.length ? found.stems : KbSearchEngine.stems(query);
-      var pages = index.matchPages(stems), whole = false;
-      // Each hit's text lives in one of many small files; the first few fill the panel, so they
-      // go on screen as soon as theirs are in, and the rest follow.
-      if (found.hits.length > FIRST) {
-        docsFor(found.hits.slice(0, FIRST)).then(function (first) {
-          if (seq === state.seq && !whole) render(query, found, first, true);
-        }, function () {});
+      if (index.core.meaning) {
+        // A first search fetches the meaning files (about 2 MB for a small site): on a slow line,
+        // the ranking by words goes on screen meanwhile, marked busy, and the final list follows.
+        progress.early = setTimeout(function () {
+          var words = Object.assign({}, found, { hits: found.hits.slice(0, LIMIT) });
+          docsFor(words.hits.slice(0, FIRST)).then(function (first) {
+            if (seq === state.seq && !progress.ranked) render(query, words, first, true);
+          }, function () {});
+        }, EARLY_MS);
       }
-      return docsFor(found.hits).then(function (hits) {
-        whole = true;
-        if (seq !== state.seq) return;
-        render(query, found, merge(hits, pages));
+      return byMeaning(query, filters, found).then(function (ranked) {
+        progress.ranked = true;
+        clearTimeout(progress.early);
+        return show(query, seq, ranked, progress);
       });
     }).catch(function (error) {
       if (seq !== state.seq) return;
       status.textContent = "Search is not available on this page (" + error.message + ").";
+    });
+  }
+
+  function show(query, seq, found, progress) {
+    if (seq !== state.seq) return null;
+    var stems = found.stems.length ? found.stems : KbSearchEngine.stems(query);
+    var pages = index.matchPages(stems);
+    // Each hit's text lives in one of many small files; the first few fill the panel, so they
+    // go on screen as soon as theirs are in, and the rest follow.
+    if (found.hits.length > FIRST) {
+      docsFor(found.hits.slice(0, FIRST)).then(function (first) {
+        if (seq === state.seq && !progress.whole) render(query, found, first, true);
+      }, function () {});
+    }
+    return docsFor(found.hits).then(function (hits) {
+      progress.whole = true;
+      if (seq !== state.seq) return;
+      render(query, found, merge(hits, pages));
     });
   }
   api.run = run;
