@@ -10,30 +10,18 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 from conftest import REPO, serve_folder
-from test_site_search import ARTIFACTS, data_files, entries, json_docs, needs_chromium, search
+from test_site_search import ARTIFACTS, bundled_with, data_files, entries, json_docs, needs_chromium, search
 
 from kbtool.search import semantic
 
 TESTS = Path(__file__).resolve().parent
 QUERY_SETS = ("search_queries.yaml", "paraphrase_queries.yaml", "lexicon_holdout.yaml", "blind_queries.yaml")
-
-
-def bundled_with(root: Path, setting: str) -> Path:
-    for name in ("standards", "scripts_library", "docs_site"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    text = (REPO / "kb.yaml").read_text(encoding="utf-8")
-    assert re.search(r"(?m)^search:\n", text)
-    (root / "kb.yaml").write_text(re.sub(r"(?m)^search:\n", f"search:\n  {setting}\n", text, count=1),
-                                  encoding="utf-8")
-    return root
 
 
 @pytest.fixture(scope="session")

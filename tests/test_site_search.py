@@ -28,21 +28,29 @@ ARTIFACTS = REPO / "test-artifacts"
 DATA_FILE = re.compile(r'\(self\.__kbsearch=self\.__kbsearch\|\|\{\}\)\["([a-z0-9]+)"\]=JSON\.parse\(("(?:[^"\\]|\\.)*")\);\n')
 
 
+def bundled_with(root: Path, setting: str) -> Path:
+    """The bundled knowledge base and site configuration in `root`, with `setting` under kb.yaml's `search:`."""
+    for name in ("standards", "scripts_library", "docs_site"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    text = (REPO / "kb.yaml").read_text(encoding="utf-8")
+    assert re.search(r"(?m)^search:\n", text)
+    (root / "kb.yaml").write_text(re.sub(r"(?m)^search:\n", f"search:\n  {setting}\n", text, count=1),
+                                  encoding="utf-8")
+    return root
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """The bundled knowledge base with a feedback address, its site and its terminal index (lexical)."""
     from kbtool.mkdocs.build import build_site
 
-    root = tmp_path_factory.mktemp("site-search")
-    for name in ("standards", "scripts_library", "docs_site"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    text = (REPO / "kb.yaml").read_text(encoding="utf-8")
     # The site ranks as `kbtool search` does without the [semantic] extra's re-ranking by meaning
-    # (a browser does not load its model): the terminal side of every comparison here is that.
-    assert re.search(r"(?m)^search:\n", text)
-    text = re.sub(r"(?m)^search:\n", "search:\n  semantic: false\n", text, count=1)
-    (root / "kb.yaml").write_text(text + f"\nfeedback: {FEEDBACK}\n", encoding="utf-8")
+    # (a site ranks by meaning only when kb.yaml asks, test_site_meaning.py): the terminal side of
+    # every comparison here is that.
+    root = bundled_with(tmp_path_factory.mktemp("site-search"), "semantic: false")
+    with (root / "kb.yaml").open("a", encoding="utf-8") as kb_yaml:
+        kb_yaml.write(f"\nfeedback: {FEEDBACK}\n")
     build_site(root)
     return root
 

@@ -127,19 +127,25 @@ class BpeTokenizer:
     the two identical on every text of the bundled knowledge base.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, vocab: Any, ranks: Any, unknown: int) -> None:
+        # Mappings with `get` and `len`: dicts from the wheel's file, or a build's sorted tables.
+        self.vocab, self.ranks, self.unknown = vocab, ranks, unknown
+
+    @classmethod
+    def from_file(cls, path: Path) -> BpeTokenizer:
+        """The tokenizer in the wheel's tokenizer file."""
         data = json.loads(path.read_bytes())
         model = data["model"]
         normalizers = [n.get("type") for n in (data.get("normalizer") or {}).get("normalizers", [])]
         if (model.get("type") != "BPE" or not model.get("byte_fallback") or data.get("pre_tokenizer")
                 or normalizers != ["Prepend", "Replace"]):
             raise SemanticError(f"{path}: not the Llama-style BPE tokenizer kbtool reads")
-        self.vocab: dict[str, int] = model["vocab"]
+        vocab: dict[str, int] = model["vocab"]
         merges = model["merges"]
         if merges and not isinstance(merges[0], str):  # newer files store pairs as lists
             merges = [" ".join(pair) for pair in merges]
-        self.ranks: dict[str, int] = dict(zip(merges, range(len(merges)), strict=True))
-        self.unknown = self.vocab.get(model.get("unk_token") or "<unk>", 0)
+        ranks = dict(zip(merges, range(len(merges)), strict=True))
+        return cls(vocab, ranks, vocab.get(model.get("unk_token") or "<unk>", 0))
 
     def tables(self) -> tuple[list[str], list[str]]:
         """The vocabulary in id order and the merges in rank order (what the site's copy reads)."""
@@ -213,13 +219,10 @@ _TABLES_MAGIC = b"KBBPE1\n"
 def write_tokenizer_tables(path: Path, tokenizer: BpeTokenizer) -> None:
     """The tokenizer's vocabulary and merges sorted, for `read_tokenizer_tables`: per table the keys'
     UTF-8 bytes back to back, their offsets (u32, one more than the keys) and their values (u32)."""
-    # Made once per tokenizer (0.1 s): `kbtool serve` rebuilds the index on every edit.
-    data = tokenizer.__dict__.get("_tables")
-    if data is None:
-        data = tokenizer.__dict__["_tables"] = _tables_bytes(tokenizer)
-    path.write_bytes(data)
+    path.write_bytes(_tables_bytes(tokenizer))
 
 
+@lru_cache(maxsize=1)  # 0.1 s, the same every build: `kbtool serve` rebuilds the index on every edit
 def _tables_bytes(tokenizer: BpeTokenizer) -> bytes:
     parts: list[bytes] = []
     counts = []
@@ -265,10 +268,7 @@ def read_tokenizer_tables(path: Path) -> BpeTokenizer | None:
             tables.append(_SortedTable(blob, offsets, values))
     except (OSError, ValueError, KeyError, TypeError, struct.error):
         return None  # missing or damaged: the wheel's own file still serves
-    tokenizer = BpeTokenizer.__new__(BpeTokenizer)
-    tokenizer.vocab, tokenizer.ranks = tables  # type: ignore[assignment]
-    tokenizer.unknown = int(header["unknown"])
-    return tokenizer
+    return BpeTokenizer(tables[0], tables[1], int(header["unknown"]))
 
 
 @dataclass(frozen=True)
@@ -321,7 +321,7 @@ class Model:
 @lru_cache(maxsize=1)
 def _bpe_tokenizer(folder: Path) -> BpeTokenizer:
     try:
-        return BpeTokenizer(folder.joinpath(*_TOKENIZER))
+        return BpeTokenizer.from_file(folder.joinpath(*_TOKENIZER))
     except (OSError, KeyError, ValueError, TypeError) as exc:
         raise SemanticError(f"the wordllama tokenizer under {folder} cannot be read ({exc})") from None
 

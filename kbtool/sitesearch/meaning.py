@@ -11,8 +11,9 @@ reads them):
   mv<N>.js  the documents' vectors, half precision, exactly the values in the vectors file
 
 Off by default: the table is derived from Llama 2's embeddings (docs/semantic.md, the licence
-question), and it makes the site larger by about 22 MB on disk, of which a query downloads a few
-hundred KB the first time.
+question), and it makes the site larger by about 23 MB on disk; a first search downloads the
+tokenizer, every document's vector and its own tokens' table files (about 2 MB for the bundled
+knowledge base).
 """
 
 from __future__ import annotations

@@ -351,9 +351,7 @@
         // the ranking by words goes on screen meanwhile, marked busy, and the final list follows.
         progress.early = setTimeout(function () {
           var words = Object.assign({}, found, { hits: found.hits.slice(0, LIMIT) });
-          docsFor(words.hits.slice(0, FIRST)).then(function (first) {
-            if (seq === state.seq && !progress.ranked) render(query, words, first, true);
-          }, function () {});
+          showFirst(query, seq, words, function () { return progress.ranked; });
         }, EARLY_MS);
       }
       return byMeaning(query, filters, found).then(function (ranked) {
@@ -373,16 +371,18 @@
     var pages = index.matchPages(stems);
     // Each hit's text lives in one of many small files; the first few fill the panel, so they
     // go on screen as soon as theirs are in, and the rest follow.
-    if (found.hits.length > FIRST) {
-      docsFor(found.hits.slice(0, FIRST)).then(function (first) {
-        if (seq === state.seq && !progress.whole) render(query, found, first, true);
-      }, function () {});
-    }
+    if (found.hits.length > FIRST) showFirst(query, seq, found, function () { return progress.whole; });
     return docsFor(found.hits).then(function (hits) {
       progress.whole = true;
       if (seq !== state.seq) return;
       render(query, found, merge(hits, pages));
     });
+  }
+  /** The first few hits on screen, marked busy, unless the search moved on or `superseded()`. */
+  function showFirst(query, seq, found, superseded) {
+    docsFor(found.hits.slice(0, FIRST)).then(function (first) {
+      if (seq === state.seq && !superseded()) render(query, found, first, true);
+    }, function () {});
   }
   api.run = run;
 
