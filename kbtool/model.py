@@ -51,6 +51,7 @@ class Entry:
     # Blanks the entry's texts may use beyond kb.yaml's (a letter's order number, say).
     variables: dict[str, Variable] = field(default_factory=dict)
     keywords: list[str] = field(default_factory=list)
+    customer_says: list[str] = field(default_factory=list)
 
     @property
     def path(self) -> str:

@@ -72,7 +72,7 @@ def test_every_field_and_item_anchors(exported):
     assert greetings["review_by"] == "2030-01-01" and greetings["channels"] == ["phone", "chat"]
     hello = greetings["phrases"][0]
     assert hello == {"id": "hello", "anchor": "hello", "url": "https://kb.acme.example/phrases/greetings.html#hello",
-                     "keywords": [],
+                     "keywords": [], "customer_says": [],
                      "say": "Good morning, you're through to {{ agent_name }} at {{ company_name }}.",
                      "avoid": ["Yeah, what is it?"],
                      "why": "A full greeting tells the caller they reached the right place."}

@@ -13,6 +13,11 @@ STRINGS = ListOf(Text())
 TEMPLATES = ListOf(template(""))
 RULE_LEVELS = ("off", "warning", "error")
 KEYWORDS = ListOf(Text(one_line=True))
+# What a customer says at the moment the entry (or item) is the right thing to say or do: search
+# matches the customer's own words, and pages show them under "You might hear".
+CUSTOMER_SAYS = ListOf(Text(one_line=True))
+CUSTOMER_SAYS_HELP = ("What a customer says when this is the right thing to say or do, one line each "
+                      "(search finds it by these words; the page shows them as \"You might hear\").")
 
 # `kind` comes first and is added by the kind registry, which knows the kinds.
 COMMON_FIELDS = (
@@ -28,6 +33,7 @@ COMMON_FIELDS = (
     Field("related", ListOf(slug("")), False, "Ids of related entries."),
     Field("keywords", KEYWORDS, False,
           "Words staff or customers use for the entry, such as a help-desk macro's label (search finds it by them)."),
+    Field("customer_says", CUSTOMER_SAYS, False, CUSTOMER_SAYS_HELP),
 )
 
 VARIABLE = Obj("variable", (

@@ -34,3 +34,5 @@ ITEM = {
     "url": nullable("The item's address on the published site (null without kb.yaml site_url)."),
     "keywords": texts("Words staff or customers use for the item."),
 }
+# Phrases and script steps are the items a customer's words lead to.
+CUSTOMER_SAYS = {"customer_says": texts("What a customer says when the item is the right thing to say or do.")}

@@ -52,6 +52,7 @@ def build_entry(source: SourceFile, vocabularies: dict[str, tuple[str, ...]]) ->
         review_by=data.get("review_by"), channels=data.get("channels", []), situation=data.get("situation"),
         summary=data.get("summary", ""), tags=data.get("tags", []), related=data.get("related", []),
         source=source, keywords=data.get("keywords", []),
+        customer_says=data.get("customer_says", []),
         variables={name: Variable(v["description"], v["example"], v.get("required", True))
                    for name, v in data.get("variables", {}).items() if "description" in v and "example" in v},
     )

@@ -41,6 +41,7 @@ class Unit:
     notes: tuple[str, ...]
     ptr: Pointer
     keywords: tuple[str, ...] = ()
+    customer_says: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,8 @@ def build(data: dict[str, Any], common: dict[str, Any]) -> Letter:
 def units(entry: Letter, fill: Fill) -> Iterator[Unit]:
     yield Unit(None, "letter", entry.title, f"Subject: {fill(entry.subject)}\n\n{fill(entry.body).strip()}",
                (entry.summary, *(v.description for v in entry.variables.values())),
-               (f"Fill it in: kbtool render letter {entry.id}",), ("subject",), tuple(entry.keywords))
+               (f"Fill it in: kbtool render letter {entry.id}",), ("subject",), tuple(entry.keywords),
+               tuple(entry.customer_says))
 
 
 def export(entry: Letter, item: Callable[[str], dict[str, Any]]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from kbtool.format import exportshapes as x
-from kbtool.format.common import KEYWORDS, TEMPLATES
+from kbtool.format.common import CUSTOMER_SAYS, CUSTOMER_SAYS_HELP, KEYWORDS, TEMPLATES
 from kbtool.format.kinds.base import (
     PRACTICE,
     CheckOffer,
@@ -40,6 +40,7 @@ class Phrase:
     why: str = ""
     keywords: list[str] = field(default_factory=list)
     practice: Hint = field(default_factory=Hint)
+    customer_says: list[str] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -66,6 +67,7 @@ PHRASE = Obj("phrase", (
     Field("avoid", TEMPLATES, False, "What people say instead that goes wrong."),
     Field("why", Text(), False, "Why this wording works."),
     Field("keywords", KEYWORDS, False, "Words staff or customers use for this phrase (search finds it by them)."),
+    Field("customer_says", CUSTOMER_SAYS, False, CUSTOMER_SAYS_HELP),
     PRACTICE,
 ))
 FIELDS = (Field("phrases", ListOf(PHRASE, min_items=1), True, "The phrases."),)
@@ -73,7 +75,8 @@ FIELDS = (Field("phrases", ListOf(PHRASE, min_items=1), True, "The phrases."),)
 
 def build(data: dict[str, Any], common: dict[str, Any]) -> PhraseSet:
     return PhraseSet(**common, phrases=[
-        Phrase(p["id"], p["say"], p.get("avoid", []), p.get("why", ""), p.get("keywords", []), hint(p))
+        Phrase(p["id"], p["say"], p.get("avoid", []), p.get("why", ""), p.get("keywords", []), hint(p),
+               p.get("customer_says", []))
         for p in data.get("phrases", []) if "id" in p and "say" in p
     ])
 
@@ -83,12 +86,14 @@ def units(entry: PhraseSet, fill: Fill) -> Iterator[Unit]:
         notes = [f"Avoid: {fill(a)}" for a in phrase.avoid] + ([f"Why: {phrase.why}"] if phrase.why else [])
         yield Unit(phrase.id, "phrase", humanise(phrase.id), fill(phrase.say),
                    (*(fill(a) for a in phrase.avoid), phrase.why, entry.summary),
-                   tuple(notes), ("phrases", i, "say"), (*phrase.keywords, *entry.keywords))
+                   tuple(notes), ("phrases", i, "say"), (*phrase.keywords, *entry.keywords),
+                   (*phrase.customer_says, *entry.customer_says))
 
 
 def export(entry: PhraseSet, item: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
     return {"phrases": [{**item(p.id), "say": p.say, "avoid": list(p.avoid), "why": p.why,
-                         "keywords": list(p.keywords)} for p in entry.phrases]}
+                         "keywords": list(p.keywords), "customer_says": list(p.customer_says)}
+                        for p in entry.phrases]}
 
 
 def review_texts(entry: PhraseSet) -> dict[str, str]:
@@ -162,7 +167,7 @@ KIND = Kind(
     drills=drills, pitfalls=pitfalls,
     export_schema={
         "phrases": {"type": "array", "items": x.obj({
-            **x.ITEM, "say": x.text("The sentence to say or write (template text)."),
+            **x.ITEM, **x.CUSTOMER_SAYS, "say": x.text("The sentence to say or write (template text)."),
             "avoid": x.texts("What people say instead that goes wrong."), "why": x.text("Why it works.")})},
     },
 )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from kbtool.format import exportshapes as x
-from kbtool.format.common import KEYWORDS
+from kbtool.format.common import CUSTOMER_SAYS, CUSTOMER_SAYS_HELP, KEYWORDS
 from kbtool.format.kinds.base import (
     PRACTICE,
     CheckOffer,
@@ -46,6 +46,7 @@ class Step:
     end: bool = False
     keywords: list[str] = field(default_factory=list)
     practice: Hint = field(default_factory=Hint)
+    customer_says: list[str] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -104,6 +105,7 @@ STEP = Obj("step", (
     Field("options", ListOf(OPTION, min_items=1), False, "Branches: where the call goes depending on the answer."),
     Field("end", Bool("The call ends after this step."), False),
     Field("keywords", KEYWORDS, False, "Words staff or customers use for this step (search finds it by them)."),
+    Field("customer_says", CUSTOMER_SAYS, False, CUSTOMER_SAYS_HELP),
     PRACTICE,
 ))
 FIELDS = (Field("steps", ListOf(STEP, min_items=1), True, "The steps of the script, in order."),)
@@ -113,7 +115,7 @@ def build(data: dict[str, Any], common: dict[str, Any]) -> Script:
     return Script(**common, steps=[
         Step(s["id"], s["say"], s.get("note", ""), s.get("next"),
              [Option(o["when"], o["next"], hint(o)) for o in s.get("options", []) if "when" in o and "next" in o],
-             s.get("end", False), s.get("keywords", []), hint(s))
+             s.get("end", False), s.get("keywords", []), hint(s), s.get("customer_says", []))
         for s in data.get("steps", []) if "id" in s and "say" in s
     ])
 
@@ -124,13 +126,14 @@ def units(entry: Script, fill: Fill) -> Iterator[Unit]:
             f"If {o.when}: go to {o.next}" for o in step.options]
         yield Unit(step.id, "step", humanise(step.id), fill(step.say),
                    (fill(step.note), *(o.when for o in step.options), entry.summary),
-                   tuple(notes), ("steps", i, "say"), (*step.keywords, *entry.keywords))
+                   tuple(notes), ("steps", i, "say"), (*step.keywords, *entry.keywords),
+                   (*step.customer_says, *entry.customer_says))
 
 
 def export(entry: Script, item: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
     return {"steps": [{**item(s.id), "say": s.say, "note": s.note, "next": s.next,
                        "options": [{"when": o.when, "next": o.next} for o in s.options], "end": s.end,
-                       "keywords": list(s.keywords)}
+                       "keywords": list(s.keywords), "customer_says": list(s.customer_says)}
                       for s in entry.steps]}
 
 
@@ -235,7 +238,7 @@ KIND = Kind(
     check_offers=check_offers,
     export_schema={
         "steps": {"type": "array", "items": x.obj({
-            **x.ITEM, "say": x.text("What to say (template text)."), "note": x.text("Guidance for the agent."),
+            **x.ITEM, **x.CUSTOMER_SAYS, "say": x.text("What to say (template text)."), "note": x.text("Guidance for the agent."),
             "next": x.nullable("The step that follows; null means the next one listed.", pattern=SLUG),
             "options": {"type": "array", "items": x.obj({"when": x.text(), "next": x.text(pattern=SLUG)})},
             "end": {"type": "boolean", "description": "The call ends after this step."}})},

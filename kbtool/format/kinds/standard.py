@@ -90,13 +90,15 @@ def units(entry: Standard, fill: Fill) -> Iterator[Unit]:
     procedure = tuple(fill(p) for p in entry.procedure)
     yield Unit(None, "standard", entry.title, entry.summary or entry.title,
                procedure + tuple(t.metric for t in entry.targets),
-               tuple(f"Rule: {fill(r.text)}" for r in entry.rules), ("title",), tuple(entry.keywords))
+               tuple(f"Rule: {fill(r.text)}" for r in entry.rules), ("title",), tuple(entry.keywords),
+               tuple(entry.customer_says))
     for i, rule in enumerate(entry.rules):
         notes = (([f"Why: {rule.why}"] if rule.why else []) + [f"Do: {fill(d)}" for d in rule.do]
                  + [f"Don't: {fill(d)}" for d in rule.dont])
         yield Unit(rule.id, "rule", humanise(rule.id), fill(rule.text),
                    (rule.why, *(fill(d) for d in rule.do), *(fill(d) for d in rule.dont)),
-                   tuple(notes), ("rules", i, "text"), (*rule.keywords, *entry.keywords))
+                   tuple(notes), ("rules", i, "text"), (*rule.keywords, *entry.keywords),
+                   tuple(entry.customer_says))
 
 
 def export(entry: Standard, item: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
