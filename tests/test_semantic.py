@@ -91,8 +91,9 @@ def test_recall_with_meaning_and_no_set_drops(index, name):
     print(f"\n{name}: recall@3 lexical {lexical:.3f}, with [semantic] {fused:.3f}")
     assert fused >= lexical
     if name == "paraphrase":
+        # Since the bundled content carries customer wordings (customer_says), words alone find
+        # most of this set (0.603 -> 0.776); meaning must still not lose any of it.
         assert fused >= PARAPHRASE_TARGET
-        assert fused >= lexical + 0.05
 
 
 def test_a_short_result_list_still_gets_the_re_ranking(index):
@@ -172,6 +173,8 @@ def test_the_plain_python_tokenizer_matches_the_library_on_every_bundled_text():
     kb = load_knowledge_base(REPO)
     texts = [semantic.document_text(d) for d in documents(kb, site_address(REPO, kb.config.site_url))]
     texts += [case["query"] for name in QUERY_SETS for case in load_queries(name)]
+    # What customers say (customer_says): query-sized texts in the customers' own words.
+    texts += sorted({line for d in documents(kb, site_address(REPO, kb.config.site_url)) for line in d.customer_says})
     texts += ["Grüße aus Köln", "naïve café — “quotes” 😀 日本語", "", " ", "a  b\n\tc", "£20 off, 50%!"]
     model = semantic.load_model()
     ours = model.token_ids(texts)

@@ -114,7 +114,7 @@ def test_index_statistics_are_whooshs(built, kb):
 def test_synonym_groups_rebuild_the_terminal_alternatives(kb):
     """The browser rebuilds each member's alternatives from the groups; same members, same order."""
     from kbtool.publish.synonyms import search_synonyms
-    from kbtool.search.api import _synonym_table
+    from kbtool.search.synonym_table import synonym_table as _synonym_table
 
     groups = tuple(tuple(g) for g in search_synonyms(kb.config))
     rebuilt: dict[tuple[str, ...], dict[tuple[str, ...], None]] = {}

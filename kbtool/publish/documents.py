@@ -26,6 +26,7 @@ class Document:
     context: tuple[str, ...]
     topic: str              # tags and situation, as words
     keywords: tuple[str, ...]
+    customer_says: tuple[str, ...]  # what a customer says when this is the answer
     channels: tuple[str, ...]
     situation: str
     tags: tuple[str, ...]
@@ -56,6 +57,7 @@ def documents(kb: KnowledgeBase, address: SiteAddress) -> list[Document]:
             out.append(Document(
                 entry=entry.id, item=unit.item, kind=unit.kind, entry_kind=entry.kind, title=title, say=unit.say,
                 context=tuple(c for c in unit.context if c), topic=topic, keywords=unit.keywords,
+                customer_says=unit.customer_says,
                 channels=tuple(entry.channels), situation=entry.situation or "", tags=tuple(entry.tags),
                 notes=unit.notes, entry_title=entry.title, path=entry.path, line=entry.pos(*unit.ptr)[0],
                 url=address.url(entry, unit.item),

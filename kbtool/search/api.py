@@ -10,13 +10,36 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kbtool.search import store
+from kbtool.search import closeness, store
+from kbtool.search.hits import Hit, Results
 from kbtool.search.store import META_FILE, cache_dir, content_signature  # noqa: F401 - part of the API
+from kbtool.search.synonym_table import (
+    SynonymTable,
+    analysed_synonyms,
+    synonym_table,
+    synonym_words,
+    table_of,
+)
+from kbtool.search.weights import (
+    CORRECTION_BOOST,
+    FEW_HITS,
+    FIELD_BOOSTS,
+    KIND_BOOSTS,
+    MAX_QUERY_CHARS,
+    ROW_DEPTH,
+    SIMILAR,
+    SPOKEN,
+    SYNONYM_BOOST,
+    SYNONYM_CREDIT,
+    SYNONYM_FIELDS,
+    UNIT_KINDS,
+    WRITTEN_ONLY,
+)
 from kbtool.search.whoosh_engine import (
     AnyOf,
     EngineError,
@@ -33,22 +56,11 @@ if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from kbtool.model import KnowledgeBase
     from kbtool.pipeline import Checked
 
-# The words a document exists to say count most; a standard that merely mentions them ranks lower.
-# Title (entry title plus item name), keywords (labels a mentor gave it) and topic (tags, situation)
-# say what the text is for. Tuned on tests/search_queries.yaml; see docs/benchmarks.md.
-FIELD_BOOSTS = {"say": 4.0, "title": 3.0, "keywords": 3.0, "topic": 2.5, "context": 0.8}
-# Ready-to-say kinds first when scores are otherwise close.
-KIND_BOOSTS = {"phrase": 1.25, "step": 1.15, "letter": 1.0, "rule": 0.9, "standard": 0.8}
-KINDS = ("phrase", "step", "rule", "letter", "standard")
-SYNONYM_BOOST = 0.9
-# Synonyms are not looked for in the long avoid/why notes: a third fewer postings to merge (p95
-# 19 -> 14 ms at 10,000 phrases) with recall@3 on the query set unchanged (0.914).
-SYNONYM_FIELDS = ("say", "title", "keywords", "topic")
-CORRECTION_BOOST = 0.8
-# How alike (difflib ratio) a correction must be to the word typed.
-SIMILAR = 0.75
-# "Too little" for the fuzzy fallback: fewer exact hits than this, or a word the index lacks.
-FEW_HITS = 1
+__all__ = ["Hit", "Results", "SearchError", "SearchIndex", "build_index", "open_index", "fresh_index", "run_query",
+           "search", "search_rows", "group_by_entry", "stems", "surface_words", "log_miss", "read_misses",
+           "FIELD_BOOSTS", "KINDS"]
+
+KINDS = UNIT_KINDS
 
 
 def kind_aliases() -> dict[str, tuple[str, ...]]:
@@ -60,43 +72,6 @@ def kind_aliases() -> dict[str, tuple[str, ...]]:
 
 class SearchError(Exception):
     """The index cannot be built or read (a clean message, never a traceback)."""
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search result: the text to say, where it comes from and where to edit it."""
-
-    id: str
-    item: str | None
-    kind: str
-    title: str
-    text: str
-    path: str
-    line: int
-    score: float
-    url: str
-    entry_title: str = ""
-    channels: tuple[str, ...] = ()
-    situation: str = ""
-    tags: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "item": self.item, "kind": self.kind, "title": self.title, "text": self.text,
-                "path": self.path, "line": self.line, "score": round(self.score, 4), "url": self.url,
-                "channels": list(self.channels), "situation": self.situation, "tags": list(self.tags),
-                "notes": list(self.notes)}
-
-
-@dataclass
-class Results:
-    """Hits plus how the query was understood: a spelling correction and whether fuzzy matching ran."""
-
-    hits: list[Hit]
-    query: str
-    did_you_mean: str | None = None
-    fuzzy: bool = False
-    corrections: dict[str, str] = field(default_factory=dict)
 
 
 # -- building -----------------------------------------------------------------------------------
@@ -129,7 +104,7 @@ def build_index(kb: KnowledgeBase, signature: str | store.Fingerprint | None = N
             store.write_manifest(folder, found)
         synonyms = search_synonyms(kb.config)
         groups = tuple(tuple(g) for g in synonyms)
-        phrases = [m for m in _synonym_table(groups).alternatives if len(m) > 1]
+        phrases = [m for m in synonym_table(groups).alternatives if len(m) > 1]
         count = write_index(folder, docs, KIND_BOOSTS, phrases)
         from kbtool.search import semantic
 
@@ -140,7 +115,7 @@ def build_index(kb: KnowledgeBase, signature: str | store.Fingerprint | None = N
             "site_url": kb.config.site_url,
             # Kept here so a search never needs to parse kb.yaml (the signature covers it).
             "synonyms": synonyms, "built": time.time(),
-            "synonym_stems": analysed_synonyms(groups), "synonym_words": sorted(_synonym_words(groups)),
+            "synonym_stems": analysed_synonyms(groups), "synonym_words": sorted(synonym_words(groups)),
             "kinds": {name: list(units) for name, units in kind_aliases().items()},
         })
     return store._current_folder(cache_dir(root)) or folder
@@ -251,58 +226,6 @@ def _stem_word(word: str) -> str | None:
     return found[0] if found else None
 
 
-@dataclass(frozen=True)
-class SynonymTable:
-    """For each synonym (as stems), its alternatives: every other member of every group holding it.
-
-    A member in several groups (kb.yaml's and the lexicon's "late") expands to all of them, so
-    the team's groups extend the lexicon instead of hiding it.
-    """
-
-    alternatives: dict[tuple[str, ...], tuple[tuple[str, ...], ...]]
-    longest: int
-    stems: frozenset[str]
-
-
-@lru_cache(maxsize=8)
-def analysed_synonyms(groups: tuple[tuple[str, ...], ...]) -> tuple[tuple[tuple[str, ...], ...], ...]:
-    """Each group's members as stems, the unusable ones left out, groups of fewer than two dropped.
-
-    Stored with each index build, so a cold search need not stem the lexicon's thousand members
-    (25 ms of its CPU) before it can plan a query.
-    """
-    analysed: list[tuple[tuple[str, ...], ...]] = []
-    for group in groups:
-        members: list[tuple[str, ...]] = []
-        for member in group:
-            found = tuple(stems(member))
-            if len(found) < min(2, len(member.split())):
-                # "in person" is just "person" once stop words go; as a synonym it would capture
-                # every query mentioning a person, so such members are left out.
-                continue
-            if found and found not in members:
-                members.append(found)
-        if len(members) >= 2:
-            analysed.append(tuple(members))
-    return tuple(analysed)
-
-
-@lru_cache(maxsize=8)
-def _synonym_table(groups: tuple[tuple[str, ...], ...]) -> SynonymTable:
-    return _table_of(analysed_synonyms(groups))
-
-
-def _table_of(analysed: tuple[tuple[tuple[str, ...], ...], ...]) -> SynonymTable:
-    alternatives: dict[tuple[str, ...], dict[tuple[str, ...], None]] = {}
-    for members in analysed:
-        for member in members:
-            known = alternatives.setdefault(member, {})
-            known.update(dict.fromkeys(m for m in members if m != member))
-    table = {member: tuple(alts) for member, alts in alternatives.items()}
-    return SynonymTable(table, max((len(m) for m in table), default=0),
-                        frozenset(stem for member in table for stem in member))
-
-
 def _index_synonyms(index: SearchIndex) -> tuple[SynonymTable, frozenset[str]]:
     """The synonym table and words an index was built with, made once per open index."""
     kept = index.__dict__.get("_synonyms")
@@ -310,17 +233,12 @@ def _index_synonyms(index: SearchIndex) -> tuple[SynonymTable, frozenset[str]]:
         meta = index.meta
         stored, words = meta.get("synonym_stems"), meta.get("synonym_words")
         if isinstance(stored, list) and isinstance(words, list):
-            kept = (_table_of(tuple(tuple(tuple(m) for m in members) for members in stored)), frozenset(words))
+            kept = (table_of(tuple(tuple(tuple(m) for m in members) for members in stored)), frozenset(words))
         else:  # a build from an earlier kbtool: only the groups as written
             groups = tuple(tuple(g) for g in meta.get("synonyms", []))
-            kept = (_synonym_table(groups), _synonym_words(groups))
+            kept = (synonym_table(groups), synonym_words(groups))
         index.__dict__["_synonyms"] = kept
     return kept
-
-
-@lru_cache(maxsize=8)
-def _synonym_words(groups: tuple[tuple[str, ...], ...]) -> frozenset[str]:
-    return frozenset(word for group in groups for member in group for word in surface_words(member))
 
 
 def _fields(boost: float, names: Iterable[str] = tuple(FIELD_BOOSTS)) -> tuple[tuple[str, float], ...]:
@@ -380,28 +298,50 @@ class _Plan:
     clauses: list[Any]
     corrections: dict[str, str]
     unknown: list[str]
+    slots: list[closeness.Slot]
 
 
 def _plan(reader: Reader, query: str, synonyms: SynonymTable, vocabulary: frozenset[str]) -> _Plan:
-    """Turn typed words into query clauses: unknown words corrected first, then synonyms expanded."""
+    """Turn typed words into query clauses: unknown words corrected first, then synonyms expanded.
+
+    Beside the clauses, the query's slots (kbtool.search.closeness): the words a close hit must
+    hold, each with what holds it and for how much.
+    """
     synonym_stems = synonyms.stems
-    terms: list[tuple[str, float]] = []  # (stem, boost); corrected words count a little less
+    # (stem, boost, slot, credit): corrected words count a little less, in the ranking and in closeness.
+    terms: list[tuple[str, float, closeness.Slot | None, float]] = []
     corrections: dict[str, str] = {}
     unknown: list[str] = []
+    slots: list[closeness.Slot] = []
+    documents = reader.document_count()
     for word in surface_words(query):
         stem = _stem_word(word)
         if stem is None:
             continue
+        slot = closeness.Slot(word, 0.0, []) if closeness.is_slot(word) else None
+        if slot is not None:
+            slots.append(slot)
         if stem in synonym_stems or reader.knows(stem, FIELD_BOOSTS):
-            terms.append((stem, 1.0))
+            terms.append((stem, 1.0, slot, 1.0))
+            if slot is not None:
+                slot.weight = closeness.weight(reader.word_frequency(word), documents)
             continue
         unknown.append(word)
         fixes = _remembered_corrections(reader, word, vocabulary)
         fixed = _stem_word(fixes[0]) if fixes else None
+        if slot is not None:
+            # A corrected word weighs what its correction does; one nothing corrects, the most.
+            slot.weight = closeness.weight(reader.word_frequency(fixes[0]) if fixed else 0, documents)
         if fixed is not None:
             corrections[word] = fixes[0]
-            terms.append((fixed, CORRECTION_BOOST))
-    seq = [stem for stem, _ in terms]
+            terms.append((fixed, CORRECTION_BOOST, slot, closeness.corrected_credit(word, fixes[0])))
+    seq = [term[0] for term in terms]
+
+    def held(span: list[tuple[str, float, closeness.Slot | None, float]], words: Words, credit: float) -> None:
+        for _stem, _boost, slot, own in span:
+            if slot is not None:
+                slot.leaves.append((words, credit * own))
+
     clauses: list[Any] = []
     i = 0
     while i < len(seq):
@@ -409,21 +349,30 @@ def _plan(reader: Reader, query: str, synonyms: SynonymTable, vocabulary: frozen
         member = next((tuple(seq[i:i + n]) for n in range(min(synonyms.longest, len(seq) - i), 0, -1)
                        if tuple(seq[i:i + n]) in synonyms.alternatives), None)
         if member is None:
-            clauses.append(_term(*terms[i]))
+            clause = _term(terms[i][0], terms[i][1])
+            held(terms[i:i + 1], clause, 1.0)
+            clauses.append(clause)
             i += 1
             continue
-        boost = min(b for _, b in terms[i:i + len(member)])
+        span = terms[i:i + len(member)]
+        boost = min(term[1] for term in span)
+        typed = _sequence(member, boost)
+        alternatives = [_sequence(m, SYNONYM_BOOST * boost, SYNONYM_FIELDS) for m in synonyms.alternatives[member]]
+        held(span, typed, 1.0)
+        for alternative in alternatives:
+            held(span, alternative, SYNONYM_CREDIT)
         # Alternatives add up. Keeping only the best (DisjunctionMax) ranks better on the query set
         # (MRR 0.816 -> 0.833) but its matcher tree cannot be preloaded: p95 6 -> 13-18 ms.
-        clause: Any = AnyOf((_sequence(member, boost),
-                             *(_sequence(m, SYNONYM_BOOST * boost, SYNONYM_FIELDS)
-                               for m in synonyms.alternatives[member])))
+        clause: Any = AnyOf((typed, *alternatives))
         if len(member) > 1:
             # The typed words still count on their own, so "click and collect" finds "collect".
-            clause = AnyOf((clause, *(_term(stem, 0.5 * boost) for stem in member)))
+            alone = [_term(stem, 0.5 * boost) for stem in member]
+            for term, words in zip(span, alone, strict=True):
+                held([term], words, 1.0)
+            clause = AnyOf((clause, *alone))
         clauses.append(clause)
         i += len(member)
-    return _Plan(clauses, corrections, unknown)
+    return _Plan(clauses, corrections, unknown, slots)
 
 
 def _filter(kind: str | None, channel: str | None, situation: str | None, tag: str | None) -> Filter:
@@ -436,33 +385,60 @@ def _filter(kind: str | None, channel: str | None, situation: str | None, tag: s
 def run_query(index: SearchIndex, query: str, *, synonyms: Iterable[Iterable[str]] | None = None,
               kind: str | None = None, channel: str | None = None, situation: str | None = None,
               tag: str | None = None, limit: int = 10) -> Results:
+    """Ranked hits for `query`, best first (see `_run`); one per matching document."""
+    return _run(index, query, synonyms=synonyms, kind=kind, channel=channel, situation=situation, tag=tag,
+                limit=limit).results
+
+
+@dataclass
+class _Run:
+    results: Results
+    reader: Reader
+    slots: list[closeness.Slot]
+    docnums: dict[tuple[str, str | None, str], int]
+
+
+def _run(index: SearchIndex, query: str, *, synonyms: Iterable[Iterable[str]] | None = None,
+         kind: str | None = None, channel: str | None = None, situation: str | None = None,
+         tag: str | None = None, limit: int = 10) -> _Run:
     """Ranked hits for `query`, best first, with any spelling correction that was applied.
 
     Exact terms (and their synonyms) run first; only words the index does not know are
     corrected, and a fuzzy pass over every word runs only when that still finds too little.
+    Each hit says whether it is a close match (kbtool.search.closeness); hits found only by the
+    fuzzy pass or only by meaning never are.
     """
     reader = index._reader()
+    truncated = len(query) > MAX_QUERY_CHARS
+    if truncated:
+        query = query[:MAX_QUERY_CHARS]
     if synonyms is None:
         table, vocabulary = _index_synonyms(index)
     else:
         groups = tuple(tuple(g) for g in synonyms)
-        table, vocabulary = _synonym_table(groups), _synonym_words(groups)
+        table, vocabulary = synonym_table(groups), synonym_words(groups)
     filt = _filter(kind, channel, situation, tag)
     plan = _plan(reader, query, table, vocabulary)
     from kbtool.search import semantic
 
     # Fusion re-ranks the lexical top 10 whatever `limit` is; without vectors depth == limit.
     depth = semantic.lexical_depth(index.folder, limit)
-    hits: list[Hit] = []
+    found: list[tuple[int, Hit]] = []
     used_fuzzy = bool(plan.corrections)
     if plan.clauses:
-        hits = _collect(reader, AnyOf(tuple(plan.clauses)), filt, depth)
-    if len(hits) < FEW_HITS and surface_words(query):
+        found = _collect(reader, AnyOf(tuple(plan.clauses)), filt, depth)
+    lexical = True
+    if len(found) < FEW_HITS and surface_words(query):
         # Last resort: every word fuzzy (also catches typos that happen to be real words).
         fuzzy = _fuzzy_all(query)
         if fuzzy.parts:
-            hits = _collect(reader, fuzzy, filt, depth)
+            found = _collect(reader, fuzzy, filt, depth)
             used_fuzzy = True
+            lexical = False
+    docnums = {_key(hit): doc for doc, hit in found}
+    hits = [hit for _, hit in found]
+    if lexical and hits:
+        hits = _judged(reader, plan.slots, hits, docnums)
     try:
         hits = semantic.fuse(query, hits, index.folder, limit, filt)
     except semantic.SemanticError as exc:
@@ -474,7 +450,111 @@ def run_query(index: SearchIndex, query: str, *, synonyms: Iterable[Iterable[str
         for wrong, right in plan.corrections.items():
             fixed = re.sub(rf"(?i)\b{re.escape(wrong)}\b", right, fixed)
         did_you_mean = fixed
-    return Results(hits, query, did_you_mean, used_fuzzy, plan.corrections)
+    results = Results(hits, query, did_you_mean, used_fuzzy, plan.corrections, truncated)
+    return _Run(results, reader, plan.slots, docnums if lexical else {})
+
+
+# -- results an agent can read out ---------------------------------------------------------------
+
+def search_rows(index: SearchIndex, query: str, *, prefer: str | None = None, limit: int = 5,
+                **options: Any) -> Results:
+    """What staff see: one row per entry, best first, close matches before weak ones.
+
+    Each row is the entry's best hit with its other matching items in `more`; when the best hit
+    holds only what the whole entry holds (its title, tags, keywords), the row opens with the
+    entry's opening step or first phrase instead. With `prefer` (a channel), that channel's lines
+    come first, and for a spoken channel, written-only templates come after spoken lines.
+    """
+    run = _run(index, query, limit=max(limit, ROW_DEPTH), **options)
+    rows = group_by_entry(run)
+    rows = rank_by_channel(rows, prefer)
+    run.results.hits = rows[:limit]
+    return run.results
+
+
+def group_by_entry(run: _Run) -> list[Hit]:
+    hits = run.results.hits
+    groups: dict[str, list[Hit]] = {}
+    for hit in hits:
+        groups.setdefault(hit.id, []).append(hit)
+    openings = {}
+    if run.docnums:
+        for entry, members in groups.items():
+            lead = members[0]
+            doc = run.docnums.get(_key(lead))
+            if doc is None:
+                continue
+            opening = run.reader.stored(doc).get("opening")
+            if isinstance(opening, int) and opening != doc:
+                openings[entry] = (doc, opening)
+    swap: dict[str, Hit] = {}
+    if openings:
+        wanted = [o for _, o in openings.values()]
+        shares = closeness.coverage(run.slots, wanted, _holding(run.reader))
+        in_say = _held_in_say(run, [d for d, _ in openings.values()])
+        for entry, (doc, opening) in openings.items():
+            lead = groups[entry][0]
+            if doc in in_say or shares.get(opening, 0.0) < lead.coverage:
+                continue
+            by_doc = {run.docnums.get(_key(h)): h for h in groups[entry]}
+            first = by_doc.get(opening) or _hit(run.reader.stored(opening), lead.score)
+            swap[entry] = first.with_(score=lead.score, coverage=lead.coverage, close=lead.close)
+    rows = []
+    for entry, members in groups.items():
+        lead = swap.get(entry, members[0])
+        more = tuple(h for h in members if _key(h) != _key(lead))
+        rows.append(lead.with_(more=more))
+    return rows
+
+
+def _held_in_say(run: _Run, docs: list[int]) -> set[int]:
+    """Which of `docs` hold any of the query's words in the text they say (not only in titles or labels)."""
+    found: set[int] = set()
+    for slot in run.slots:
+        for leaf, _credit in slot.leaves:
+            assert isinstance(leaf, Words)
+            asking = [d for d in docs if d not in found]
+            if not asking:
+                return found
+            found |= run.reader.containing(Words(leaf.stems, (("say", 1.0),)), asking)
+    return found
+
+
+def rank_by_channel(rows: list[Hit], prefer: str | None) -> list[Hit]:
+    """Close rows before weak ones; within each, the preferred channel's lines first (stable)."""
+
+    def tier(hit: Hit) -> int:
+        if not prefer:
+            return 0
+        if prefer in hit.channels:
+            return 0
+        if prefer in SPOKEN and hit.channels and set(hit.channels) <= WRITTEN_ONLY:
+            return 2
+        return 1
+
+    return sorted(rows, key=lambda hit: (not hit.close, tier(hit)))
+
+
+def _key(hit: Hit) -> tuple[str, str | None, str]:
+    return (hit.id, hit.item, hit.kind)
+
+
+def _holding(reader: Reader) -> Callable[[object, list[int]], set[int]]:
+    def holding(leaf: object, docs: list[int]) -> set[int]:
+        assert isinstance(leaf, Words)
+        return reader.containing(leaf, docs)
+
+    return holding
+
+
+def _judged(reader: Reader, slots: list[closeness.Slot], hits: list[Hit],
+            docnums: dict[tuple[str, str | None, str], int]) -> list[Hit]:
+    shares = closeness.coverage(slots, docnums.values(), _holding(reader))
+    out = []
+    for hit in hits:
+        share = shares.get(docnums[_key(hit)], 0.0)
+        out.append(hit.with_(coverage=share, close=closeness.is_close(share)))
+    return out
 
 
 def _fuzzy_all(query: str) -> AnyOf:
@@ -487,8 +567,8 @@ def _fuzzy_all(query: str) -> AnyOf:
     return AnyOf(tuple(clauses))
 
 
-def _collect(reader: Reader, clause: Any, filt: Filter, limit: int) -> list[Hit]:
-    return [_hit(fields, score) for fields, score in reader.search(clause, filt, limit)]
+def _collect(reader: Reader, clause: Any, filt: Filter, limit: int) -> list[tuple[int, Hit]]:
+    return [(doc, _hit(fields, score)) for doc, fields, score in reader.search(clause, filt, limit)]
 
 
 def _hit(fields: dict[str, Any], score: float) -> Hit:
@@ -518,7 +598,3 @@ def read_misses(root: Path) -> list[Any]:
     from kbtool.search.misses import read_misses as read
 
     return read(root)
-
-
-__all__ = ["Hit", "Results", "SearchError", "SearchIndex", "build_index", "open_index", "fresh_index", "run_query",
-           "search", "stems", "surface_words", "log_miss", "read_misses", "FIELD_BOOSTS", "KINDS"]

@@ -18,9 +18,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kbtool.search.hits import Hit
+
 if TYPE_CHECKING:  # pragma: no cover - annotations only; numpy is never imported without the extra
     from kbtool.publish.documents import Document
-    from kbtool.search.api import Hit
 
 VECTORS_FILE = "semantic-vectors.bin"
 TOKENIZER_FILE = "semantic-tokenizer.bin"  # the query tokenizer's tables, sorted (read_tokenizer_tables)
@@ -367,7 +368,7 @@ def load_model() -> Model:
 
 def document_text(doc: Document) -> str:
     """What a document's vector stands for: what it is called, what it says and its labels."""
-    return "\n".join(part for part in (doc.title, doc.say, *doc.keywords, doc.topic) if part)
+    return "\n".join(part for part in (doc.title, doc.say, *doc.keywords, *doc.customer_says, doc.topic) if part)
 
 
 # -- the vectors file ---------------------------------------------------------------------------
@@ -599,8 +600,6 @@ def _passes(record: dict[str, Any], filt: Any) -> bool:
 
 
 def _hit(record: dict[str, Any], score: float) -> Hit:
-    from kbtool.search.api import Hit
-
     return Hit(id=record["id"], item=record["item"], kind=record["kind"], title=record["title"],
                text=record["text"], path=record["path"], line=int(record["line"]), score=score,
                url=record["url"], entry_title=record["entry_title"], channels=tuple(record["channels"]),

@@ -25,7 +25,7 @@ CURRENT = "index"  # the symbolic link (or, where links are unavailable, pointer
 META_FILE = "kbtool-meta.json"
 # What files and folders the build's signature covered, so freshness is checked without a walk.
 MANIFEST_FILE = "kbtool-files.json"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # A search resolves the link once, then reads that folder; an old build is deleted only after it
 # has been retired this long, far longer than any query takes.
 GRACE_SECONDS = 120.0

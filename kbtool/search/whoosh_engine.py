@@ -8,7 +8,7 @@ used, so the distribution can change in one line, and another engine needs only 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -126,6 +126,33 @@ def surface_words(text: str) -> list[str]:
     return [token.text for token in _analyzers()[1](text, mode="query")]
 
 
+def analysis_parts() -> tuple[str, frozenset[str], Callable[[str], str]]:
+    """The pieces of the analysis, for an index written without Whoosh (the site's): the token
+    pattern, the stop words and the Porter stemmer, exactly as the analyzers above use them."""
+    from whoosh.analysis import STOP_WORDS
+    from whoosh.lang.porter import stem
+
+    return TOKEN_PATTERN, frozenset(STOP_WORDS) - {"not"}, stem
+
+
+def length_to_byte(length: int) -> int:
+    """A field length as Whoosh stores it: quantised to one byte."""
+    from whoosh.util.numeric import length_to_byte as quantise
+
+    return quantise(length)
+
+
+def byte_to_length(code: int) -> int:
+    from whoosh.util.numeric import byte_to_length as expand
+
+    return expand(code)
+
+
+def length_table() -> list[int]:
+    """The field length each of the 256 stored bytes stands for (BM25's length normalisation)."""
+    return [byte_to_length(code) for code in range(256)]
+
+
 # -- writing ----------------------------------------------------------------------------------
 
 def _schema() -> Any:
@@ -142,6 +169,7 @@ def _schema() -> Any:
         context=TEXT(analyzer=stemming),
         topic=TEXT(analyzer=stemming),
         keywords=TEXT(analyzer=stemming),
+        says=TEXT(analyzer=stemming),
         spell=TEXT(analyzer=surface, phrase=False),
         channel=KEYWORD(stored=True, commas=True),
         situation=ID(stored=True),
@@ -152,6 +180,9 @@ def _schema() -> Any:
         path=STORED(),
         line=STORED(),
         url=STORED(),
+        # The document number of its entry's first unit (opening step, first phrase): what a
+        # result shows when only the entry's own words matched.
+        opening=STORED(),
     )
 
 
@@ -170,12 +201,15 @@ def write_index(folder: Path, documents: Iterable[Document], kind_boosts: dict[s
     # keeps it near 80 MB for about the same CPU time.
     writer = ix.writer(limitmb=64)
     count = 0
+    opening, entry = 0, None
     for doc in documents:
-        keywords = "\n".join(doc.keywords)
+        if doc.entry != entry:
+            opening, entry = count, doc.entry
+        values = field_values(doc)
         writer.add_document(
-            entry=doc.entry, item=doc.item, kind=doc.kind, entry_kind=doc.entry_kind,
-            title=doc.title, say=doc.say, context="\n".join(doc.context), topic=doc.topic, keywords=keywords,
-            spell="\n".join([doc.title, doc.say, doc.topic, keywords, *doc.context]),
+            entry=doc.entry, item=doc.item, kind=doc.kind, entry_kind=doc.entry_kind, opening=opening,
+            title=values["title"], say=values["say"], context=values["context"], topic=values["topic"],
+            keywords=values["keywords"], says=values["says"], spell=values["spell"],
             channel=",".join(doc.channels), situation=doc.situation, tag=",".join(doc.tags),
             text=doc.say, entry_title=doc.entry_title, notes=list(doc.notes), path=doc.path, line=doc.line,
             url=doc.url, _boost=kind_boosts.get(doc.kind, 1.0),
@@ -186,10 +220,19 @@ def write_index(folder: Path, documents: Iterable[Document], kind_boosts: dict[s
     return count
 
 
+def field_values(doc: Document) -> dict[str, str]:
+    """What each searched field holds for `doc`; the site's index writes the same (kbtool.sitesearch)."""
+    keywords = "\n".join(doc.keywords)
+    says = "\n".join(doc.customer_says)
+    return {"say": doc.say, "title": doc.title, "keywords": keywords, "says": says, "topic": doc.topic,
+            "context": "\n".join(doc.context),
+            "spell": "\n".join([doc.title, doc.say, doc.topic, keywords, says, *doc.context])}
+
+
 # -- stored scores ------------------------------------------------------------------------------
 
 IMPACTS_FILE = "kbtool-impacts.bin"
-SCORED_FIELDS = ("title", "say", "context", "topic", "keywords")
+SCORED_FIELDS = ("title", "say", "context", "topic", "keywords", "says")
 # Terms in fewer documents than this are scored by Whoosh at query time (a handful of postings);
 # commoner ones have their scores stored, since decoding and scoring postings one by one in
 # Python costs 2-4 us each, and a common word at 10,000 entries has tens of thousands.
@@ -360,7 +403,8 @@ class Reader:
     def word_frequency(self, word: str) -> int:
         return self._searcher.reader().doc_frequency("spell", word)
 
-    def search(self, clause: Any, filt: Filter, limit: int) -> list[tuple[dict[str, Any], float]]:
+    def search(self, clause: Any, filt: Filter, limit: int) -> list[tuple[int, dict[str, Any], float]]:
+        """The `limit` best documents for `clause`: (document number, stored fields, score), best first."""
         from whoosh.query import Or, PreloadedOr
 
         query = _query(clause).normalize()
@@ -376,9 +420,9 @@ class Reader:
             if found is not None:
                 return found
         results = self._searcher.search(query, filter=_filter(filt), limit=limit, optimize=False)
-        return [(dict(r.fields()), float(r.score)) for r in results]
+        return [(r.docnum, dict(r.fields()), float(r.score)) for r in results]
 
-    def _search_impacts(self, query: Any, filter_query: Any, limit: int) -> list[tuple[dict[str, Any], float]] | None:
+    def _search_impacts(self, query: Any, filter_query: Any, limit: int) -> list[tuple[int, dict[str, Any], float]] | None:
         """PreloadedOr's sum of scores with common terms' scores read from the stored table.
 
         Each document's score is added up leaf by leaf in the query's order, from the same
@@ -417,7 +461,52 @@ class Reader:
             allowed = set(searcher.docs_for_query(filter_query))
             totals = {d: sc for d, sc in totals.items() if d in allowed}
         best = _best(totals, limit)
-        return [(dict(searcher.stored_fields(d)), float(sc)) for d, sc in best]
+        return [(d, dict(searcher.stored_fields(d)), float(sc)) for d, sc in best]
+
+    def containing(self, words: Words, docnums: Sequence[int]) -> set[int]:
+        """Which of `docnums` hold `words` (a stem, or stems in a row) in any of its fields.
+
+        The question closeness asks of the few hits on screen: the stored lists answer it by
+        bisection for common terms; a rare term's or a phrase's postings are read (a handful).
+        """
+        from bisect import bisect_left
+
+        from whoosh.query import Phrase
+
+        wanted = set(docnums)
+        found: set[int] = set()
+        searcher = self._searcher
+        reader = searcher.reader()
+        for name, _weight in words.fields:
+            if not wanted - found:
+                break
+            key = words.stems[0] if len(words.stems) == 1 else phrase_key(words.stems)
+            stored = self._impacts.get(name, key) if self._impacts is not None else None
+            if stored is not None:
+                ids = stored[0]
+                for doc in wanted - found:
+                    at = bisect_left(ids, doc)
+                    if at < len(ids) and ids[at] == doc:
+                        found.add(doc)
+                continue
+            if len(words.stems) == 1:
+                if not reader.doc_frequency(name, key):
+                    continue
+                matcher = searcher.postings(name, key)
+            else:
+                matcher = Phrase(name, list(words.stems)).matcher(searcher, searcher.context())
+            while matcher.is_active():
+                if matcher.id() in wanted:
+                    found.add(matcher.id())
+                matcher.next()
+        return found
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        """A document's stored fields."""
+        return dict(self._searcher.stored_fields(docnum))
+
+    def document_count(self) -> int:
+        return self._searcher.doc_count_all()
 
     def close(self) -> None:
         if self._searcher is not None:

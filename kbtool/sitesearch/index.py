@@ -17,23 +17,37 @@ and, when kb.yaml asks for meaning-aware ranking, the files kbtool.sitesearch.me
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import math
 import re
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kbtool.format.kinds import unit_kind_aliases
+from kbtool.format.vocab import CHANNEL_LABELS, CHANNELS
 from kbtool.model import KnowledgeBase
 from kbtool.publish.documents import Document, documents
+from kbtool.publish.synonyms import search_synonyms
 from kbtool.publish.urls import SiteAddress, anchor
+from kbtool.search import weights
+from kbtool.search.synonym_table import analysed_synonyms, synonym_table, synonym_words
+from kbtool.search.whoosh_engine import (
+    analysis_parts,
+    byte_to_length,
+    field_values,
+    fold,
+    length_table,
+    length_to_byte,
+    umlaut_spelling,
+)
+from kbtool.sitesearch.meaning import meaning_files
+from kbtool.sitesearch.scripts import FOLDER, b64, script, varint, varints
 
-FOLDER = "kbsearch"
 INDEX_FILE = "index.js"
 FORMAT_VERSION = 1
 # Postings are grouped so a query loads a few files of about this size, not one per term.
@@ -43,8 +57,6 @@ DOCS_PER_CHUNK = 64
 # Whoosh's BM25F defaults, which `kbtool search` scores with.
 BM25_B = 0.75
 BM25_K1 = 1.2
-UNIT_KIND_LABELS = {"phrase": "Phrase", "step": "Script step", "rule": "Rule", "letter": "Letter",
-                    "standard": "Standard"}
 
 
 @dataclass(frozen=True)
@@ -77,15 +89,6 @@ class SiteIndex:
 
 # -- analysis, exactly as the terminal index does it (tests compare with whoosh_engine.stems) ----
 
-def _analysis() -> tuple[Any, Any, Any]:
-    from whoosh.analysis import STOP_WORDS
-    from whoosh.lang.porter import stem
-
-    from kbtool.search.whoosh_engine import TOKEN_PATTERN
-
-    return re.compile(TOKEN_PATTERN), frozenset(STOP_WORDS) - {"not"}, stem
-
-
 class Analyser:
     """whoosh_engine's index-mode analysis, cached per token: a build meets the same words again and again.
 
@@ -94,13 +97,12 @@ class Analyser:
     """
 
     def __init__(self) -> None:
-        self.pattern, self.stoplist, self.stem = _analysis()
+        pattern, self.stoplist, self.stem = analysis_parts()
+        self.pattern = re.compile(pattern)
         self._stems: dict[str, tuple[str, ...]] = {}
         self._surface: dict[str, tuple[str, ...]] = {}
 
     def _variants(self, token: str) -> tuple[str, ...]:
-        from kbtool.search.whoosh_engine import fold, umlaut_spelling
-
         low = token.lower()
         if low.isascii():
             return (low,)
@@ -133,13 +135,6 @@ class Analyser:
 
 # -- encoding -------------------------------------------------------------------------------------
 
-def _varint(out: bytearray, value: int) -> None:
-    while value > 0x7F:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-
-
 class _Postings:
     """One term's postings in one field, varint-encoded as documents are added in order: each a
     gap from the previous document (shifted left, low bit set when a frequency above 1 follows)."""
@@ -156,21 +151,10 @@ class _Postings:
         self.last = number
         self.count += 1
         if freq > 1:
-            _varint(self.data, (gap << 1) | 1)
-            _varint(self.data, freq)
+            varint(self.data, (gap << 1) | 1)
+            varint(self.data, freq)
         else:
-            _varint(self.data, gap << 1)
-
-
-def _varints(values: Iterable[int]) -> bytes:
-    out = bytearray()
-    for value in values:
-        _varint(out, value)
-    return bytes(out)
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
+            varint(self.data, gap << 1)
 
 
 def _doc_list(docs: Sequence[int]) -> str:
@@ -179,15 +163,7 @@ def _doc_list(docs: Sequence[int]) -> str:
     for doc in docs:
         gaps.append(doc - previous - 1)
         previous = doc
-    return _b64(_varints(gaps))
-
-
-def _script(key: str, data: Any) -> str:
-    # A JSON text inside a JS string literal: V8 parses JSON.parse("...") much faster than the same
-    # data as an object literal, and json.dumps escapes every quote and backslash of the content.
-    literal = json.dumps(json.dumps(data, ensure_ascii=False, separators=(",", ":")), ensure_ascii=False)
-    literal = literal.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return f"(self.__kbsearch=self.__kbsearch||{{}})[{json.dumps(key)}]=JSON.parse({literal});\n"
+    return b64(varints(gaps))
 
 
 # -- display ---------------------------------------------------------------------------------------
@@ -208,17 +184,7 @@ def readable(text: str) -> str:
 # -- building ----------------------------------------------------------------------------------------
 
 def _fields() -> tuple[str, ...]:
-    from kbtool.search.api import FIELD_BOOSTS
-
-    return tuple(FIELD_BOOSTS)
-
-
-def field_values(doc: Document) -> dict[str, str]:
-    """What the terminal index writes into each searched field (kbtool.search.whoosh_engine.write_index)."""
-    keywords = "\n".join(doc.keywords)
-    return {"say": doc.say, "title": doc.title, "keywords": keywords, "topic": doc.topic,
-            "context": "\n".join(doc.context),
-            "spell": "\n".join([doc.title, doc.say, doc.topic, keywords, *doc.context])}
+    return tuple(weights.FIELD_BOOSTS)
 
 
 def _float32(value: float) -> float:
@@ -276,35 +242,19 @@ def finish_site_index(part: PartialIndex, pages: Sequence[SitePage] = ()) -> Sit
     version = digest.hexdigest()[:12]
     core["version"] = version
     files = dict(part.files)
-    files[f"{FOLDER}/{INDEX_FILE}"] = _script("core", core)
+    files[f"{FOLDER}/{INDEX_FILE}"] = script("core", core)
     return SiteIndex(files, version, part.documents)
 
 
 def start_site_index(kb: KnowledgeBase, address: SiteAddress, docs: Sequence[Document] | None = None) -> PartialIndex:
     """Everything of the index for `kb` but the list of the site's pages."""
-    from whoosh.util.numeric import _length_byte_cache, byte_to_length, length_to_byte
-
-    from kbtool.format.vocab import CHANNEL_LABELS, CHANNELS
-    from kbtool.publish.synonyms import search_synonyms
-    from kbtool.search.api import (
-        CORRECTION_BOOST,
-        FEW_HITS,
-        FIELD_BOOSTS,
-        KIND_BOOSTS,
-        KINDS,
-        SIMILAR,
-        SYNONYM_BOOST,
-        SYNONYM_FIELDS,
-        _synonym_table,
-        _synonym_words,
-    )
-
+    w = weights
     docs = list(documents(kb, address) if docs is None else docs)
     fields = _fields()
     n = len(docs)
     analyser = Analyser()
     groups = tuple(tuple(group) for group in search_synonyms(kb.config))
-    table = _synonym_table(groups)
+    table = synonym_table(groups)
     members = list(table.alternatives)
     member_index = {member: i for i, member in enumerate(members)}
     phrase_members: dict[str, list[tuple[str, ...]]] = {}
@@ -312,7 +262,7 @@ def start_site_index(kb: KnowledgeBase, address: SiteAddress, docs: Sequence[Doc
         if len(member) > 1:
             phrase_members.setdefault(member[0], []).append(member)
 
-    kind_index = {kind: i for i, kind in enumerate(KINDS)}
+    kind_index = {kind: i for i, kind in enumerate(w.UNIT_KINDS)}
     lengths = [bytearray(n) for _ in fields]
     totals = [0] * len(fields)
     # Each term's postings per field, encoded as they are met (documents come in order): as lists
@@ -350,7 +300,7 @@ def start_site_index(kb: KnowledgeBase, address: SiteAddress, docs: Sequence[Doc
             spell_df[word] = spell_df.get(word, 0) + 1
 
     kinds = bytes(kind_index.get(doc.kind, 0) for doc in docs)
-    kind_boosts = [KIND_BOOSTS.get(kind, 1.0) for kind in KINDS]
+    kind_boosts = [w.KIND_BOOSTS.get(kind, 1.0) for kind in w.UNIT_KINDS]
     avgfl = [(total / (n or 1)) or 1 for total in totals]
 
     def idf(df: int) -> float:
@@ -380,10 +330,10 @@ def start_site_index(kb: KnowledgeBase, address: SiteAddress, docs: Sequence[Doc
     term_info = bytearray()
     for stem in vocabulary:
         for found in postings[stem]:
-            _varint(term_info, found.count if found is not None else 0)
+            varint(term_info, found.count if found is not None else 0)
         for f, found in enumerate(postings[stem]):
             if found is not None:
-                _varint(term_info, sizes[stem][f])
+                varint(term_info, sizes[stem][f])
 
     # Multi-word synonyms are matched as phrases (Whoosh's Phrase query); their score for a
     # document does not depend on the query, so it is computed here, as Whoosh computes it.
@@ -421,67 +371,65 @@ def start_site_index(kb: KnowledgeBase, address: SiteAddress, docs: Sequence[Doc
         "format": FORMAT_VERSION,
         "documents": n,
         "fields": list(fields),
-        "fieldBoosts": [FIELD_BOOSTS[name] for name in fields],
-        "synonymFields": [fields.index(name) for name in SYNONYM_FIELDS],
-        "kinds": [[kind, UNIT_KIND_LABELS.get(kind, kind.capitalize())] for kind in KINDS],
+        "fieldBoosts": [w.FIELD_BOOSTS[name] for name in fields],
+        "synonymFields": [fields.index(name) for name in w.SYNONYM_FIELDS],
+        "kinds": [[kind, w.UNIT_KIND_LABELS.get(kind, kind.capitalize())] for kind in w.UNIT_KINDS],
         "kindBoosts": kind_boosts,
         "kindAliases": _kind_aliases(),
-        "synonymBoost": SYNONYM_BOOST, "correctionBoost": CORRECTION_BOOST, "similar": SIMILAR,
-        "fewHits": FEW_HITS, "B": BM25_B, "K1": BM25_K1,
-        "lengthTable": list(_length_byte_cache[:256]),
+        "synonymBoost": w.SYNONYM_BOOST, "correctionBoost": w.CORRECTION_BOOST, "similar": w.SIMILAR,
+        "fewHits": w.FEW_HITS, "B": BM25_B, "K1": BM25_K1, "maxQuery": w.MAX_QUERY_CHARS,
+        "close": {"at": w.CLOSE_AT, "synonymCredit": w.SYNONYM_CREDIT, "correctedCredit": w.CORRECTED_CREDIT,
+                  "unlikelyCredit": w.UNLIKELY_CORRECTION_CREDIT, "longWord": w.LONG_WORD,
+                  "functionWords": sorted(w.FUNCTION_WORDS)},
+        "spoken": sorted(w.SPOKEN), "writtenOnly": sorted(w.WRITTEN_ONLY), "rowDepth": w.ROW_DEPTH,
+        "lengthTable": length_table(),
         "fieldTotals": totals,
         "avgFieldLengths": avgfl,
-        "lengths": _b64(b"".join(bytes(block) for block in lengths)),
-        "docKinds": _b64(kinds),
-        "entryDocs": _b64(_varints(entry_docs)),
-        "entryChannels": _b64(_varints(entry_channels)),
-        "entrySituations": _b64(_varints(entry_situations)),
+        "lengths": b64(b"".join(bytes(block) for block in lengths)),
+        "docKinds": b64(kinds),
+        "entryDocs": b64(varints(entry_docs)),
+        "entryChannels": b64(varints(entry_channels)),
+        "entrySituations": b64(varints(entry_situations)),
         "channels": [[c, CHANNEL_LABELS.get(c, c)] for c in CHANNELS
                      if any(c in doc.channels for doc in docs)],
         "channelBits": {c: bit for c, bit in channel_bits.items()},
         "situations": [[s, s.replace("-", " ").capitalize()] for s in situations],
         "terms": "\n".join(vocabulary),
-        "termInfo": _b64(bytes(term_info)),
+        "termInfo": b64(bytes(term_info)),
         "shardGroups": [list(group) for group in groups_of_fields],
         "shardTerms": shard_terms,
         "spellWords": "\n".join(spell_words),
-        "spellFrequency": _b64(_varints(spell_df[w] for w in spell_words)),
+        "spellFrequency": b64(varints(spell_df[w] for w in spell_words)),
         "synonymMembers": [" ".join(member) for member in members],
         "synonymGroups": [[member_index[m] for m in group] for group in synonym_groups(groups)],
-        "synonymWords": sorted(_synonym_words(groups)),
+        "synonymWords": sorted(synonym_words(groups)),
         "phrases": phrases,
         "pages": None,  # filled in by finish_site_index, here to keep its place in the file
         "feedback": kb.config.feedback or None,
         "docsPerChunk": DOCS_PER_CHUNK,
         "combining": combining_class(),
     }
-    from kbtool.sitesearch.meaning import meaning_files
-
     files, core["meaning"] = meaning_files(kb.config, docs)
     for i, shard in enumerate(shards):
-        files[f"{FOLDER}/p{i}.js"] = _script(f"p{i}", _b64(bytes(shard)))
+        files[f"{FOLDER}/p{i}.js"] = script(f"p{i}", b64(bytes(shard)))
     for start in range(0, n, DOCS_PER_CHUNK):
         chunk = _chunk(kb, address, docs[start:start + DOCS_PER_CHUNK], CHANNEL_LABELS)
-        files[f"{FOLDER}/d{start // DOCS_PER_CHUNK}.js"] = _script(f"d{start // DOCS_PER_CHUNK}", chunk)
+        files[f"{FOLDER}/d{start // DOCS_PER_CHUNK}.js"] = script(f"d{start // DOCS_PER_CHUNK}", chunk)
     return PartialIndex(files, core, n)
 
 
 def _shard_groups(fields: Sequence[str]) -> list[list[int]]:
     """Fields whose postings share shards: the synonym fields, then the rest (context)."""
-    from kbtool.search.api import SYNONYM_FIELDS
-
-    first = [f for f, name in enumerate(fields) if name in SYNONYM_FIELDS]
+    first = [f for f, name in enumerate(fields) if name in weights.SYNONYM_FIELDS]
     return [first, [f for f in range(len(fields)) if f not in first]]
 
 
 def synonym_groups(groups: Sequence[Sequence[str]]) -> list[list[tuple[str, ...]]]:
-    """The groups as kbtool.search.api._synonym_table keeps them (members as stems, unusable ones left out).
+    """The groups as kbtool.search.synonym_table keeps them (members as stems, unusable ones left out).
 
     The browser rebuilds each member's alternatives from these, in the same order: far smaller
     than the alternatives themselves, where a word in many groups repeats every neighbour.
     """
-    from kbtool.search.api import analysed_synonyms
-
     return [list(members) for members in analysed_synonyms(tuple(tuple(g) for g in groups))]
 
 
@@ -507,9 +455,7 @@ def combining_class() -> str:
 
 
 def _kind_aliases() -> dict[str, list[str]]:
-    from kbtool.search.api import kind_aliases
-
-    return {name: list(units) for name, units in kind_aliases().items()}
+    return {name: list(units) for name, units in unit_kind_aliases().items()}
 
 
 def _chunk(kb: KnowledgeBase, address: SiteAddress, docs: Sequence[Document],

@@ -24,6 +24,8 @@ from functools import lru_cache
 from typing import Any
 
 from kbtool.publish.documents import Document
+from kbtool.search import semantic
+from kbtool.sitesearch.scripts import FOLDER, b64, script
 
 log = logging.getLogger("mkdocs.plugins.kbtool")
 
@@ -45,8 +47,6 @@ def unavailable(config: Any) -> str | None:
     The site then ranks by words only, as `kbtool search` does here; a build says so (a note, not a
     warning: MkDocs' strict mode would stop the site for want of an optional extra).
     """
-    from kbtool.search import semantic
-
     if not wanted(config):
         return None
     if not semantic.available():
@@ -64,9 +64,6 @@ def meaning_files(config: Any, docs: Sequence[Document]) -> tuple[dict[str, str]
 
     ({}, None) when kb.yaml does not ask, or when it does but cannot be honoured (`unavailable`).
     """
-    from kbtool.search import semantic
-    from kbtool.sitesearch.index import FOLDER, _b64, _script
-
     if not wanted(config):
         return {}, None
     reason = unavailable(config)
@@ -79,7 +76,7 @@ def meaning_files(config: Any, docs: Sequence[Document]) -> tuple[dict[str, str]
     vectors = _document_vectors(docs)
     for chunk, start in enumerate(range(0, len(docs), DOCS_PER_CHUNK)):
         block = b"".join(vectors[start:start + DOCS_PER_CHUNK])
-        files[f"{FOLDER}/mv{chunk}.js"] = _script(f"mv{chunk}", _b64(block))
+        files[f"{FOLDER}/mv{chunk}.js"] = script(f"mv{chunk}", b64(block))
     core = {"model": semantic.MODEL, "rows": int(rows), "dims": int(dims), "tokensPerChunk": TOKENS_PER_CHUNK,
             "docsPerChunk": DOCS_PER_CHUNK, "vectorChunks": -(-len(docs) // DOCS_PER_CHUNK),
             "floor": semantic.FLOOR, "weight": semantic.WEIGHT, "depth": semantic.DEPTH}
@@ -90,16 +87,13 @@ def meaning_files(config: Any, docs: Sequence[Document]) -> tuple[dict[str, str]
 def _model_files() -> dict[str, str]:
     """The tokenizer and token-table files: the same for every build, so made once per process
     (`kbtool serve` rebuilds the index on every edit; encoding the 22 MB table took 0.15 s)."""
-    from kbtool.search import semantic
-    from kbtool.sitesearch.index import FOLDER, _b64, _script
-
     model = semantic.load_model()
     tokens, merges = model.tokenizer.tables()
-    files = {f"{FOLDER}/mtok.js": _script("mtok", {"tokens": tokens, "merges": merges,
+    files = {f"{FOLDER}/mtok.js": script("mtok", {"tokens": tokens, "merges": merges,
                                                    "unknown": model.tokenizer.unknown})}
     for chunk, start in enumerate(range(0, model.table.shape[0], TOKENS_PER_CHUNK)):
         block = model.table[start:start + TOKENS_PER_CHUNK]
-        files[f"{FOLDER}/mt{chunk}.js"] = _script(f"mt{chunk}", _b64(block.astype("<f2").tobytes()))
+        files[f"{FOLDER}/mt{chunk}.js"] = script(f"mt{chunk}", b64(block.astype("<f2").tobytes()))
     return files
 
 
@@ -111,8 +105,6 @@ _VECTORS_KEPT = 100_000
 
 
 def _document_vectors(docs: Sequence[Document]) -> list[bytes]:
-    from kbtool.search import semantic
-
     texts = [semantic.document_text(doc) for doc in docs]
     new = list(dict.fromkeys(text for text in texts if text not in _VECTORS))
     if new:

@@ -311,6 +311,11 @@
       if (!range) self.byFirst.set(first, [index, index + 1]); else range[1] = index + 1;
     });
     this.synonymWords = core.synonymWords;
+    this.functionWords = new Set(core.close.functionWords);
+    // Each entry's first document (its opening step or first phrase): documents of an entry are consecutive.
+    this.entryFirst = [];
+    var first = 0;
+    entryDocs.forEach(function (count) { self.entryFirst.push(first); first += count; });
     // Synonyms: each member (as stems) and its alternatives, in the terminal's order.
     this.members = core.synonymMembers.map(function (m) { return m.split(" "); });
     this.memberIndex = new Map(core.synonymMembers.map(function (m, index) { return [m, index]; }));
@@ -466,18 +471,31 @@
    * counts them: [field, stems (array), boost]. Also the corrections made and the typed stems.
    */
   Index.prototype.plan = function (query) {
-    var self = this, terms = [], corrections = [];
+    var self = this, terms = [], corrections = [], slots = [], close = this.core.close;
     surfaceWords(query).forEach(function (word) {
       var stem = stemWord(word);
       if (stem === null) return;
-      if (self.synonymStems.has(stem) || self.knows(stem)) { terms.push([stem, 1.0]); return; }
+      // A slot: a word a close hit must hold (kbtool.search.closeness); the question's own words are none.
+      var slot = self.functionWords.has(word) ? null : { word: word, weight: 0, leaves: [] };
+      if (slot) slots.push(slot);
+      if (self.synonymStems.has(stem) || self.knows(stem)) {
+        terms.push([stem, 1.0, slot, 1.0]);
+        if (slot) slot.weight = self.weightOf(self.spellFrequency.get(word) || 0);
+        return;
+      }
       var fixes = self.corrections(word);
       var fixed = fixes.length ? stemWord(fixes[0]) : null;
+      if (slot) slot.weight = self.weightOf(fixed !== null ? (self.spellFrequency.get(fixes[0]) || 0) : 0);
       if (fixed !== null) {
         corrections.push([word, fixes[0]]);
-        terms.push([fixed, self.core.correctionBoost]);
+        terms.push([fixed, self.core.correctionBoost, slot, correctedCredit(word, fixes[0], close)]);
       }
     });
+    function held(span, member, fields, credit) {
+      span.forEach(function (term) {
+        if (term[2]) term[2].leaves.push({ member: member, fields: fields, credit: credit * term[3] });
+      });
+    }
     var leaves = [], seen = new Set();
     function add(member, boost, fields) {
       fields.forEach(function (f) {
@@ -496,17 +514,161 @@
       }
       if (member === null) {
         add([seq[i]], terms[i][1], this.allFields);
+        held(terms.slice(i, i + 1), [seq[i]], this.allFields, 1.0);
         i += 1;
         continue;
       }
-      var boost = Math.min.apply(null, terms.slice(i, i + member.length).map(function (t) { return t[1]; }));
+      var span = terms.slice(i, i + member.length);
+      var boost = Math.min.apply(null, span.map(function (t) { return t[1]; }));
       add(member, boost, this.allFields);
+      held(span, member, this.allFields, 1.0);
       var synonymBoost = this.core.synonymBoost * boost;
-      this.alternatives[index].forEach(function (alt) { add(self.members[alt], synonymBoost, self.synonymFields); });
-      if (member.length > 1) member.forEach(function (stem) { add([stem], 0.5 * boost, self.allFields); });
+      this.alternatives[index].forEach(function (alt) {
+        add(self.members[alt], synonymBoost, self.synonymFields);
+        held(span, self.members[alt], self.synonymFields, close.synonymCredit);
+      });
+      if (member.length > 1) {
+        member.forEach(function (stem, k) {
+          add([stem], 0.5 * boost, self.allFields);
+          held([span[k]], [stem], self.allFields, 1.0);
+        });
+      }
       i += member.length;
     }
-    return { leaves: leaves, corrections: corrections, stems: seq };
+    return { leaves: leaves, corrections: corrections, stems: seq, slots: slots };
+  };
+
+  // -- close matches (kbtool.search.closeness) -----------------------------------------------
+
+  /** A word's weight: Whoosh's idf of the word as typed among the documents. */
+  Index.prototype.weightOf = function (df) {
+    return this.n ? Math.log(this.n / (df + 1)) + 1 : 1.0;
+  };
+
+  /** What a corrected word counts for: a likely typo keeps its first letter and is one edit away
+   * (two from six letters); a short word or any other correction is as likely another real word. */
+  function correctedCredit(word, correction, close) {
+    var w = codePoints(word), allowed = w.length < 6 ? 1 : 2;
+    var likely = w.length >= close.longWord && w[0] === codePoints(correction)[0] &&
+      distance(word, correction, allowed) <= allowed;
+    return likely ? close.correctedCredit : close.unlikelyCredit;
+  }
+
+  function sortedHas(docs, doc) {
+    var lo = 0, hi = docs.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (docs[mid] < doc) lo = mid + 1; else hi = mid;
+    }
+    return lo < docs.length && docs[lo] === doc;
+  }
+
+  /** Which of `docs` hold a leaf's words (a stem, or a synonym phrase) in any of `fields`. */
+  Index.prototype.holding = function (member, fields, docs) {
+    var self = this, found = new Set();
+    fields.forEach(function (field) {
+      var list = null;
+      if (member.length === 1) {
+        var id = self.termId(member[0]);
+        if (id >= 0 && self.df(id, field)) list = self.scored(id, field).docs;
+      } else {
+        var index = self.memberIndex.get(member.join(" "));
+        var phrase = index === undefined ? null : self.phrases.get(index * self.nf + field);
+        if (phrase) list = phrase.docs;
+      }
+      if (list) docs.forEach(function (doc) { if (!found.has(doc) && sortedHas(list, doc)) found.add(doc); });
+    });
+    return found;
+  };
+
+  /** The share of the query's weight each of `docs` holds: closeness.coverage, step for step. */
+  Index.prototype.coverage = function (slots, docs) {
+    var self = this, held = new Map(), total = 0;
+    docs = Array.from(new Set(docs));
+    slots.forEach(function (slot) { total += slot.weight; });
+    docs.forEach(function (doc) { held.set(doc, 0); });
+    if (!total) return held;
+    slots.forEach(function (slot) {
+      var best = new Map();
+      docs.forEach(function (doc) { best.set(doc, 0); });
+      var leaves = slot.leaves.slice().sort(function (a, b) { return b.credit - a.credit; });
+      for (var l = 0; l < leaves.length; l++) {
+        var leaf = leaves[l];
+        var asking = docs.filter(function (doc) { return best.get(doc) < leaf.credit; });
+        if (!asking.length) break;
+        self.holding(leaf.member, leaf.fields, asking).forEach(function (doc) { best.set(doc, leaf.credit); });
+      }
+      docs.forEach(function (doc) { held.set(doc, held.get(doc) + slot.weight * best.get(doc)); });
+    });
+    docs.forEach(function (doc) { held.set(doc, held.get(doc) / total); });
+    return held;
+  };
+
+  Index.prototype.isClose = function (share) { return share >= this.core.close.at - 1e-9; };
+
+  /**
+   * What staff see (kbtool.search.api.search_rows): one row per entry, its best hit first and the
+   * entry's other hits folded under it; a row whose best hit holds only what its whole entry holds
+   * opens with the entry's first item; close rows before weak ones, the preferred channel first.
+   * `found` is what search() returned, `hits` its hits after any ranking by meaning.
+   */
+  Index.prototype.rows = function (found, hits, prefer, limit) {
+    var self = this, coverage = found.coverage, groups = new Map();
+    hits.forEach(function (hit) {
+      var entry = self.docEntry[hit[0]], group = groups.get(entry);
+      if (!group) groups.set(entry, group = []);
+      group.push(hit);
+    });
+    function judged(hit) {
+      var share = coverage.has(hit[0]) ? coverage.get(hit[0]) : 0;
+      return { doc: hit[0], score: hit[1], coverage: share, close: self.isClose(share), more: [] };
+    }
+    var swaps = [];
+    groups.forEach(function (group, entry) {
+      var lead = group[0][0], opening = self.entryFirst[entry];
+      if (coverage.has(lead) && opening !== lead) swaps.push([entry, lead, opening]);
+    });
+    var swapTo = new Map();
+    if (swaps.length) {
+      var shares = this.coverage(found.slots, swaps.map(function (s) { return s[2]; }));
+      var inSay = this.heldInSay(found.slots, swaps.map(function (s) { return s[1]; }));
+      swaps.forEach(function (s) {
+        if (!inSay.has(s[1]) && (shares.get(s[2]) || 0) >= coverage.get(s[1])) swapTo.set(s[0], s[2]);
+      });
+    }
+    var rows = [];
+    groups.forEach(function (group, entry) {
+      var lead = judged(group[0]);
+      if (swapTo.has(entry)) lead.doc = swapTo.get(entry);
+      lead.more = group.filter(function (hit) { return hit[0] !== lead.doc; }).map(judged);
+      rows.push(lead);
+    });
+    var bits = this.core.channelBits, preferBit = prefer ? (bits[prefer] || 0) : 0;
+    var spoken = prefer && this.core.spoken.indexOf(prefer) !== -1, written = 0;
+    this.core.writtenOnly.forEach(function (c) { written |= bits[c] || 0; });
+    function tier(row) {
+      if (!prefer) return 0;
+      var channels = self.entryChannels[self.docEntry[row.doc]];
+      if (channels & preferBit) return 0;
+      if (spoken && channels && (channels & ~written) === 0) return 2;
+      return 1;
+    }
+    rows.forEach(function (row, i) { row.order = i; row.tier = tier(row); });
+    rows.sort(function (a, b) { return (a.close === b.close ? 0 : a.close ? -1 : 1) || a.tier - b.tier || a.order - b.order; });
+    return rows.slice(0, limit || rows.length);
+  };
+
+  /** Which of `docs` hold any of the query's words in the text they say. */
+  Index.prototype.heldInSay = function (slots, docs) {
+    var self = this, found = new Set(), say = [this.fields.indexOf("say")];
+    for (var s = 0; s < slots.length; s++) {
+      for (var l = 0; l < slots[s].leaves.length; l++) {
+        var asking = docs.filter(function (doc) { return !found.has(doc); });
+        if (!asking.length) return found;
+        self.holding(slots[s].leaves[l].member, say, asking).forEach(function (doc) { found.add(doc); });
+      }
+    }
+    return found;
   };
 
   /** The [termId, field] postings a plan reads (phrases come precomputed). */
@@ -684,6 +846,9 @@
    * once those postings were passed to addShard.
    */
   Index.prototype.search = function (query, filters, limit, load) {
+    // A pasted e-mail is cut to the first maxQuery characters, as `kbtool search` cuts it.
+    var points = codePoints(query), truncated = points.length > this.core.maxQuery;
+    if (truncated) query = points.slice(0, this.core.maxQuery).join("");
     var self = this, plan = this.plan(query);
     function ready(pairs) {
       var missing = self.shardsFor(pairs);
@@ -707,8 +872,11 @@
           return fixed === undefined ? token : fixed;
         });
       }
+      // Closeness of the lexical hits (never of the fuzzy fallback's: nothing typed matched there).
+      var coverage = result[1] ? new Map() : self.coverage(plan.slots, result[0].map(function (h) { return h[0]; }));
       return { hits: result[0], fuzzy: result[1] || plan.corrections.length > 0, corrections: plan.corrections,
-               didYouMean: didYouMean, stems: plan.stems };
+               didYouMean: didYouMean, stems: plan.stems, slots: plan.slots, coverage: coverage,
+               truncated: truncated };
     });
   };
 

@@ -1,0 +1,85 @@
+"""Whether a hit is a close match for the query: how much of the query's weight it really holds.
+
+Each word typed (but the words of the question itself, `FUNCTION_WORDS`) is a slot weighing its
+rarity (the idf of the word, or of its correction; a word nothing holds and nothing corrects weighs most). A hit holds a slot
+in full when it holds the word typed, for less when it holds it only through a synonym or only
+once corrected. A hit is close when it holds at least CLOSE_AT of the query's weight: an
+off-topic question that ranks something through a corrected or expanded word stays weak.
+The site's box decides the same way (kbtool/assets/kbsearch/kbsearch-engine.js, `closeness`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from kbtool.search.weights import (
+    CLOSE_AT,
+    CORRECTED_CREDIT,
+    FUNCTION_WORDS,
+    LONG_WORD,
+    UNLIKELY_CORRECTION_CREDIT,
+)
+from kbtool.search.whoosh_engine import edit_distance
+
+Leaf = tuple[object, float]  # (what to look for, the credit a hit holding it gets)
+
+
+@dataclass
+class Slot:
+    """One word of the query that a close hit should hold, and the leaves that hold it."""
+
+    word: str
+    weight: float
+    leaves: list[Leaf]
+
+
+def is_slot(word: str) -> bool:
+    return word not in FUNCTION_WORDS
+
+
+def corrected_credit(word: str, correction: str) -> float:
+    """What a corrected word counts for: a typo of a long word keeps its first letter and is one
+    edit away (two from six letters), as the index's own corrections are; any other is a guess."""
+    allowed = 1 if len(word) < 6 else 2
+    likely = (len(word) >= LONG_WORD and word[:1] == correction[:1]
+              and edit_distance(word, correction, allowed) <= allowed)
+    return CORRECTED_CREDIT if likely else UNLIKELY_CORRECTION_CREDIT
+
+
+def weight(document_frequency: int, documents: int) -> float:
+    """A word's weight: Whoosh's idf of the word as typed, among the documents searched."""
+    return math.log(documents / (document_frequency + 1)) + 1 if documents else 1.0
+
+
+def coverage(slots: Sequence[Slot], docnums: Iterable[int],
+             holding: Callable[[object, list[int]], set[int]]) -> dict[int, float]:
+    """The share of the query's weight each of `docnums` holds (0 to 1).
+
+    `holding(leaf, docs)` says which of `docs` hold a leaf. Leaves are tried best credit first,
+    and a document stops being asked about a slot once nothing can raise its credit there.
+    """
+    docs = list(dict.fromkeys(docnums))
+    total = 0.0
+    for slot in slots:
+        # Added one by one, as the browser does: sum() compensates its rounding from Python 3.12.
+        total += slot.weight
+    held = dict.fromkeys(docs, 0.0)
+    if not total:
+        return held
+    for slot in slots:
+        best = dict.fromkeys(docs, 0.0)
+        for leaf, credit in sorted(slot.leaves, key=lambda lc: -lc[1]):
+            asking = [d for d in docs if best[d] < credit]
+            if not asking:
+                break
+            for doc in holding(leaf, asking):
+                best[doc] = credit
+        for doc in docs:
+            held[doc] += slot.weight * best[doc]
+    return {doc: value / total for doc, value in held.items()}
+
+
+def is_close(share: float) -> bool:
+    return share >= CLOSE_AT - 1e-9
