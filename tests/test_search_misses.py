@@ -29,7 +29,7 @@ def knowledge_base(root):
 
 def test_a_miss_gets_lexicon_neighbours_and_a_synonym_line(cli, tmp_path):
     root = knowledge_base(tmp_path)
-    assert cli("search", "--root", str(root), "money", "please").code == 1  # a real miss, logged
+    assert cli("search", "--root", str(root), "money", "please").code == 1  # nothing close: logged
     run = cli("search", "--root", str(root), "--misses", "--json")
     assert run.code == 0, run.output
     [record] = json.loads(run.output)
@@ -37,12 +37,24 @@ def test_a_miss_gets_lexicon_neighbours_and_a_synonym_line(cli, tmp_path):
     assert [s["id"] for s in record["suggestions"]][:1] == ["refunds"]
     assert record["suggestions"][0]["path"] == "scripts_library/phrases/refunds.yaml"
     assert record["synonym_line"].startswith('  - ["money please", ')
-    # The line is valid YAML for kb.yaml's synonyms, and with it the same search finds the entry.
+    assert record["customer_says_line"] == 'customer_says: ["money please"]'
+    # The synonym line is valid YAML for kb.yaml's synonyms, and with it the same search ranks the
+    # entry first; a lexicon match alone is never close, so it still says "No close match".
     kb_yaml = (root / "kb.yaml").read_text(encoding="utf-8")
     (root / "kb.yaml").write_text(kb_yaml + "synonyms:\n" + record["synonym_line"] + "\n", encoding="utf-8")
     found = cli("search", "--root", str(root), "--json", "money please")
+    assert found.code == 1, found.output
+    [first, *_] = json.loads(found.output[found.output.index("["):])
+    assert first["id"] == "refunds" and first["close"] is False, found.output
+    # The customer_says line on the phrase the mentor picks makes it a close match.
+    phrases = root / "scripts_library/phrases/refunds.yaml"
+    phrases.write_text(phrases.read_text(encoding="utf-8") + "    " + record["customer_says_line"] + "\n",
+                       encoding="utf-8")
+    assert cli("validate", "--root", str(root)).code == 0
+    found = cli("search", "--root", str(root), "--json", "money please")
     assert found.code == 0, found.output
-    assert json.loads(found.output[found.output.index("["):])[0]["id"] == "refunds", found.output
+    [first, *_] = json.loads(found.output[found.output.index("["):])
+    assert (first["id"], first["item"], first["close"]) == ("refunds", "full", True)
 
 
 def test_text_output_names_the_entry_and_the_line(cli, tmp_path):
@@ -50,7 +62,8 @@ def test_text_output_names_the_entry_and_the_line(cli, tmp_path):
     cli("search", "--root", str(root), "money", "please")
     run = cli("search", "--root", str(root), "--misses")
     assert "money please" in run.output
-    assert "maybe: Refunds (scripts_library/phrases/refunds.yaml)" in run.output
+    assert "maybe: Refunds (scripts_library/phrases/refunds.yaml:" in run.output
+    assert 'on the one you pick: customer_says: ["money please"]' in run.output
     assert 'kb.yaml synonyms:   - ["money please", ' in run.output
 
 

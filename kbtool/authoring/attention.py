@@ -72,17 +72,25 @@ def attention_report(kb: KnowledgeBase, today: dt.date, within_days: int = 30) -
             "channels_without_greeting_script": channels_without_greeting(kb),
         },
         "misses": top_misses(kb),
+        "not_close": top_misses(kb, not_close=True),
     }
 
 
 REPORTED_MISSES = 10
 
 
-def top_misses(kb: KnowledgeBase) -> list[dict[str, Any]]:
-    """The searches staff made that found nothing, most frequent first (from the local miss log)."""
-    from kbtool.search.misses import read_misses
+def top_misses(kb: KnowledgeBase, not_close: bool = False) -> list[dict[str, Any]]:
+    """The searches staff made that found nothing (or, with `not_close`, nothing close: only weak
+    hits, the best of which is named), most frequent first, from the local miss log."""
+    from kbtool.search.misses import NOT_CLOSE, NOTHING, read_misses
 
-    return [{"query": m.query, "count": m.count} for m in read_misses(kb.root)[:REPORTED_MISSES]]
+    out = []
+    for m in read_misses(kb.root, NOT_CLOSE if not_close else NOTHING)[:REPORTED_MISSES]:
+        record: dict[str, Any] = {"query": m.query, "count": m.count}
+        if not_close and m.top is not None:
+            record["top"] = {"id": m.top.id, "item": m.top.item, "path": m.top.path, "line": m.top.line}
+        out.append(record)
+    return out
 
 
 def format_report_text(report: dict[str, Any]) -> str:
@@ -115,6 +123,15 @@ def format_report_text(report: dict[str, Any]) -> str:
     misses = report.get("misses") or []
     lines += ["", f"Searches that found nothing (top {len(misses)})" if misses else "Searches that found nothing"]
     lines += [f"  {m['count']:>4}  {m['query']}" for m in misses] or ["  none logged"]
-    if misses:
-        lines.append("  kbtool search --misses suggests entries and the kb.yaml synonym line for each")
+    weak = report.get("not_close") or []
+    lines += ["", f"Searches with no close match (top {len(weak)})" if weak else "Searches with no close match"]
+    for m in weak:
+        top = m.get("top")
+        where = f"   best weak hit: {top['path']}:{top['line']}" if top else ""
+        lines.append(f"  {m['count']:>4}  {m['query']}{where}")
+    if not weak:
+        lines.append("  none logged")
+    if misses or weak:
+        lines.append("  kbtool search --misses suggests entries, the customer_says line and the kb.yaml synonym line"
+                     " for each")
     return "\n".join(lines) + "\n"

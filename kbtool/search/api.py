@@ -331,7 +331,8 @@ def _plan(reader: Reader, query: str, synonyms: SynonymTable, vocabulary: frozen
         fixed = _stem_word(fixes[0]) if fixes else None
         if slot is not None:
             # A corrected word weighs what its correction does; one nothing corrects, the most.
-            slot.weight = closeness.weight(reader.word_frequency(fixes[0]) if fixed else 0, documents)
+            slot.weight = (closeness.weight(reader.word_frequency(fixes[0]), documents) if fixed
+                           else closeness.unknown_weight(documents))
         if fixed is not None:
             corrections[word] = fixes[0]
             terms.append((fixed, CORRECTION_BOOST, slot, closeness.corrected_credit(word, fixes[0])))

@@ -81,5 +81,11 @@ def coverage(slots: Sequence[Slot], docnums: Iterable[int],
     return {doc: value / total for doc, value in held.items()}
 
 
+def unknown_weight(documents: int) -> float:
+    """The weight of a word nothing holds and nothing corrects: the most a word can weigh. (Less,
+    0.5 or 0.75 of it, answered more off-topic questions and no more staff queries.)"""
+    return weight(0, documents)
+
+
 def is_close(share: float) -> bool:
     return share >= CLOSE_AT - 1e-9

@@ -1,5 +1,6 @@
-"""Misses become synonyms: for a search that found nothing, the entries a mentor might map it to and
-the kb.yaml line that would make the same search find them next time.
+"""Misses become content: for a search that found nothing or nothing close, the entries a mentor
+might map it to, the kb.yaml synonym line, and the `customer_says` line that would make the same
+words find the entry the mentor picks next time.
 
 Neighbours come from the lexicon (the built-in one and kb.yaml's synonyms): a group that shares a
 word with the miss names other words for the same thing, and the index says which entries use
@@ -31,6 +32,8 @@ class Suggestion:
     path: str
     url: str
     term: str  # the word in that entry a kb.yaml synonym group would tie the query to
+    item: str | None = None
+    line: int = 0  # where the item (or entry) is in its file: customer_says goes under it
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,16 @@ class MissAdvice:
     @property
     def synonym_line(self) -> str | None:
         """The line to add under kb.yaml's `synonyms:` (YAML flow list; JSON strings are valid YAML)."""
-        if not self.suggestions:
+        terms = [s.term for s in self.suggestions if s.term]
+        if not terms:
             return None
-        return f"  - [{json.dumps(self.query, ensure_ascii=False)}, {json.dumps(self.suggestions[0].term, ensure_ascii=False)}]"
+        return f"  - [{json.dumps(self.query, ensure_ascii=False)}, {json.dumps(terms[0], ensure_ascii=False)}]"
+
+    @property
+    def customer_says_line(self) -> str:
+        """The line to add to the entry (or phrase, or step) the mentor picks: the words as typed are
+        what a customer says (YAML flow list; a JSON string is valid YAML)."""
+        return f"customer_says: [{json.dumps(' '.join(self.query.split()), ensure_ascii=False)}]"
 
 
 def _stems(text: str) -> set[str]:
@@ -61,15 +71,23 @@ def _lexicon_neighbours(query: str, groups: Iterable[Iterable[str]]) -> list[str
     return out
 
 
-def advise(query: str, index: Any, kb: KnowledgeBase, groups: Iterable[Iterable[str]]) -> MissAdvice:
-    """Suggestions for one missed query (at most MAX_SUGGESTIONS entries, best first)."""
+def advise(query: str, index: Any, kb: KnowledgeBase, groups: Iterable[Iterable[str]],
+           top: Any = None) -> MissAdvice:
+    """Suggestions for one missed query (at most MAX_SUGGESTIONS entries, best first).
+
+    `top` is a "no close match" search's best weak hit (misses.TopHit): the first suggestion.
+    """
     from kbtool.search.api import run_query
 
     seen: dict[str, Suggestion] = {}
+    if top is not None and top.id in kb.by_id:
+        entry = kb.by_id[top.id]
+        seen[top.id] = Suggestion(top.id, entry.title, top.path or entry.path, "", "", top.item, top.line)
     for term in _lexicon_neighbours(query, groups):
         for hit in run_query(index, term, limit=MAX_SUGGESTIONS).hits:
             if hit.id not in seen:
-                seen[hit.id] = Suggestion(hit.id, hit.entry_title or hit.title, hit.path, hit.url, term)
+                seen[hit.id] = Suggestion(hit.id, hit.entry_title or hit.title, hit.path, hit.url, term,
+                                          hit.item, hit.line)
         if len(seen) >= MAX_SUGGESTIONS:
             break
     if not seen:
@@ -80,5 +98,5 @@ def advise(query: str, index: Any, kb: KnowledgeBase, groups: Iterable[Iterable[
         for match in difflib.get_close_matches(query.casefold(), list(names), n=MAX_SUGGESTIONS, cutoff=0.6):
             name, entry = names[match]
             if entry.id not in seen:
-                seen[entry.id] = Suggestion(entry.id, entry.title, entry.path, "", name.casefold())
+                seen[entry.id] = Suggestion(entry.id, entry.title, entry.path, "", name.casefold(), None, 1)
     return MissAdvice(query, list(seen.values())[:MAX_SUGGESTIONS])

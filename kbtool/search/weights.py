@@ -40,8 +40,12 @@ MAX_QUERY_CHARS = 500
 # A hit is close when it covers at least CLOSE_AT of the query's weight. A typed word it holds
 # counts in full; a word it holds only through a synonym, or only once corrected, counts less, so
 # the lexicon and typo correction can rank but never make an off-topic question look answered.
+# Below CLOSE_AT, so a hit held only through the lexicon is never close on its own. Chosen on the
+# tuning sets (tests/search_queries.yaml, paraphrase_queries.yaml, offtopic_queries.yaml): CLOSE_AT
+# 0.5-0.65 by 0.05, SYNONYM_CREDIT 0.55/0.7/0.8, a word nothing holds weighing 0.5/0.75/1 of the
+# rarest word (docs/benchmarks.md, "Trustworthy answers").
 CLOSE_AT = 0.6
-SYNONYM_CREDIT = 0.7
+SYNONYM_CREDIT = 0.55
 # A corrected word counts less than a typed one. A short one ("car" -> "card"), or one whose
 # correction starts with another letter ("viscount" -> "discount"), is as likely another real
 # word as a typo, and counts for less still than a long typo ("refnd" -> "refund").

@@ -17,16 +17,21 @@ RESULT_LIMIT = 20
 DEBOUNCE_SECONDS = 0.06
 
 
-def find_results(index: Any, text: str, kind: str | None = None, channel: str | None = None) -> Any:
-    """The query `kbtool find` runs for what is typed (the benchmarks time this path)."""
-    from kbtool.search.api import run_query
+def find_results(index: Any, text: str, kind: str | None = None, channel: str | None = None,
+                 prefer: str | None = None) -> Any:
+    """The query `kbtool find` runs for what is typed (the benchmarks time this path): rows as
+    `kbtool search` shows them, one per entry, close matches first."""
+    from kbtool.search.api import search_rows
 
-    return run_query(index, text, kind=kind, channel=channel, limit=RESULT_LIMIT)
+    return search_rows(index, text, kind=kind, channel=channel, prefer=prefer, limit=RESULT_LIMIT)
+
+
+NO_CLOSE = "No close match: the knowledge base has no answer for this (weak hits below)"
 
 
 def make_app(index: Any, copy: Callable[[str], str | None], kind: str | None = None,
              channel: str | None = None, query: str = "", *, debounce: float = DEBOUNCE_SECONDS,
-             search: Callable[..., Any] = find_results) -> Any:
+             search: Callable[..., Any] = find_results, prefer: str | None = None) -> Any:
     """The Textual app, built here so importing this module (and `kbtool --help`) never loads Textual.
 
     Queries run in a worker thread after a pause in typing; a query whose text was typed over
@@ -117,6 +122,8 @@ def make_app(index: Any, copy: Callable[[str], str | None], kind: str | None = N
                 if number != self.typed:
                     return None
                 try:
+                    if prefer:
+                        return search(index, text, kind=kind, channel=channel, prefer=prefer)
                     return search(index, text, kind=kind, channel=channel)
                 except SearchError as exc:
                     # A damaged index (say its vectors file was cut short): say what to do on the
@@ -145,13 +152,23 @@ def make_app(index: Any, copy: Callable[[str], str | None], kind: str | None = N
                 self.sub_title = str(results)
             elif results is not None:
                 self.hits = results.hits
+                close = any(getattr(hit, "close", True) for hit in self.hits)
                 note = f"showing results for: {results.did_you_mean}" if results.did_you_mean else ""
-                self.sub_title = note or (f"{len(self.hits)} hits" if self.hits else "nothing found")
+                if self.hits and not close:
+                    self.sub_title = NO_CLOSE
+                else:
+                    self.sub_title = note or (f"{len(self.hits)} hits" if self.hits else "nothing found")
             else:
                 self.sub_title = "type to search"
             for hit in self.hits:
-                label = Text(hit.text.splitlines()[0] if hit.text else hit.title, overflow="ellipsis", no_wrap=True)
+                weak = not getattr(hit, "close", True)
+                label = Text("weak  " if weak else "", style="yellow")
+                label.append(hit.text.splitlines()[0] if hit.text else hit.title, style="dim" if weak else "")
+                label.overflow, label.no_wrap = "ellipsis", True
                 label.append(f"  · {hit.title} · {hit.kind}", style="dim")
+                more = getattr(hit, "more", ())
+                if more:
+                    label.append(f" · +{len(more)} in this entry", style="dim")
                 options.add_option(Option(label))
             if self.hits:
                 options.highlighted = 0
@@ -176,11 +193,17 @@ def make_app(index: Any, copy: Callable[[str], str | None], kind: str | None = N
                 detail.update("")
                 return
             body = Text()
+            if not getattr(hit, "close", True):
+                body.append("Weak match: it holds little of what you typed. Check it before you read it out.\n\n",
+                            style="yellow")
             body.append(hit.text.strip() + "\n\n", style="bold")
             for note in hit.notes:
                 body.append(note + "\n", style="italic" if not note.startswith("Avoid") else "red")
             body.append(f"\n{hit.title} · {hit.kind} · {', '.join(hit.channels) or 'any channel'}\n", style="cyan")
             body.append(f"{hit.path}:{hit.line}\n{hit.url}\n", style="dim")
+            for other in getattr(hit, "more", ()):
+                body.append(f"\nAlso in this entry: {other.title}\n", style="cyan")
+                body.append(other.text.strip() + "\n")
             detail.update(body)
 
         def action_move(self, step: int) -> None:
@@ -215,7 +238,9 @@ def make_app(index: Any, copy: Callable[[str], str | None], kind: str | None = N
 @click.argument("query", nargs=-1)
 @click.option("--kind", metavar="KIND", help="Only this kind (phrase, step, rule, letter, standard...).")
 @click.option("--channel", type=click.Choice(CHANNELS), help="Only entries for this channel.")
-def find(root: Path, query: tuple[str, ...], kind: str | None, channel: str | None) -> None:
+@click.option("--prefer", type=click.Choice(CHANNELS), envvar="KBTOOL_CHANNEL", show_envvar=True,
+              help="The channel you are on: its lines first (on phone or in person, written-only templates last).")
+def find(root: Path, query: tuple[str, ...], kind: str | None, channel: str | None, prefer: str | None) -> None:
     """Search as you type: results update on every key, arrows move, Enter copies, Esc quits.
 
     The highlighted hit's full text, its avoid/why notes and its file:line are shown below
@@ -240,7 +265,7 @@ def find(root: Path, query: tuple[str, ...], kind: str | None, channel: str | No
     index = open_fresh(root)
     check_kind(index, kind)
     try:
-        chosen = make_app(index, copy_to_clipboard, kind, channel, " ".join(query)).run()
+        chosen = make_app(index, copy_to_clipboard, kind, channel, " ".join(query), prefer=prefer).run()
     finally:
         index.close()
     if chosen:

@@ -46,7 +46,15 @@ def format_hit(number: int, hit: Any, colour: bool) -> str:
     lines = [head, style(meta, fg="cyan"), style(where, dim=True)]
     # A kind that is filled in before use says how in its notes ("Fill it in: kbtool render ...").
     lines += [style(f"    {note[0].lower()}{note[1:]}", dim=True) for note in hit.notes if note.startswith("Fill it in:")]
+    if hit.more:
+        # The entry's other matching items, folded: one row per entry keeps the screen readable.
+        names = ", ".join(f"{m.title.split(': ', 1)[-1]} (:{m.line})" for m in hit.more[:MORE_SHOWN])
+        extra = f" and {len(hit.more) - MORE_SHOWN} more" if len(hit.more) > MORE_SHOWN else ""
+        lines.append(style(f"    also in this entry: {names}{extra}", dim=True))
     return "\n".join(lines)
+
+
+MORE_SHOWN = 3
 
 
 @click.command()
@@ -58,23 +66,32 @@ def format_hit(number: int, hit: Any, colour: bool) -> str:
 @click.option("--channel", type=click.Choice(CHANNELS), help="Only entries for this channel.")
 @click.option("--situation", metavar="NAME", help="Only entries for this situation (e.g. delivery-delay).")
 @click.option("--tag", metavar="TAG", help="Only entries with this tag.")
-@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=5, show_default=True, help="How many hits.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of hits.")
+@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=5, show_default=True,
+              help="How many results (one per entry).")
+@click.option("--prefer", type=click.Choice(CHANNELS), envvar="KBTOOL_CHANNEL", show_envvar=True,
+              help="The channel you are on: its lines first (on phone or in person, written-only templates last).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of results, each with \"close\": true|false.")
 @click.option("--copy", is_flag=True, help="Put the top hit's text on the clipboard.")
-@click.option("--no-log", is_flag=True, help="Do not record this query if it finds nothing.")
-@click.option("--misses", is_flag=True, help="List logged queries that found nothing, most frequent first.")
+@click.option("--no-log", is_flag=True, help="Do not record this query if nothing close is found.")
+@click.option("--misses", is_flag=True,
+              help="List logged searches that found nothing or nothing close, most frequent first.")
 def search(root: Path, query: tuple[str, ...], kind: str | None, channel: str | None, situation: str | None,
-           tag: str | None, limit: int, as_json: bool, copy: bool, no_log: bool, misses: bool) -> None:
-    """Find the words to say: ranked phrases, script steps, rules and letters.
+           tag: str | None, limit: int, prefer: str | None, as_json: bool, copy: bool, no_log: bool,
+           misses: bool) -> None:
+    """Find the words to say: ranked phrases, script steps, rules and letters, one row per entry.
 
-    Typos are forgiven and kb.yaml's synonyms count (late ~ delay ~ overdue). Each hit shows
+    Typos are forgiven and kb.yaml's synonyms count (late ~ delay ~ overdue). Each result shows
     the text first, then its title, kind, channels, the file:line to edit and its page on
-    the site. The index is rebuilt first when the YAML has changed. Exits 1 when nothing matches.
+    the site; the entry's other matching items are folded under it. When nothing holds enough
+    of what you typed, it says "No close match" first and lists the weak hits under their own
+    heading. The index is rebuilt first when the YAML has changed. Exits 1 when nothing close
+    is found, and logs the search for the mentors (see --misses).
 
     \b
     Examples:
       kbtool search parcel late
       kbtool search "money back" --channel email --limit 3
+      kbtool search "where is my order" --prefer phone
       kbtool search refnd --json
       kbtool search --misses
     """
@@ -84,42 +101,54 @@ def search(root: Path, query: tuple[str, ...], kind: str | None, channel: str | 
     text = " ".join(query).strip()
     if not text:
         raise click.UsageError("give some words to search for, e.g. kbtool search parcel late")
-    from kbtool.search.api import SearchError, log_miss, run_query
+    from kbtool.search.api import SearchError, search_rows
+    from kbtool.search.misses import NOT_CLOSE, NOTHING, TopHit, log_miss
 
     index = open_fresh(root)
     check_kind(index, kind)
     try:
-        results = run_query(index, text, kind=kind, channel=channel, situation=situation, tag=tag, limit=limit)
+        results = search_rows(index, text, kind=kind, channel=channel, situation=situation, tag=tag,
+                              limit=limit, prefer=prefer)
     except SearchError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         index.close()
-    if not results.hits and not no_log and index.log_misses:
+    if results.truncated:
+        click.echo(f"note: the query was cut to its first {len(results.query)} characters", err=True)
+    if not results.close and not no_log and index.log_misses:
+        top = results.hits[0] if results.hits else None
         try:
-            log_miss(root, text)
+            log_miss(root, text, NOT_CLOSE if top else NOTHING,
+                     TopHit(top.id, top.item, top.title, top.path, top.line) if top else None)
         except OSError:
             pass  # a read-only checkout still searches; the log is a nicety
     if as_json:
         click.echo(json.dumps([h.as_dict() for h in results.hits], indent=2, ensure_ascii=False))
     else:
         _print_results(results)
-    if copy and results.hits:
+    if copy and results.close:
         tool = copy_to_clipboard(results.hits[0].text)
         if tool:
             click.echo(f"Copied the top hit to the clipboard (via {tool}).", err=True)
         else:
             click.echo(f"note: {NO_CLIPBOARD}", err=True)
-    if not results.hits:
+    elif copy and results.hits:
+        click.echo("note: nothing close to copy; the weak matches are listed for you to judge", err=True)
+    if not results.close:
         sys.exit(1)
 
 
+NO_CLOSE_MATCH = "No close match"
+WEAK_HEADING = "Weak matches (they hold little of what you typed; check before you read one out):"
+
+
 def _print_results(results: Any) -> None:
+    from kbtool.terminal import safe_for_terminal
+
     colour = use_colour()
     if results.did_you_mean and results.hits:
         click.echo(f"(showing results for: {results.did_you_mean})", err=True)
     if not results.hits:
-        from kbtool.terminal import safe_for_terminal
-
         message = f"Nothing found for '{safe_for_terminal(results.query)}'."
         if results.did_you_mean:
             message += f" Did you mean: {results.did_you_mean}?"
@@ -127,47 +156,82 @@ def _print_results(results: Any) -> None:
             message += " Try fewer or different words, or drop a filter."
         click.echo(message, err=True)
         return
-    click.echo("\n\n".join(format_hit(i, hit, colour) for i, hit in enumerate(results.hits, 1)))
+    close = [h for h in results.hits if h.close]
+    weak = [h for h in results.hits if not h.close]
+    out: list[str] = []
+    if not close:
+        out.append(click.style(f"{NO_CLOSE_MATCH} for '{safe_for_terminal(results.query)}'.", bold=True)
+                   if colour else f"{NO_CLOSE_MATCH} for '{safe_for_terminal(results.query)}'.")
+        out.append("The knowledge base has no answer for this; it is logged for the mentors.\n")
+    out.append("\n\n".join(format_hit(i, hit, colour) for i, hit in enumerate(close, 1)))
+    if weak:
+        out.append(("\n" if close else "") + WEAK_HEADING + "\n")
+        out.append("\n\n".join(format_hit(i, hit, colour) for i, hit in enumerate(weak, len(close) + 1)))
+    click.echo("\n".join(part for part in out if part))
 
 
 def _print_misses(root: Path, as_json: bool) -> None:
-    import datetime as dt
-
     from kbtool.search.api import read_misses
+    from kbtool.search.misses import NOT_CLOSE, NOTHING
     from kbtool.terminal import safe_for_terminal
 
     found = read_misses(root)
-    advice = _miss_advice(root, [m.query for m in found[:MISS_ADVICE_LIMIT]]) if found else {}
+    advice = _miss_advice(root, found[:MISS_ADVICE_LIMIT]) if found else {}
     if as_json:
         records = []
         for m in found:
-            record: dict[str, object] = {"query": m.query, "count": m.count, "last_seen": m.last_seen}
-            if m.query in advice:
-                tip = advice[m.query]
-                record["suggestions"] = [{"id": s.entry_id, "title": s.title, "path": s.path, "url": s.url,
-                                          "term": s.term} for s in tip.suggestions]
+            record: dict[str, object] = {"query": m.query, "count": m.count, "last_seen": m.last_seen,
+                                         "kind": m.kind}
+            if m.top is not None:
+                record["top"] = {"id": m.top.id, "item": m.top.item, "title": m.top.title, "path": m.top.path,
+                                 "line": m.top.line}
+            tip = advice.get((m.kind, m.query))
+            if tip is not None:
+                record["suggestions"] = [{"id": s.entry_id, "item": s.item, "title": s.title, "path": s.path,
+                                          "line": s.line, "url": s.url, "term": s.term} for s in tip.suggestions]
                 record["synonym_line"] = tip.synonym_line
+                record["customer_says_line"] = tip.customer_says_line
             records.append(record)
         click.echo(json.dumps(records, indent=2, ensure_ascii=False))
         return
     if not found:
         click.echo("No missed searches logged yet.")
         return
-    click.echo("Searches that found nothing, most frequent first (write phrases for these, or map them):")
-    for miss in found:
-        when = dt.datetime.fromtimestamp(miss.last_seen).strftime("%Y-%m-%d") if miss.last_seen else "?"
-        click.echo(f"{miss.count:>5}  {safe_for_terminal(miss.query)}   (last {when})")
-        tip = advice.get(miss.query)
-        if tip is not None and tip.suggestions:
-            titles = "; ".join(f"{s.title} ({s.path})" for s in tip.suggestions)
-            click.echo(f"       maybe: {safe_for_terminal(titles)}")
-            click.echo(f"       kb.yaml synonyms: {safe_for_terminal(tip.synonym_line or '')}")
+    headings = {NOTHING: "Searches that found nothing, most frequent first (write phrases for these, or map them):",
+                NOT_CLOSE: "Searches with no close match, most frequent first (staff saw only weak hits: "
+                           "add the words where they belong):"}
+    for kind in (NOTHING, NOT_CLOSE):
+        misses = [m for m in found if m.kind == kind]
+        if not misses:
+            continue
+        click.echo(headings[kind])
+        for miss in misses:
+            click.echo(f"{miss.count:>5}  {safe_for_terminal(miss.query)}   (last {_day(miss.last_seen)})")
+            tip = advice.get((kind, miss.query))
+            if tip is None or not tip.suggestions:
+                continue
+            places = "; ".join(f"{s.title} ({s.path}:{s.line})" if s.line else f"{s.title} ({s.path})"
+                               for s in tip.suggestions)
+            click.echo(f"       maybe: {safe_for_terminal(places)}")
+            click.echo(f"       on the one you pick: {safe_for_terminal(tip.customer_says_line)}")
+            if tip.synonym_line:
+                click.echo(f"       or kb.yaml synonyms: {safe_for_terminal(tip.synonym_line)}")
+        click.echo("")
+
+
+def _day(seconds: int) -> str:
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromtimestamp(seconds).strftime("%Y-%m-%d") if seconds else "?"
+    except (OverflowError, OSError, ValueError):
+        return "?"
 
 
 MISS_ADVICE_LIMIT = 50  # suggestions for the most frequent misses; the rest are listed only
 
 
-def _miss_advice(root: Path, queries: list[str]) -> dict[str, object]:
+def _miss_advice(root: Path, misses: list[Any]) -> dict[tuple[str, str], Any]:
     """Suggestions per missed query, from the search index and the lexicon ({} when there is no index)."""
     from kbtool.cli.index_access import open_fresh
     from kbtool.publish.synonyms import search_synonyms
@@ -178,6 +242,6 @@ def _miss_advice(root: Path, queries: list[str]) -> dict[str, object]:
     index = open_fresh(root)
     try:
         groups = search_synonyms(kb.config)
-        return {query: advise(query, index, kb, groups) for query in queries}
+        return {(m.kind, m.query): advise(m.query, index, kb, groups, m.top) for m in misses}
     finally:
         index.close()
