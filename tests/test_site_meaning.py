@@ -54,10 +54,11 @@ def all_queries() -> list[str]:
 
 
 def fused(root: Path, query: str, **filters) -> list[tuple[str, str | None, float]]:
-    from kbtool.search.api import open_index, run_query
+    """The rows `kbtool search` shows with the extra (one per entry), as the box shows them."""
+    from kbtool.search.api import open_index, search_rows
 
     with open_index(root) as index:
-        return [(h.id, h.item, h.score) for h in run_query(index, query, limit=10, **filters).hits]
+        return [(h.id, h.item, h.score) for h in search_rows(index, query, limit=10, **filters).hits]
 
 
 # -- the files --------------------------------------------------------------------------------------
@@ -157,21 +158,21 @@ def test_the_browser_tokenizes_as_the_terminal_on_every_text(page, server, built
 @needs_chromium
 @pytest.mark.browser
 def test_the_site_ranks_by_meaning_exactly_as_kbtool_search(page, server, built):
-    """Every query set, unfiltered and under filters: the same top 10 as the terminal with the extra."""
-    from kbtool.search.api import open_index, run_query
+    """Every query set, unfiltered and under filters: the same rows and close flags as the terminal with the extra."""
+    from kbtool.search.api import open_index, search_rows
 
     queries = all_queries() + ["qwxz", "the", "I want my money back 💸", "naïve café", "hasn't arrived"]
     filters = [{"channel": "phone"}, {"kind": "letter"}, {"situation": "delivery-delay"}, {"kind": "script"}]
     cases = [(q, {}) for q in queries] + [(q, filters[i % 4]) for i, q in enumerate(queries)]
     with open_index(built) as index:
-        expected = [[[h.id, h.item] for h in run_query(index, q, limit=10, **f).hits] for q, f in cases]
+        expected = [[[h.id, h.item, h.close] for h in search_rows(index, q, limit=10, **f).hits] for q, f in cases]
     page.goto(f"{server}/index.html")
     got = page.evaluate("""async cases => { const out = [];
-        for (const [q, f] of cases) out.push((await KbSearch.rank(q, f)).hits.map(h => h[0]));
+        for (const [q, f] of cases) out.push((await KbSearch.rank(q, f)).rows.map(r => [r.doc, r.close]));
         return out; }""", [[q, f] for q, f in cases])
     docs = json_docs(built / "site")
-    differ = [(q, f) for (q, f), want, hits in zip(cases, expected, got, strict=True)
-              if want != [docs[d] for d in hits]]
+    differ = [(q, f) for (q, f), want, rows in zip(cases, expected, got, strict=True)
+              if want != [[*docs[d], close] for d, close in rows]]
     print(f"\nsame top 10 as kbtool search with [semantic]: {len(cases) - len(differ)} of {len(cases)}")
     assert differ == []
 

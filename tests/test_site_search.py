@@ -283,13 +283,13 @@ _OPEN_INDEXES: dict[Path, object] = {}
 
 
 def terminal(root: Path, query: str, limit: int = 10, **filters) -> list[tuple[str, str | None]]:
-    """`kbtool search`'s hits, from the built knowledge base's index (opened once per test process)."""
-    from kbtool.search.api import open_index, run_query
+    """`kbtool search`'s rows (one per entry), from the built knowledge base's index (opened once per test process)."""
+    from kbtool.search.api import open_index, search_rows
 
     index = _OPEN_INDEXES.get(root)
     if index is None:
         index = _OPEN_INDEXES[root] = open_index(root)
-    return [(h.id, h.item) for h in run_query(index, query, limit=limit, **filters).hits]
+    return [(h.id, h.item) for h in search_rows(index, query, limit=limit, **filters).hits]
 
 
 @needs_chromium

@@ -12,7 +12,7 @@
 (function () {
   "use strict";
 
-  var LIMIT = 10;        // content results, as `kbtool search` ranks them
+  var LIMIT = 10;        // content rows (one per entry), as `kbtool search` ranks them
   var PAGE_LIMIT = 3;    // page results (guides, index pages, team pages) below them
   var PAGE_SLOT = 4;     // the one place in the top five a strong page match may take
   var FIRST = 5;         // results shown before the rest have loaded (what fills the panel)
@@ -102,16 +102,24 @@
     return meaningPromise;
   }
 
-  /** The lexical hits for `query`, as many as fusion re-ranks (semantic.lexical_depth). */
+  /** The lexical hits for `query`: as many as rows are made from (api.ROW_DEPTH), or as fusion
+   * re-ranks (semantic.lexical_depth), whichever is more. */
   function lexical(query, filters) {
-    var spec = index.core.meaning;
-    return index.search(query, filters, spec ? Math.max(LIMIT, spec.depth) : LIMIT, loadShards);
+    var spec = index.core.meaning, depth = index.core.rowDepth;
+    return index.search(query, filters, spec ? Math.max(depth, spec.depth) : depth, loadShards);
+  }
+
+  /** The rows staff see for `found`'s hits: one per entry, close ones first, the preferred channel first. */
+  function withRows(found) {
+    found.rows = index.rows(found, found.hits, preferred(), LIMIT);
+    return found;
   }
 
   /** `found` as `kbtool search` ranks it: re-ranked by meaning when the site has it (a copy;
-   * `found` itself stays the lexical ranking), the top LIMIT hits. */
+   * `found` itself stays the lexical ranking), then made into rows. */
   function byMeaning(query, filters, found) {
-    var out = Object.assign({}, found, { hits: found.hits.slice(0, LIMIT) });
+    var depth = index.core.rowDepth;
+    var out = withRows(Object.assign({}, found, { hits: found.hits.slice(0, depth) }));
     if (!index.core.meaning) return Promise.resolve(out);
     return ensureMeaning().then(function (meaning) {
       if (!meaning) throw new Error("kbsearch: the meaning files did not load");
@@ -119,8 +127,8 @@
       return Promise.all(chunks.map(function (c) {
         return load("mt" + c).then(function (data) { meaning.addTokens(c, data); delete store["mt" + c]; });
       })).then(function () {
-        out.hits = meaning.fuse(query, found.hits, LIMIT, index.filterFor(filters));
-        return out;
+        out.hits = meaning.fuse(query, found.hits, depth, index.filterFor(filters));
+        return withRows(out);
       });
     }).catch(function (error) {
       // Ranking by words still works: say why in the console, show the lexical ranking.
@@ -137,16 +145,25 @@
     return ensureIndex().then(function () { return rank(query, filters || {}); });
   };
 
-  function docsFor(hits) {
+  /** What results show for `rows` (and the items folded under each), from the chunks that hold them. */
+  function docsFor(rows) {
     var per = index.core.docsPerChunk, chunks = new Set();
-    hits.forEach(function (hit) { chunks.add(Math.floor(hit[0] / per)); });
+    rows.forEach(function (row) {
+      chunks.add(Math.floor(row.doc / per));
+      row.more.forEach(function (other) { chunks.add(Math.floor(other.doc / per)); });
+    });
+    function shown(found) {
+      var chunk = store["d" + Math.floor(found.doc / per)], row = chunk.docs[found.doc % per];
+      var entry = chunk.entries[row[0]];
+      return { doc: found.doc, score: found.score, close: found.close, entry: row[0], item: row[1], anchor: row[2],
+               title: row[3], say: row[4], notes: row[5], entryTitle: entry[0], page: entry[1], channels: entry[2],
+               kind: index.core.kinds[index.docKinds[found.doc]][1] };
+    }
     return Promise.all(Array.from(chunks).map(function (c) { return load("d" + c); })).then(function () {
-      return hits.map(function (hit) {
-        var chunk = store["d" + Math.floor(hit[0] / per)], row = chunk.docs[hit[0] % per];
-        var entry = chunk.entries[row[0]];
-        return { doc: hit[0], score: hit[1], entry: row[0], item: row[1], anchor: row[2], title: row[3], say: row[4],
-                 notes: row[5], entryTitle: entry[0], page: entry[1], channels: entry[2],
-                 kind: index.core.kinds[index.docKinds[hit[0]]][1] };
+      return rows.map(function (row) {
+        var result = shown(row);
+        result.more = row.more.map(shown);
+        return result;
       });
     });
   }
@@ -188,6 +205,36 @@
         selects[spec[0]] = select;
         filters.append(label);
       });
+    buildPrefer(core);
+  }
+
+  // The channel this person works on, kept in the browser: its lines come first, others stay listed.
+  var PREFER_KEY = "kbsearch.prefer";
+  var preferSelect = null;
+
+  function storedPrefer() {
+    try { return window.localStorage.getItem(PREFER_KEY) || ""; } catch (e) { return ""; }
+  }
+
+  function preferred() {
+    return preferSelect ? preferSelect.value || null : storedPrefer() || null;
+  }
+
+  function buildPrefer(core) {
+    var label = el("label", "kb-search__filter kb-search__prefer");
+    preferSelect = el("select");
+    label.append(el("span", "kb-search__filter-name", "I'm on"), preferSelect);
+    // The options say what they are for: the channel filter beside it lists the same names.
+    preferSelect.append(new Option("I'm on: any channel", ""));
+    core.channels.forEach(function (option) { preferSelect.append(new Option("I'm on: " + option[1], option[0])); });
+    preferSelect.setAttribute("data-kb-prefer", "");
+    var kept = storedPrefer();
+    if (kept && core.channelBits[kept]) preferSelect.value = kept;
+    preferSelect.addEventListener("change", function () {
+      try { window.localStorage.setItem(PREFER_KEY, preferSelect.value); } catch (e) { /* private mode: this page only */ }
+      run();
+    });
+    filters.append(label);
   }
 
   function currentFilters() {
@@ -208,10 +255,12 @@
   // -- feedback on a miss ------------------------------------------------------------------------
 
   /** The feedback address with the query filled in: mailto subject and body, or URL parameters. */
-  function feedbackUrl(address, query) {
+  function feedbackUrl(address, query, top) {
     if (!address) return null;
     var subject = "Search found nothing useful: " + query;
-    var body = "I searched the site for \u201c" + query + "\u201d and did not find what I needed.\n\nWhat I was looking for: ";
+    var body = "I searched the site for \u201c" + query + "\u201d and did not find what I needed.\n\n" +
+      (top ? "The best it found (not close): " + top.title + " (" + top.page + (top.anchor ? "#" + top.anchor : "") +
+             ")\n\n" : "") + "What I was looking for: ";
     if (/^mailto:/i.test(address)) {
       return address + (address.indexOf("?") === -1 ? "?" : "&") + "subject=" + encodeURIComponent(subject) +
         "&body=" + encodeURIComponent(body);
@@ -228,8 +277,8 @@
   }
   api.feedbackUrl = feedbackUrl;
 
-  function showMiss(query, nothing) {
-    var href = feedbackUrl(index && index.core.feedback, query);
+  function showMiss(query, nothing, top) {
+    var href = feedbackUrl(index && index.core.feedback, query, top);
     miss.replaceChildren();
     miss.hidden = !href;
     if (!href) return;
@@ -260,6 +309,11 @@
     if (isContent(result)) {
       li.setAttribute("data-kb-entry", result.entry);
       if (result.item) li.setAttribute("data-kb-item", result.item);
+      li.setAttribute("data-kb-close", result.close ? "true" : "false");
+      if (!result.close) {
+        li.classList.add("kb-result--weak");
+        li.append(el("p", "kb-result__weak", "Weak match: check it before you read it out"));
+      }
       link.href = new URL(result.page + (result.anchor ? "#" + result.anchor : ""), siteRoot).href;
       link.textContent = result.title;
       var say = el("p", "kb-result__say", result.say);
@@ -284,6 +338,7 @@
         actions.append(notes);
       }
       li.append(say, meta, actions);
+      if (result.more.length) li.append(renderMore(result.more));
     } else {
       li.classList.add("kb-result--page");
       li.setAttribute("data-kb-page", result.page.path);
@@ -301,6 +356,22 @@
     return li;
   }
 
+  /** The entry's other matching items, folded under its row: each with its words and a link. */
+  function renderMore(more) {
+    var fold = el("details", "kb-result__more");
+    fold.append(el("summary", null, more.length === 1 ? "1 more in this entry" : more.length + " more in this entry"));
+    var items = el("ul");
+    more.forEach(function (other) {
+      var item = el("li"), link = el("a", null, other.title);
+      link.href = new URL(other.page + (other.anchor ? "#" + other.anchor : ""), siteRoot).href;
+      if (other.item) item.setAttribute("data-kb-more-item", other.item);
+      item.append(el("p", "kb-result__more-say", other.say), link);
+      items.append(item);
+    });
+    fold.append(items);
+    return fold;
+  }
+
   /** Shows `results`; `partial` when only the first few are in and the rest are still loading
    * (the list's data-kb-query is set only once the whole list is on screen). */
   function render(query, found, results, partial) {
@@ -311,11 +382,22 @@
     state.results = results;
     state.copied = copied;
     results.forEach(function (result, i) { list.append(renderResult(result, i)); });
-    var content = partial ? found.hits.length : results.filter(isContent).length;
+    var content = partial ? found.rows.length : results.filter(isContent).length;
+    var close = found.rows.some(function (row) { return row.close; });
+    var closeCount = found.rows.filter(function (row) { return row.close; }).length;
     var words = content === 1 ? "1 result" : content + " results";
+    if (close && closeCount < content) words = closeCount + " close, " + (content - closeCount) + " weak";
     var note = found.didYouMean && content ? " (showing results for \u201c" + found.didYouMean + "\u201d)" : "";
-    status.textContent = content ? words + note : "Nothing found for \u201c" + query + "\u201d." +
-      (results.length ? " Pages with those words:" : " Try fewer or other words, or clear a filter.");
+    status.classList.toggle("kb-search__status--none", content > 0 && !close);
+    if (content && !close) {
+      // Nothing holds enough of what was typed: say so first, as `kbtool search` does.
+      status.textContent = "No close match for \u201c" + query + "\u201d. The knowledge base has no answer for this; " +
+        "the weak matches below hold little of what you typed.";
+    } else {
+      status.textContent = content ? words + note : "Nothing found for \u201c" + query + "\u201d." +
+        (results.length ? " Pages with those words:" : " Try fewer or other words, or clear a filter.");
+    }
+    if (found.truncated) status.textContent += " (Only the first " + index.core.maxQuery + " characters were searched.)";
     if (partial) {
       list.setAttribute("aria-busy", "true");
       list.removeAttribute("data-kb-query");
@@ -323,7 +405,9 @@
       list.removeAttribute("aria-busy");
       list.setAttribute("data-kb-query", query);
     }
-    showMiss(query, content === 0);
+    var first = results.filter(isContent)[0];
+    showMiss(query, content === 0 || !close, !close && first ? first : null);
+    list.setAttribute("data-kb-close", close ? "true" : "false");
     select(results.length ? Math.min(selected, results.length - 1) : -1, true);
   }
 
@@ -350,7 +434,7 @@
         // A first search fetches the meaning files (about 2 MB for a small site): on a slow line,
         // the ranking by words goes on screen meanwhile, marked busy, and the final list follows.
         progress.early = setTimeout(function () {
-          var words = Object.assign({}, found, { hits: found.hits.slice(0, LIMIT) });
+          var words = withRows(Object.assign({}, found, { hits: found.hits.slice(0, index.core.rowDepth) }));
           showFirst(query, seq, words, function () { return progress.ranked; });
         }, EARLY_MS);
       }
@@ -371,8 +455,8 @@
     var pages = index.matchPages(stems);
     // Each hit's text lives in one of many small files; the first few fill the panel, so they
     // go on screen as soon as theirs are in, and the rest follow.
-    if (found.hits.length > FIRST) showFirst(query, seq, found, function () { return progress.whole; });
-    return docsFor(found.hits).then(function (hits) {
+    if (found.rows.length > FIRST) showFirst(query, seq, found, function () { return progress.whole; });
+    return docsFor(found.rows).then(function (hits) {
       progress.whole = true;
       if (seq !== state.seq) return;
       render(query, found, merge(hits, pages));
@@ -380,7 +464,7 @@
   }
   /** The first few hits on screen, marked busy, unless the search moved on or `superseded()`. */
   function showFirst(query, seq, found, superseded) {
-    docsFor(found.hits.slice(0, FIRST)).then(function (first) {
+    docsFor(found.rows.slice(0, FIRST)).then(function (first) {
       if (seq === state.seq && !superseded()) render(query, found, first, true);
     }, function () {});
   }
