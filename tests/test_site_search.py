@@ -654,3 +654,101 @@ def json_docs(site: Path) -> list[list[str | None]]:
     data = data_files(site)
     chunks = sorted((int(key[1:]), value) for key, value in data.items() if key.startswith("d"))
     return [[row[0], row[1]] for _, chunk in chunks for row in chunk["docs"]]
+
+
+# -- answers staff can trust mid-call ----------------------------------------------------------------
+
+def off_topic_queries() -> list[str]:
+    return [case["query"] for case in yaml.safe_load((TESTS / "offtopic_queries.yaml").read_text(encoding="utf-8"))]
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_an_off_topic_question_says_no_close_match_with_tell_the_mentors(page, server, built):
+    from urllib.parse import parse_qs, urlsplit
+
+    page.goto(f"{server}/index.html")
+    query = "recipe for banana bread"
+    got = search(page, query)
+    assert entries(got), "weak hits are still listed, below the message"
+    status = page.locator(".kb-search__status").inner_text()
+    assert status.startswith(f"No close match for \u201c{query}\u201d")
+    closes = page.eval_on_selector_all(".kb-search__results > li[data-kb-entry]", "ls => ls.map(l => l.dataset.kbClose)")
+    assert closes and set(closes) == {"false"}
+    assert page.locator(".kb-search__results").get_attribute("data-kb-close") == "false"
+    assert page.locator(".kb-result__weak").first.is_visible()
+    link = page.locator("a", has_text="Tell the mentors")
+    assert link.is_visible()
+    body = parse_qs(urlsplit(link.get_attribute("href")).query)["body"][0]
+    first_title = page.locator(".kb-search__results > li[data-kb-entry] a.kb-result__open").first.inner_text()
+    assert query in body and first_title in body
+    shot(page, "site-search-no-close-match-1280")
+    # A question the knowledge base answers: a close first row, no "No close match".
+    search(page, "you charged me twice")
+    assert page.locator(".kb-search__results > li[data-kb-entry]").first.get_attribute("data-kb-close") == "true"
+    assert "No close match" not in page.locator(".kb-search__status").inner_text()
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_rows_close_flags_and_folded_items_are_kbtool_searchs(page, server, built):
+    """Every query set (with the off-topic one), with and without a preferred channel and a filter:
+    the box's rows, their close flags and the items folded under them are `kbtool search`'s."""
+    from kbtool.search.api import open_index, search_rows
+
+    queries: list[str] = []
+    for name in QUERY_SETS:
+        queries += [case["query"] for case in yaml.safe_load((TESTS / name).read_text(encoding="utf-8"))]
+    queries += off_topic_queries() + ["car insurance", "refnd", "qwxz", "the"]
+    options = [{}, {"prefer": "phone"}, {"prefer": "email"}, {"prefer": "in_person", "channel": "phone"}]
+    cases = [(q, options[i % 4]) for i, q in enumerate(queries)] + [(q, {}) for q in queries[1::4]]
+    expected = []
+    with open_index(built) as index:
+        for query, option in cases:
+            prefer = option.get("prefer")
+            filters = {k: v for k, v in option.items() if k != "prefer"}
+            rows = search_rows(index, query, limit=10, prefer=prefer, **filters).hits
+            expected.append([[h.id, h.item, h.close, [[m.id, m.item] for m in h.more]] for h in rows])
+    page.goto(f"{server}/index.html")
+    got = page.evaluate("""async cases => {
+        await KbSearch.run();  // the index loads on first use
+        const ready = await (KbSearch.ready || (document.querySelector('#kb-search-input').focus(), KbSearch.ready));
+        const index = await ready, out = [];
+        const load = n => Promise.all(n.map(s => new Promise((ok, bad) => {
+            const tag = document.createElement('script');
+            tag.src = new URL('kbsearch/p' + s + '.js', location.href).href;
+            tag.onload = () => { index.addShard(s, self.__kbsearch['p' + s]); ok(); };
+            tag.onerror = bad; document.head.append(tag); })));
+        for (const [query, option] of cases) {
+            const filters = Object.assign({}, option); delete filters.prefer;
+            const found = await index.search(query, filters, index.core.rowDepth, load);
+            const rows = index.rows(found, found.hits, option.prefer || null, 10);
+            out.push(rows.map(r => [r.doc, r.close, r.more.map(m => m.doc)]));
+        }
+        return out;
+    }""", [[q, o] for q, o in cases])
+    docs = json_docs(built / "site")
+    differ = [case for case, want, rows in zip(cases, expected, got, strict=True)
+              if want != [[*docs[d], close, [docs[m] for m in more]] for d, close, more in rows]]
+    print(f"\nsame rows, close flags and folded items as kbtool search: {len(cases) - len(differ)} of {len(cases)}")
+    assert differ == []
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_the_preferred_channel_is_kept_in_the_browser_and_ranks_first(browser, server, built):
+    tab = new_page(browser)
+    tab.goto(f"{server}/index.html")
+    search(tab, "where is my order")
+    tab.select_option("select[data-kb-prefer]", "phone")
+    tab.wait_for_function("() => document.querySelector('.kb-search__results').getAttribute('data-kb-query')")
+    tab.reload()
+    box = tab.locator("input[type=search]").first
+    box.focus()
+    tab.wait_for_function("() => KbSearch.ready")
+    tab.evaluate("KbSearch.ready")
+    assert tab.locator("select[data-kb-prefer]").input_value() == "phone"
+    got = entries(search(tab, "parcel never arrived"))
+    assert got == terminal(built, "parcel never arrived", prefer="phone")
+    assert got != terminal(built, "parcel never arrived"), "the preference changes the order on this query"
+    tab.close()
