@@ -27,8 +27,10 @@ from kbtool.search.synonym_table import (
 )
 from kbtool.search.weights import (
     CORRECTION_BOOST,
+    ENTRY_FIELDS,
     FEW_HITS,
     FIELD_BOOSTS,
+    ITEM_FIELDS,
     KIND_BOOSTS,
     MAX_QUERY_CHARS,
     ROW_DEPTH,
@@ -462,8 +464,8 @@ def search_rows(index: SearchIndex, query: str, *, prefer: str | None = None, li
     """What staff see: one row per entry, best first, close matches before weak ones.
 
     Each row is the entry's best hit with its other matching items in `more`; when the best hit
-    holds only what the whole entry holds (its title, tags, keywords), the row opens with the
-    entry's opening step or first phrase instead. With `prefer` (a channel), that channel's lines
+    holds the query's words only in what the whole entry shares (its title, tags, keywords), and its
+    opening step or first phrase holds them there too, the row opens with that opening item instead. With `prefer` (a channel), that channel's lines
     come first, and for a spoken channel, written-only templates come after spoken lines.
     """
     run = _run(index, query, limit=max(limit, ROW_DEPTH), **options)
@@ -490,12 +492,15 @@ def group_by_entry(run: _Run) -> list[Hit]:
                 openings[entry] = (doc, opening)
     swap: dict[str, Hit] = {}
     if openings:
-        wanted = [o for _, o in openings.values()]
-        shares = closeness.coverage(run.slots, wanted, _holding(run.reader))
-        in_say = _held_in_say(run, [d for d, _ in openings.values()])
+        # The lead gives way to its entry's opening item only when it holds the query's words only
+        # in the fields the whole entry shares, and the opening holds every one of them there too.
+        leads = [d for d, _ in openings.values()]
+        own = _held_in(run, leads, ITEM_FIELDS)
+        shared = [_restricted(slot, ENTRY_FIELDS) for slot in run.slots]
+        held = closeness.credits(shared, [d for pair in openings.values() for d in pair], _holding(run.reader))
         for entry, (doc, opening) in openings.items():
             lead = groups[entry][0]
-            if doc in in_say or shares.get(opening, 0.0) < lead.coverage:
+            if doc in own or not lead.coverage or not closeness.holds_at_least(held[opening], held[doc]):
                 continue
             by_doc = {run.docnums.get(_key(h)): h for h in groups[entry]}
             first = by_doc.get(opening) or _hit(run.reader.stored(opening), lead.score)
@@ -508,16 +513,24 @@ def group_by_entry(run: _Run) -> list[Hit]:
     return rows
 
 
-def _held_in_say(run: _Run, docs: list[int]) -> set[int]:
-    """Which of `docs` hold any of the query's words in the text they say (not only in titles or labels)."""
+def _restricted(slot: closeness.Slot, fields: tuple[str, ...]) -> closeness.Slot:
+    leaves: list[closeness.Leaf] = []
+    for leaf, credit in slot.leaves:
+        assert isinstance(leaf, Words)
+        leaves.append((Words(leaf.stems, tuple((f, w) for f, w in leaf.fields if f in fields)), credit))
+    return closeness.Slot(slot.word, slot.weight, leaves)
+
+
+def _held_in(run: _Run, docs: list[int], fields: tuple[str, ...]) -> set[int]:
+    """Which of `docs` hold any of the query's words in `fields`."""
     found: set[int] = set()
     for slot in run.slots:
-        for leaf, _credit in slot.leaves:
-            assert isinstance(leaf, Words)
+        for leaf, _credit in _restricted(slot, fields).leaves:
             asking = [d for d in docs if d not in found]
             if not asking:
                 return found
-            found |= run.reader.containing(Words(leaf.stems, (("say", 1.0),)), asking)
+            assert isinstance(leaf, Words)
+            found |= run.reader.containing(leaf, asking)
     return found
 
 

@@ -53,21 +53,15 @@ def weight(document_frequency: int, documents: int) -> float:
     return math.log(documents / (document_frequency + 1)) + 1 if documents else 1.0
 
 
-def coverage(slots: Sequence[Slot], docnums: Iterable[int],
-             holding: Callable[[object, list[int]], set[int]]) -> dict[int, float]:
-    """The share of the query's weight each of `docnums` holds (0 to 1).
+def credits(slots: Sequence[Slot], docnums: Iterable[int],
+            holding: Callable[[object, list[int]], set[int]]) -> dict[int, list[float]]:
+    """For each of `docnums`, the credit it gets for each slot (0 when it holds none of its leaves).
 
     `holding(leaf, docs)` says which of `docs` hold a leaf. Leaves are tried best credit first,
     and a document stops being asked about a slot once nothing can raise its credit there.
     """
     docs = list(dict.fromkeys(docnums))
-    total = 0.0
-    for slot in slots:
-        # Added one by one, as the browser does: sum() compensates its rounding from Python 3.12.
-        total += slot.weight
-    held = dict.fromkeys(docs, 0.0)
-    if not total:
-        return held
+    out: dict[int, list[float]] = {doc: [] for doc in docs}
     for slot in slots:
         best = dict.fromkeys(docs, 0.0)
         for leaf, credit in sorted(slot.leaves, key=lambda lc: -lc[1]):
@@ -77,8 +71,33 @@ def coverage(slots: Sequence[Slot], docnums: Iterable[int],
             for doc in holding(leaf, asking):
                 best[doc] = credit
         for doc in docs:
-            held[doc] += slot.weight * best[doc]
-    return {doc: value / total for doc, value in held.items()}
+            out[doc].append(best[doc])
+    return out
+
+
+def share(slots: Sequence[Slot], held: Sequence[float]) -> float:
+    """The share of the query's weight that per-slot credits `held` amount to (0 to 1)."""
+    total = 0.0
+    for slot in slots:
+        # Added one by one, as the browser does: sum() compensates its rounding from Python 3.12.
+        total += slot.weight
+    if not total:
+        return 0.0
+    value = 0.0
+    for slot, credit in zip(slots, held, strict=True):
+        value += slot.weight * credit
+    return value / total
+
+
+def coverage(slots: Sequence[Slot], docnums: Iterable[int],
+             holding: Callable[[object, list[int]], set[int]]) -> dict[int, float]:
+    """The share of the query's weight each of `docnums` holds (0 to 1)."""
+    return {doc: share(slots, held) for doc, held in credits(slots, docnums, holding).items()}
+
+
+def holds_at_least(held: Sequence[float], other: Sequence[float]) -> bool:
+    """True when `held` holds every slot `other` holds, each at least as well."""
+    return all(mine >= theirs for mine, theirs in zip(held, other, strict=True))
 
 
 def unknown_weight(documents: int) -> float:

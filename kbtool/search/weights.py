@@ -29,6 +29,11 @@ FEW_HITS = 1
 # Rows (one per entry) are made from this many hits, so a few entries with several matching items
 # still fill a screen.
 ROW_DEPTH = 20
+# The fields every unit of an entry shares (its title, tags and situation, its keywords): a row
+# whose best hit holds the query only there opens with the entry's first item instead, when that
+# item holds it there as well. The fields an item has to itself come from the rest.
+ENTRY_FIELDS = ("title", "topic", "keywords")
+ITEM_FIELDS = ("say", "says", "context")
 # On a spoken channel, templates only ever written (sms, email, letter) come after spoken lines.
 SPOKEN = frozenset({"phone", "in_person"})
 WRITTEN_ONLY = frozenset({"sms", "email", "letter"})

@@ -382,6 +382,7 @@ def start_site_index(kb: KnowledgeBase, address: SiteAddress, docs: Sequence[Doc
                   "unlikelyCredit": w.UNLIKELY_CORRECTION_CREDIT, "longWord": w.LONG_WORD,
                   "functionWords": sorted(w.FUNCTION_WORDS)},
         "spoken": sorted(w.SPOKEN), "writtenOnly": sorted(w.WRITTEN_ONLY), "rowDepth": w.ROW_DEPTH,
+        "entryFields": list(w.ENTRY_FIELDS), "itemFields": list(w.ITEM_FIELDS),
         "lengthTable": length_table(),
         "fieldTotals": totals,
         "avgFieldLengths": avgfl,

@@ -581,13 +581,11 @@
     return found;
   };
 
-  /** The share of the query's weight each of `docs` holds: closeness.coverage, step for step. */
-  Index.prototype.coverage = function (slots, docs) {
-    var self = this, held = new Map(), total = 0;
+  /** For each of `docs`, its credit per slot: closeness.credits, step for step. */
+  Index.prototype.credits = function (slots, docs) {
+    var self = this, out = new Map();
     docs = Array.from(new Set(docs));
-    slots.forEach(function (slot) { total += slot.weight; });
-    docs.forEach(function (doc) { held.set(doc, 0); });
-    if (!total) return held;
+    docs.forEach(function (doc) { out.set(doc, []); });
     slots.forEach(function (slot) {
       var best = new Map();
       docs.forEach(function (doc) { best.set(doc, 0); });
@@ -598,10 +596,25 @@
         if (!asking.length) break;
         self.holding(leaf.member, leaf.fields, asking).forEach(function (doc) { best.set(doc, leaf.credit); });
       }
-      docs.forEach(function (doc) { held.set(doc, held.get(doc) + slot.weight * best.get(doc)); });
+      docs.forEach(function (doc) { out.get(doc).push(best.get(doc)); });
     });
-    docs.forEach(function (doc) { held.set(doc, held.get(doc) / total); });
-    return held;
+    return out;
+  };
+
+  /** The share of the query's weight per-slot credits amount to (closeness.share). */
+  function share(slots, held) {
+    var total = 0, value = 0, s;
+    for (s = 0; s < slots.length; s++) total += slots[s].weight;
+    if (!total) return 0;
+    for (s = 0; s < slots.length; s++) value += slots[s].weight * held[s];
+    return value / total;
+  }
+
+  /** The share of the query's weight each of `docs` holds (closeness.coverage). */
+  Index.prototype.coverage = function (slots, docs) {
+    var out = new Map();
+    this.credits(slots, docs).forEach(function (held, doc) { out.set(doc, share(slots, held)); });
+    return out;
   };
 
   Index.prototype.isClose = function (share) { return share >= this.core.close.at - 1e-9; };
@@ -630,10 +643,18 @@
     });
     var swapTo = new Map();
     if (swaps.length) {
-      var shares = this.coverage(found.slots, swaps.map(function (s) { return s[2]; }));
-      var inSay = this.heldInSay(found.slots, swaps.map(function (s) { return s[1]; }));
+      // The lead gives way to its entry's opening item only when it holds the query's words only in
+      // the fields the whole entry shares, and the opening holds every one of them there too
+      // (api.group_by_entry).
+      var wanted = [];
+      swaps.forEach(function (s) { wanted.push(s[1], s[2]); });
+      var shared = this.restricted(found.slots, this.core.entryFields);
+      var held = this.credits(shared, wanted);
+      var own = this.heldIn(found.slots, swaps.map(function (s) { return s[1]; }), this.core.itemFields);
       swaps.forEach(function (s) {
-        if (!inSay.has(s[1]) && (shares.get(s[2]) || 0) >= coverage.get(s[1])) swapTo.set(s[0], s[2]);
+        var lead = held.get(s[1]), opening = held.get(s[2]);
+        var dominates = lead.every(function (credit, i) { return opening[i] >= credit; });
+        if (!own.has(s[1]) && coverage.get(s[1]) && dominates) swapTo.set(s[0], s[2]);
       });
     }
     var rows = [];
@@ -658,14 +679,24 @@
     return rows.slice(0, limit || rows.length);
   };
 
-  /** Which of `docs` hold any of the query's words in the text they say. */
-  Index.prototype.heldInSay = function (slots, docs) {
-    var self = this, found = new Set(), say = [this.fields.indexOf("say")];
-    for (var s = 0; s < slots.length; s++) {
-      for (var l = 0; l < slots[s].leaves.length; l++) {
+  /** The slots with each leaf looking only in the fields named (api._restricted). */
+  Index.prototype.restricted = function (slots, names) {
+    var self = this, keep = new Set(names.map(function (name) { return self.fields.indexOf(name); }));
+    return slots.map(function (slot) {
+      return { word: slot.word, weight: slot.weight, leaves: slot.leaves.map(function (leaf) {
+        return { member: leaf.member, fields: leaf.fields.filter(function (f) { return keep.has(f); }), credit: leaf.credit };
+      }) };
+    });
+  };
+
+  /** Which of `docs` hold any of the query's words in the fields named (api._held_in). */
+  Index.prototype.heldIn = function (slots, docs, names) {
+    var self = this, found = new Set(), only = this.restricted(slots, names);
+    for (var s = 0; s < only.length; s++) {
+      for (var l = 0; l < only[s].leaves.length; l++) {
         var asking = docs.filter(function (doc) { return !found.has(doc); });
         if (!asking.length) return found;
-        self.holding(slots[s].leaves[l].member, say, asking).forEach(function (doc) { found.add(doc); });
+        self.holding(only[s].leaves[l].member, only[s].leaves[l].fields, asking).forEach(function (doc) { found.add(doc); });
       }
     }
     return found;
