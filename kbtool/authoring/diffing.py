@@ -21,7 +21,8 @@ from kbtool.source.loader import MAX_FILE_BYTES
 if TYPE_CHECKING:  # pragma: no cover - for annotations only
     from kbtool.pipeline import Checked
 
-TRACKED_FIELDS = ("summary", "owner", "situation", "channels", "review_by", "tags", "related")
+TRACKED_FIELDS = ("summary", "owner", "situation", "channels", "review_by", "tags", "related", "keywords",
+                  "customer_says")
 
 
 @dataclass

@@ -71,6 +71,10 @@ def skeleton(kind: str, entry_id: str, title: str, owner: str, review_by: dt.dat
         "status: draft",
         f'review_by: "{review_by.isoformat()}"',
         "channels: [phone, email]",
+        "# What customers say when this entry is the answer, in their own words (search finds it by them,",
+        "# and the page shows them as \"You might hear\"):",
+        "# customer_says:",
+        "#   - \"I was promised a call back and nobody rang\"",
     ]
     if situation:
         lines.append(f"situation: {situation}")

@@ -97,7 +97,8 @@ def export(entry: PhraseSet, item: Callable[[str], dict[str, Any]]) -> dict[str,
 
 
 def review_texts(entry: PhraseSet) -> dict[str, str]:
-    return {p.id: p.say + "".join(f"\navoid: {a}" for a in p.avoid) for p in entry.phrases}
+    return {p.id: p.say + "".join(f"\navoid: {a}" for a in p.avoid)
+            + "".join(f"\ncustomer says: {c}" for c in p.customer_says) for p in entry.phrases}
 
 
 def check_offers(entry: PhraseSet) -> list[CheckOffer]:
@@ -158,6 +159,9 @@ phrases:
     avoid:
       - "What people tend to say instead."
     why: Why the first wording works better.
+    # What customers say when this is the right line, in their own words (search finds it by them):
+    # customer_says:
+    #   - "my parcel still hasn't turned up"
 """
 
 KIND = Kind(

@@ -139,7 +139,8 @@ def export(entry: Script, item: Callable[[str], dict[str, Any]]) -> dict[str, An
 
 def review_texts(entry: Script) -> dict[str, str]:
     return {s.id: s.say + "".join(f"\n-> {o.when}: {o.next}" for o in s.options) +
-            (f"\n-> {s.next}" if s.next else "") for s in entry.steps}
+            (f"\n-> {s.next}" if s.next else "") + "".join(f"\ncustomer says: {c}" for c in s.customer_says)
+            for s in entry.steps}
 
 
 # Steps a "what comes next" question offers besides the right one, in scripts without branches.
@@ -229,6 +230,9 @@ steps:
     say: "Thank you for calling, this is {{{{ agent_name }}}}. How can I help?"
   - id: close
     say: "Is there anything else I can help with today?"
+    # What customers say when this step is the right one, in their own words (search finds it by them):
+    # customer_says:
+    #   - "no, that's everything, thanks"
 """
 
 KIND = Kind(
