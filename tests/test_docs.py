@@ -30,3 +30,20 @@ def test_readme_opens_with_the_two_setup_commands():
     assert 'pip install -e ".[test]"' in blocks[1] and "pytest" in blocks[1]
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert blocks[1].strip() in ci
+
+
+def test_the_readmes_search_examples_print_what_they_show(cli, bundled_build):
+    """Each `$ kbtool search ...` in the README's console blocks, run on the bundled knowledge base,
+    prints exactly the lines shown under it."""
+    import re
+    import shlex
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    examples = []
+    for block in re.findall(r"```console\n(.*?)```", readme, re.S):
+        for command, shown in re.findall(r"^\$ (kbtool search [^\n]*)\n(.*?)(?=^\$ |\Z)", block, re.S | re.M):
+            examples.append((shlex.split(command)[1:], shown.strip("\n")))
+    assert len(examples) >= 2
+    for args, shown in examples:
+        run = cli(*args, "--no-log", "--root", str(bundled_build))
+        assert run.stdout.strip("\n") == shown, args
