@@ -507,19 +507,22 @@ def test_validate_a_folder_without_a_knowledge_base_is_an_error(tmp_path, cli):
     assert cli("new", "phrases", "first", "--root", str(tmp_path)).code == 0
 
 
+from kbtool.search.store import FORMAT_VERSION  # noqa: E402
+
+
 @pytest.mark.parametrize("meta", [
-    [], "text", {"format": 2}, {"format": 2, "signature": 1, "documents": 1, "log_misses": True, "synonyms": []},
-    {"format": 2, "signature": "s", "documents": True, "log_misses": True, "synonyms": []},
-    {"format": 2, "signature": "s", "documents": 1, "log_misses": True, "synonyms": [1, 2]},
-    {"format": 2, "signature": "s", "documents": 1, "log_misses": True, "synonyms": [["a", 1]]},
-    {"format": 2, "signature": "s", "documents": 1, "log_misses": True, "synonyms": [], "kinds": ["phrase"]},
-    {"format": 2, "signature": "s", "documents": 1, "log_misses": True, "synonyms": [], "kinds": {"script": "step"}},
+    [], "text", {"format": FORMAT_VERSION}, {"format": FORMAT_VERSION, "signature": 1, "documents": 1, "log_misses": True, "synonyms": []},
+    {"format": FORMAT_VERSION, "signature": "s", "documents": True, "log_misses": True, "synonyms": []},
+    {"format": FORMAT_VERSION, "signature": "s", "documents": 1, "log_misses": True, "synonyms": [1, 2]},
+    {"format": FORMAT_VERSION, "signature": "s", "documents": 1, "log_misses": True, "synonyms": [["a", 1]]},
+    {"format": FORMAT_VERSION, "signature": "s", "documents": 1, "log_misses": True, "synonyms": [], "kinds": ["phrase"]},
+    {"format": FORMAT_VERSION, "signature": "s", "documents": 1, "log_misses": True, "synonyms": [], "kinds": {"script": "step"}},
 ])
 def test_index_metadata_of_the_wrong_shape_is_not_usable(meta):
     from kbtool.search.store import usable_meta
 
     assert not usable_meta(meta)
-    assert usable_meta({"format": 2, "signature": "s", "documents": 1, "log_misses": True, "synonyms": [["a", "b"]],
+    assert usable_meta({"format": FORMAT_VERSION, "signature": "s", "documents": 1, "log_misses": True, "synonyms": [["a", "b"]],
                         "kinds": {"script": ["step"]}})
 
 

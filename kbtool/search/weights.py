@@ -70,4 +70,5 @@ wasn't way we well were weren't what what's when where where's which while who w
 would wouldn't yes yet you you're your yours
 arent cant couldnt didnt doesnt dont hadnt hasnt havent id ill im isnt ive thats wasnt werent whats
 wont wouldnt youre
+give gave given giving gives know knew like make made take took tell told
 """.split())
