@@ -382,16 +382,26 @@ def test_rows_are_found_by_key_first_in_the_text_then_in_a_table(index):
     assert semantic.Vectors(vectors.matrix, vectors.key_text, vectors.offsets, vectors.blob, {}).row("x") is None
 
 
-@pytest.mark.parametrize("damage", ["cut short", "header overwritten", "records cut"])
+@pytest.mark.parametrize("damage", ["cut short", "header overwritten", "records cut", "records forged",
+                                    "offsets reversed"])
 def test_a_damaged_vectors_file_is_a_clear_error_and_kbtool_index_mends_it(tmp_path, index, cli, damage):
     root = copy_bundled(tmp_path / "kb")
     assert cli("index", "--root", str(root)).code == 0
     path = next((root / ".kbtool").glob("index-*")) / semantic.VECTORS_FILE
     data = path.read_bytes()
     start = len(semantic._MAGIC) + 8
+    semantic._OPEN.clear()
+    intact = semantic.open_vectors(path.parent)
+    body = intact.base  # the records start here, right after the table of their offsets
+    table_at = body - 8 * (intact.count + 1)
+    table = data[table_at:body]
+    reversed_table = b"".join(reversed([table[i:i + 8] for i in range(0, len(table), 8)]))
     broken = {"cut short": data[:len(data) // 3],
               "header overwritten": data[:start] + b"#" * 40 + data[start + 40:],
-              "records cut": data[:-200]}[damage]
+              "records cut": data[:-200],
+              # Each record's words blanked out: still JSON, no longer the fields a hit needs.
+              "records forged": data[:body] + bytes(b if b in b'{}[]",:' else 0x20 for b in data[body:]),
+              "offsets reversed": data[:table_at] + reversed_table + data[body:]}[damage]
     path.write_bytes(broken)
     semantic._OPEN.clear()
     failed = cli("search", "--root", str(root), "--no-log", "money", "back")

@@ -507,11 +507,37 @@ class Vectors:
         return self._rows.get(key)
 
     def record(self, row: int) -> dict[str, Any]:
+        """The stored record of a row; a forged or damaged one is a SemanticError (run kbtool index)."""
         found = self._records.get(row)
         if found is None:
             start, end = self.base + self.offsets[row], self.base + self.offsets[row + 1]
-            found = self._records[row] = json.loads(self.blob[start:end])
+            try:
+                if not self.base <= start <= end <= len(self.blob):
+                    raise ValueError("a record's offsets run backwards or past the end")
+                found = json.loads(self.blob[start:end])
+                _check_record(found)
+            except (ValueError, TypeError, KeyError) as exc:
+                raise SemanticError(f"the meaning vectors are damaged ({exc})") from None
+            self._records[row] = found
         return found
+
+
+# What a Hit is made from (`_hit`): each field and its type.
+_RECORD_FIELDS: dict[str, tuple[type, ...]] = {
+    "id": (str,), "item": (str, type(None)), "kind": (str,), "title": (str,), "text": (str,), "path": (str,),
+    "line": (int,), "url": (str,), "entry_title": (str,), "channels": (list,), "situation": (str,),
+    "tags": (list,), "notes": (list,)}
+
+
+def _check_record(record: Any) -> None:
+    if not isinstance(record, dict):
+        raise ValueError("a record is not an object")
+    for name, types in _RECORD_FIELDS.items():
+        if not isinstance(record.get(name), types) or isinstance(record.get(name), bool):
+            raise ValueError(f"a record's {name!r} is missing or of the wrong type")
+    for name in ("channels", "tags", "notes"):
+        if not all(isinstance(value, str) for value in record[name]):
+            raise ValueError(f"a record's {name!r} holds something other than text")
 
 
 _OPEN: dict[tuple[str, int, int], Vectors] = {}
