@@ -4,10 +4,10 @@ code that enforces them, so the guide cannot drift from the validator."""
 from __future__ import annotations
 
 from kbtool.checks import all_rules
-from kbtool.model import KbConfig
-from kbtool.format.kinds import ENTRY_TYPES, REGISTRY
 from kbtool.format.common import KB_CONFIG
+from kbtool.format.kinds import ENTRY_TYPES, REGISTRY
 from kbtool.format.types import Bool, Field, ListOf, MapOf, Obj, OneOf, Text, Type
+from kbtool.model import KbConfig
 
 WORKFLOW = """\
 ## Changing the knowledge base

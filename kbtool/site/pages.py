@@ -9,9 +9,7 @@ The templates live in kbtool/templates/; a team can override any of them by name
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,9 @@ from kbtool.format.kinds import KIND_NAMES, REGISTRY
 from kbtool.format.vocab import BUILTIN_VARIABLE_EXAMPLES, CHANNEL_LABELS
 from kbtool.model import Entry, KnowledgeBase
 from kbtool.publish.urls import entry_src, relative_url
+from kbtool.site import practice, reviewpages
 from kbtool.site import text as t
+from kbtool.site.page import Page, SiteOptions, channel_label, kind_index_src, scorecard_src
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 KIND_ORDER = KIND_NAMES
@@ -38,69 +38,6 @@ BROWSE_PAGES = {"browse/kinds.md": "By kind", "browse/channels.md": "By channel"
                 "browse/coverage.md": "Coverage matrix"}
 NEEDS_ATTENTION = "mentors/needs-attention.md"
 WRITING_GUIDE = "mentors/guide.md"
-
-
-@dataclass(eq=False)
-class Page:
-    """One generated page: where it goes, its nav label (plain text) and its Markdown.
-
-    Interactive pages (practice, review) name the files under kbtool/assets/ they load (`assets`,
-    `.css` or `.js`) and the JSON-able `data` their scripts read as `self.__kbpage`: the builder
-    ships both with that page only, so no other page pays for them and the data never passes the
-    HTML sanitiser as markup. `section` puts the page under that heading of the navigation.
-
-    `source` is the Markdown, or for entry pages a function that renders the part after the
-    `front` matter, and `data` may be a function that makes it: at 10,000 entries the rendered Markdown alone was a third of a gigabyte, so a
-    builder that writes page by page asks for each page's text when it reads that page (`body()`)
-    and never holds them all. `markdown` renders it once and keeps it (previews, tests).
-    """
-
-    src_uri: str
-    title: str
-    source: str | Callable[[], str]
-    entry: Entry | None = None
-    assets: tuple[str, ...] = ()
-    data: Any = None
-    section: str | None = None
-    front: str = ""
-
-    @property
-    def lazy(self) -> bool:
-        return callable(self.source)
-
-    @property
-    def markdown(self) -> str:
-        if callable(self.source):
-            self.source = self.source()
-        return self.front + self.source
-
-    def body(self) -> str:
-        """The Markdown after the front matter, rendered afresh and not kept when the page is lazy."""
-        return self.source() if callable(self.source) else self.source
-
-    def page_data(self) -> Any:
-        """`data`, made afresh when it is a function (as `source`, for builders that write page by page)."""
-        return self.data() if callable(self.data) else self.data
-
-
-@dataclass
-class SiteOptions:
-    directory_urls: bool = True
-    templates_dir: Path | None = None
-    today: dt.date = field(default_factory=dt.date.today)
-
-
-def kind_index_src(kind: str) -> str:
-    """The page listing every entry of a kind: the navigation's entry point to them."""
-    return f"{REGISTRY[kind].folder}/index.md"
-
-
-def channel_label(channel: str) -> str:
-    return CHANNEL_LABELS.get(channel, t.humanise(channel))
-
-
-def scorecard_src(channel: str) -> str:
-    return f"mentors/scorecard-{t.anchor(channel)}.md"
 
 
 _COMPILED: dict[str, Any] = {}
@@ -299,7 +236,7 @@ class SiteRenderer:
                 src = kind_index_src(kind)
                 pages.append(Page(src, KIND_LABELS[kind], self._later(
                     "kind-index.md.j2", src, kind=kind, entries=group, groups=self._by_situation(group))))
-        for channel, rules in self._scorecards():
+        for channel, rules in self.scorecards():
             src = scorecard_src(channel)
             pages.append(Page(src, f"Scorecard: {channel_label(channel)}", self._later(
                 "scorecard.md.j2", src, channel=channel, rules=rules)))
@@ -373,7 +310,7 @@ class SiteRenderer:
                 rows.append((entry, reasons))
         return rows
 
-    def _scorecards(self) -> list[tuple[str, list[tuple[Entry, Any]]]]:
+    def scorecards(self) -> list[tuple[str, list[tuple[Entry, Any]]]]:
         cards = []
         for channel in CHANNEL_LABELS:
             # A scorecard lists the rules of the standards for its channel: entries whose kind
@@ -385,7 +322,7 @@ class SiteRenderer:
         return cards
 
     def scorecard_channels(self) -> list[str]:
-        return [channel for channel, _ in self._scorecards()]
+        return [channel for channel, _ in self.scorecards()]
 
     def _guide(self) -> dict[str, str]:
         from kbtool.site import guide
@@ -413,8 +350,6 @@ def render_entry(kb: KnowledgeBase, entry: Entry, options: SiteOptions | None = 
 
 def page_sets() -> list[Callable[[SiteRenderer], list[Page]]]:
     """Page producers beyond the entry and index pages, each in its own module."""
-    from kbtool.site import practice, reviewpages
-
     return [practice.pages, reviewpages.pages]
 
 

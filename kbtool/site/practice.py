@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kbtool.format.kinds import kind_of
 from kbtool.format.kinds.base import Drill, Pitfall
@@ -20,9 +20,7 @@ from kbtool.format.vocab import CHANNEL_LABELS
 from kbtool.model import Entry
 from kbtool.publish.urls import anchor, entry_src, relative_url
 from kbtool.site import text as t
-
-if TYPE_CHECKING:
-    from kbtool.site.pages import Page, SiteRenderer
+from kbtool.site.page import Page, Renderer
 
 HOME = "practice/index.md"
 ASSETS = ("practice/practice.css", "practice/practice.js")
@@ -54,7 +52,7 @@ def drill_anchor(entry: Entry) -> str:
     return f"drill-{anchor(entry.id)}"
 
 
-def collect(renderer: SiteRenderer) -> list[EntryDrills]:
+def collect(renderer: Renderer) -> list[EntryDrills]:
     """The drills of every approved entry, in the site's reading order.
 
     Drafts are left out: a new hire should not rehearse wording the mentors have not approved yet.
@@ -82,15 +80,13 @@ def practice_page_of(entry: Entry) -> str:
     return channel_src(entry.channels[0]) if entry.channels else HOME
 
 
-def pages(renderer: SiteRenderer) -> list[Page]:
+def pages(renderer: Renderer) -> list[Page]:
     """The practice home and a drill page for each situation and each channel that has drills.
 
     Also hands the page templates `practice_home` and `practice_link(entry)` (the start-here path
     and every entry's "Practise this" link): practice pages are made before the pages that link to
     them, and an entry without drills gets no link.
     """
-    from kbtool.site.pages import Page
-
     # A renderer that renders again (kbtool serve) must not keep links to pages no longer made.
     renderer.env.globals.pop("practice_home", None)
     renderer.env.globals.pop("practice_link", None)
@@ -133,7 +129,7 @@ def pages(renderer: SiteRenderer) -> list[Page]:
     return out
 
 
-def _link(renderer: SiteRenderer, from_src: str, to_src: str, fragment: str = "") -> str:
+def _link(renderer: Renderer, from_src: str, to_src: str, fragment: str = "") -> str:
     return relative_url(from_src, to_src, renderer.options.directory_urls, anchor(fragment) if fragment else "")
 
 
@@ -141,7 +137,7 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _home(renderer: SiteRenderer, situation_pages: list[Any], channel_pages: list[Any]) -> str:
+def _home(renderer: Renderer, situation_pages: list[Any], channel_pages: list[Any]) -> str:
     def rows(group: Iterable[Any]) -> str:
         return "".join(
             f'<li><a href="{t.attribute(_link(renderer, HOME, src))}">{t.plain(title)}</a> '
@@ -164,7 +160,7 @@ def _home(renderer: SiteRenderer, situation_pages: list[Any], channel_pages: lis
     )
 
 
-def _drill_page(renderer: SiteRenderer, src: str, title: str, description: str,
+def _drill_page(renderer: Renderer, src: str, title: str, description: str,
                 items: list[EntryDrills]) -> str:
     # Without JavaScript the page still lists its drills and where to read the wordings; the
     # script replaces the list with the drills themselves.
@@ -193,7 +189,7 @@ def _style_label(drills: Iterable[Drill]) -> str:
 STYLE_LABELS = {"phrase": "Phrase drill", "flow": "Call-flow drill"}
 
 
-def _page_data(renderer: SiteRenderer, src: str, title: str, storage: str,
+def _page_data(renderer: Renderer, src: str, title: str, storage: str,
                items: list[EntryDrills]) -> dict[str, Any]:
     drills = []
     for item in items:

@@ -10,16 +10,13 @@ leaves the browser: the reply is checked in the page, and a review is kept in lo
 from __future__ import annotations
 
 from functools import partial
-
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kbtool.format.vocab import CHANNEL_LABELS
 from kbtool.model import Entry
 from kbtool.publish.urls import anchor, entry_src, relative_url
 from kbtool.site import text as t
-
-if TYPE_CHECKING:
-    from kbtool.site.pages import Page, SiteRenderer
+from kbtool.site.page import Page, Renderer, channel_label, scorecard_src
 
 SECTION = "Mentors"
 CHECK_PAGE = "mentors/check-a-reply.md"
@@ -36,17 +33,15 @@ def review_src(channel: str) -> str:
     return f"mentors/review-{anchor(channel)}.md"
 
 
-def _linker(renderer: SiteRenderer, src: str) -> Any:
+def _linker(renderer: Renderer, src: str) -> Any:
     def link(entry: Entry, item: str | None) -> str:
         return relative_url(src, entry_src(entry), renderer.options.directory_urls, anchor(item) if item else "")
     return link
 
 
-def check_page(renderer: SiteRenderer) -> Page:
+def check_page(renderer: Renderer) -> Page:
     """The "Check a reply" page: the compiled rules of `kbtool check`, and a JS port of its matcher."""
     from kbtool.review import compile_rules
-    from kbtool.site.pages import Page
-
     channels = [{"id": c, "label": label} for c, label in CHANNEL_LABELS.items()]
     markdown = (
         "# Check a reply {#check-a-reply}\n\n"
@@ -71,7 +66,7 @@ def check_page(renderer: SiteRenderer) -> Page:
                               "channels": channels}, section=SECTION)
 
 
-def review_data(renderer: SiteRenderer, channel: str, rules: list[tuple[Entry, Any]]) -> dict[str, Any]:
+def review_data(renderer: Renderer, channel: str, rules: list[tuple[Entry, Any]]) -> dict[str, Any]:
     """One channel's review form: the scorecard's rules grouped by their standard, as plain text."""
     src = review_src(channel)
     link = _linker(renderer, src)
@@ -92,9 +87,7 @@ def review_data(renderer: SiteRenderer, channel: str, rules: list[tuple[Entry, A
             "storageKey": f"kbtool.review.{anchor(renderer.kb.config.name)}.{anchor(channel)}.v{STORAGE_VERSION}"}
 
 
-def review_page(renderer: SiteRenderer, channel: str, rules: list[tuple[Entry, Any]]) -> Page:
-    from kbtool.site.pages import Page, channel_label, scorecard_src
-
+def review_page(renderer: Renderer, channel: str, rules: list[tuple[Entry, Any]]) -> Page:
     src = review_src(channel)
     label = channel_label(channel)
     printable = relative_url(src, scorecard_src(channel), renderer.options.directory_urls)
@@ -116,9 +109,9 @@ def review_page(renderer: SiteRenderer, channel: str, rules: list[tuple[Entry, A
                 data=partial(review_data, renderer, channel, rules), section=SECTION)
 
 
-def pages(renderer: SiteRenderer) -> list[Page]:
+def pages(renderer: Renderer) -> list[Page]:
     """The "Check a reply" page, and a call-review form for each channel that has a scorecard."""
     out = [check_page(renderer)]
-    for channel, rules in renderer._scorecards():
+    for channel, rules in renderer.scorecards():
         out.append(review_page(renderer, channel, rules))
     return out
