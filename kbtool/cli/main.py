@@ -14,7 +14,7 @@ import click
 
 from kbtool import __version__
 
-# name -> "module:attribute"; each command lives in kbtool/commands/.
+# name -> "module:attribute"; each command lives in kbtool/cli/commands/, imported only when run.
 COMMANDS: dict[str, str] = {
     "validate": "kbtool.cli.commands.validate:validate",
     "schema": "kbtool.cli.commands.schema:schema",

@@ -278,9 +278,10 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         files.append(File.generated(config, WORKER_SHIM_URI, abs_src_path=str(ASSETS / "iframe-worker.js")))
         _add_page_files(self.pages, files, config)
         if self.site_search is not None:
-            from kbtool.sitesearch.hooks import add_assets
+            from kbtool.sitesearch.hooks import asset_files
 
-            add_assets(files, config)
+            for uri, path in asset_files():
+                files.append(File.generated(config, uri, abs_src_path=str(path)))
             # Made now, before MkDocs reads the pages, and its data written (the site folder was
             # emptied when the build began); the page list is added once titles are known.
             self.site_search.start(config.site_dir)

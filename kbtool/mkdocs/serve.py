@@ -164,7 +164,23 @@ class _DropDirtyWarning(logging.Filter):
 
 def serve_preview(root: Path, config_file: Path, dev_addr: str, checked: Any, progress: Progress,
                   open_in_browser: bool = False) -> None:
-    """Serve the preview on `dev_addr` until interrupted; the first build reuses `checked`."""
+    """Serve the preview on `dev_addr` until interrupted; the first build reuses `checked`.
+
+    MkDocs' own failures (a bad mkdocs.yml, a port in use) come out as KbError, so the command
+    line needs to know nothing of MkDocs.
+    """
+    from mkdocs.exceptions import MkDocsException
+
+    from kbtool.problems import KbError
+
+    try:
+        _serve(root, config_file, dev_addr, checked, progress, open_in_browser)
+    except MkDocsException as exc:
+        raise KbError(str(exc)) from None
+
+
+def _serve(root: Path, config_file: Path, dev_addr: str, checked: Any, progress: Progress,
+           open_in_browser: bool) -> None:
     import shutil
 
     from mkdocs.config import load_config

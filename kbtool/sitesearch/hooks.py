@@ -48,12 +48,9 @@ def configure(config: Any) -> None:
             config.extra_javascript.append(uri)
 
 
-def add_assets(files: Any, config: Any) -> None:
-    """Ship the search's own files (no CDN: desks are not always online)."""
-    from mkdocs.structure.files import File
-
-    for uri in (CSS_URI, *JS_URIS):
-        files.append(File.generated(config, uri, abs_src_path=str(ASSETS / posixpath.basename(uri))))
+def asset_files() -> list[tuple[str, Path]]:
+    """The search's own files, as (site path, file): a builder ships them (no CDN: desks are not always online)."""
+    return [(uri, ASSETS / posixpath.basename(uri)) for uri in (CSS_URI, *JS_URIS)]
 
 
 def page_label(src_uri: str, generated: bool) -> str:
@@ -206,5 +203,5 @@ def write_standalone(site_dir: Path, index: SiteIndex, title: str = "Site search
     return page
 
 
-__all__ = ["SiteSearch", "configure", "add_assets", "place_search_box", "search_box", "site_pages",
+__all__ = ["SiteSearch", "configure", "asset_files", "place_search_box", "search_box", "site_pages",
            "standalone_page", "write_standalone", "FOLDER", "INDEX_FILE"]

@@ -67,14 +67,13 @@ def serve(root: Path, site_dir: Path | None, dev_addr: str, open_browser: bool) 
         sys.exit(EXIT_PROBLEMS)
     kb = checked.kb
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    from mkdocs.exceptions import MkDocsException
-
     from kbtool.mkdocs.serve import serve_preview
+    from kbtool.problems import KbError
 
     with mkdocs_config_file(root, kb.config.name) as config_file:
         progress(f"serving on http://{dev_addr}/ (Ctrl+C stops); watching standards/, scripts_library/ and kb.yaml")
         try:
             serve_preview(root, config_file, dev_addr, checked, progress, open_in_browser=open_browser)
-        except MkDocsException as exc:
+        except KbError as exc:
             click.echo(f"kbtool: error: {exc}", err=True)
             sys.exit(EXIT_PROBLEMS)

@@ -1,0 +1,126 @@
+"""The layers as a contract: no import loop between kbtool's modules (imports inside functions
+count too), no module takes another's private names, Whoosh only behind the search engine seam,
+MkDocs only behind the builder adapter, and docs/architecture.md names every module."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE = REPO / "kbtool"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def imports(path: Path) -> list[tuple[str, tuple[str, ...]]]:
+    """(module, names taken from it) for every import in the file, wherever it stands."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.append((node.module, tuple(a.name for a in node.names)))
+        elif isinstance(node, ast.Import):
+            out.extend((a.name, ()) for a in node.names)
+    return out
+
+
+def graph() -> dict[str, set[str]]:
+    known = modules()
+    edges: dict[str, set[str]] = {name: set() for name in known}
+    for name, path in known.items():
+        for target, names in imports(path):
+            if not target.startswith("kbtool"):
+                continue
+            for taken in names:
+                if f"{target}.{taken}" in known:  # `from kbtool.search import closeness`
+                    edges[name].add(f"{target}.{taken}")
+                elif target in known:
+                    edges[name].add(target)
+            if not names and target in known:
+                edges[name].add(target)
+    return edges
+
+
+def loops(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(edges[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_loop_between_modules():
+    assert loops(graph()) == []
+
+
+def test_the_loop_finder_finds_a_loop():
+    assert loops({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_module_takes_another_modules_private_names():
+    taken = []
+    for name, path in modules().items():
+        for target, names in imports(path):
+            if target.startswith("kbtool"):
+                taken += [f"{name} <- {target}.{n}" for n in names if n.startswith("_") and not n.startswith("__")]
+    assert taken == []
+
+
+@pytest.mark.parametrize(("library", "allowed"), [
+    ("whoosh", ("kbtool.search.whoosh_engine",)),
+    ("mkdocs", ("kbtool.mkdocs.",)),
+    ("material", ("kbtool.mkdocs.",)),
+])
+def test_a_library_is_imported_only_behind_its_seam(library, allowed):
+    outside = sorted(name for name, path in modules().items()
+                     if any(target.split(".")[0] == library for target, _ in imports(path))
+                     and not name.startswith(allowed))
+    assert outside == []
+
+
+def test_architecture_md_names_every_module():
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = []
+    for path in modules().values():
+        if path.name == "__init__.py":
+            continue
+        relative = path.relative_to(PACKAGE).as_posix()
+        if path.name not in text and relative not in text:
+            missing.append(relative)
+    assert missing == [], "add these modules to docs/architecture.md"
