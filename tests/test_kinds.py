@@ -52,10 +52,20 @@ def _branches_on_kind(source: str) -> list[str]:
                 found.append(f"line {node.lineno}: isinstance(..., {', '.join(sorted(names & KIND_CLASSES))})")
         if isinstance(node, ast.Compare):
             sides = [node.left, *node.comparators]
-            kind_attr = any(isinstance(s, ast.Attribute) and s.attr == "kind" for s in sides)
+            kind_attr = any(isinstance(s, ast.Attribute) and s.attr == "kind" or isinstance(s, ast.Name)
+                            and s.id == "kind" for s in sides)
             kind_name = any(isinstance(s, ast.Constant) and s.value in KIND_NAMES for s in sides)
             if kind_attr and kind_name:
-                found.append(f"line {node.lineno}: compares .kind with a kind name")
+                found.append(f"line {node.lineno}: compares a kind with a kind name")
+        # A table keyed by kind names, or a list of them, restates the registry.
+        if isinstance(node, ast.Dict):
+            keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+            if len(set(keys) & set(KIND_NAMES)) >= 2:
+                found.append(f"line {node.lineno}: a table keyed by kind names")
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            names = [e.value for e in node.elts if isinstance(e, ast.Constant)]
+            if len(set(names) & set(KIND_NAMES)) >= 2:
+                found.append(f"line {node.lineno}: a list of kind names")
     return found
 
 
@@ -74,3 +84,6 @@ def test_the_branch_finder_finds_branches():
     assert _branches_on_kind("if isinstance(e, Letter): pass")
     assert _branches_on_kind("if entry.kind == 'script': pass")
     assert not _branches_on_kind("if REGISTRY[entry.kind].conversation: pass")
+    assert _branches_on_kind("if kind != 'standard': pass")
+    assert _branches_on_kind("field = {'standard': 'rules', 'script': 'steps'}.get(entry.kind)")
+    assert _branches_on_kind("click.Choice(['standard', 'script', 'letter', 'phrases'])")

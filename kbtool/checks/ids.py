@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kbtool.checks.base import RuleDoc, at
+from kbtool.format.kinds import REGISTRY
 from kbtool.model import Entry, KnowledgeBase
 from kbtool.problems import Level, Problem
 
@@ -41,7 +42,7 @@ def check(kb: KnowledgeBase) -> Iterator[Problem]:
             yield at(entry, ("id",), ID_FILENAME, f"the file is named '{stem}' but the id is '{entry.id}'",
                      f"rename the file to {entry.id}.yaml or change the id")
         seen: dict[str, int] = {}
-        field = {"standard": "rules", "script": "steps", "phrases": "phrases"}.get(entry.kind)
+        field = REGISTRY[entry.kind].items_field
         if field is None:
             continue
         for index, item in enumerate(entry.items()):

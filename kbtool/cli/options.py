@@ -12,6 +12,41 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class RegistryChoice(click.Choice):
+    """A choice of the names a registry declares, read when the option is first checked or shown.
+
+    Each registry (kinds, import sources) is declared once where it lives; importing it as the
+    command module loads would make `kbtool --help` pay for every command's registry.
+    """
+
+    def __init__(self, names: Callable[[], Any]) -> None:
+        self._names = names
+        self._loaded: list[str] | None = None
+        super().__init__([])
+
+    @property  # type: ignore[override]
+    def choices(self) -> list[str]:
+        if self._loaded is None:
+            self._loaded = list(self._names())
+        return self._loaded
+
+    @choices.setter
+    def choices(self, value: Any) -> None:
+        pass  # click's constructor sets it; the registry decides
+
+
+def kind_names() -> list[str]:
+    from kbtool.format.kinds import KIND_NAMES
+
+    return list(KIND_NAMES)
+
+
+def import_sources() -> list[str]:
+    from kbtool.imports import SOURCES
+
+    return list(SOURCES)
+
+
 def root_option(func: F) -> F:
     return click.option(
         "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,

@@ -121,7 +121,7 @@ _VARIABLES = {"type": "object", "propertyNames": {"pattern": r"^[a-z_][a-z0-9_]*
               "description": "The entry's own placeholders (a letter's order number, say)."}
 
 _COMMON = {
-    "kind": {"enum": list(KINDS), "description": "standard, script, letter or phrases."},
+    "kind": {"enum": list(KINDS), "description": f"{', '.join(KINDS[:-1])} or {KINDS[-1]}."},
     "id": _str("Unique id across the knowledge base.", pattern=SLUG),
     "title": _str("The title shown to staff."),
     "summary": _str("One line on what the entry is for (may be empty)."),

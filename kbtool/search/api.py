@@ -31,7 +31,6 @@ from kbtool.search.weights import (
     FEW_HITS,
     FIELD_BOOSTS,
     ITEM_FIELDS,
-    KIND_BOOSTS,
     MAX_QUERY_CHARS,
     ROW_DEPTH,
     SIMILAR,
@@ -39,7 +38,6 @@ from kbtool.search.weights import (
     SYNONYM_BOOST,
     SYNONYM_CREDIT,
     SYNONYM_FIELDS,
-    UNIT_KINDS,
     WRITTEN_ONLY,
 )
 from kbtool.search.whoosh_engine import (
@@ -60,10 +58,7 @@ if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
 
 __all__ = ["Hit", "Results", "SearchError", "SearchIndex", "build_index", "open_index", "fresh_index", "run_query",
            "search", "search_rows", "group_by_entry", "stems", "surface_words", "log_miss", "read_misses",
-           "FIELD_BOOSTS", "KINDS"]
-
-KINDS = UNIT_KINDS
-
+           "FIELD_BOOSTS"]
 
 def kind_aliases() -> dict[str, tuple[str, ...]]:
     """`--kind` takes a unit kind (phrase, step...) or an entry kind, which means the units it yields."""
@@ -107,7 +102,9 @@ def build_index(kb: KnowledgeBase, signature: str | store.Fingerprint | None = N
         synonyms = search_synonyms(kb.config)
         groups = tuple(tuple(g) for g in synonyms)
         phrases = [m for m in synonym_table(groups).alternatives if len(m) > 1]
-        count = write_index(folder, docs, KIND_BOOSTS, phrases)
+        from kbtool.format.kinds import UNIT_BOOSTS
+
+        count = write_index(folder, docs, UNIT_BOOSTS, phrases)
         from kbtool.search import semantic
 
         # Beside the Whoosh index and swapped in with it; nothing without the [semantic] extra.

@@ -11,12 +11,8 @@ from __future__ import annotations
 # Title (entry title plus item name), keywords (labels a mentor gave it), says (what customers say
 # at that moment) and topic (tags, situation) say what the text is for.
 FIELD_BOOSTS = {"say": 4.0, "title": 3.0, "keywords": 3.0, "says": 3.0, "topic": 2.5, "context": 0.8}
-# Ready-to-say kinds first when scores are otherwise close.
-KIND_BOOSTS = {"phrase": 1.25, "step": 1.15, "letter": 1.0, "rule": 0.9, "standard": 0.8}
-# The searchable units, in the order the site's index numbers them, with their labels.
-UNIT_KINDS = ("phrase", "step", "rule", "letter", "standard")
-UNIT_KIND_LABELS = {"phrase": "Phrase", "step": "Script step", "rule": "Rule", "letter": "Letter",
-                    "standard": "Standard"}
+# Each unit kind's weight is declared with its kind (kbtool/format/kinds/, `unit_boosts`) and
+# stored with each document when the index is built.
 SYNONYM_BOOST = 0.9
 # Synonyms are not looked for in the long avoid/why notes: a third fewer postings to merge (p95
 # 19 -> 14 ms at 10,000 phrases) with recall@3 on the query set unchanged (0.914).

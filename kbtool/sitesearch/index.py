@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kbtool.format.kinds import unit_kind_aliases
+from kbtool.format.kinds import UNIT_BOOSTS, UNIT_KINDS, UNIT_LABELS, unit_kind_aliases
 from kbtool.format.vocab import CHANNEL_LABELS, CHANNELS
 from kbtool.model import KnowledgeBase
 from kbtool.publish.documents import Document, documents
@@ -262,7 +262,7 @@ def start_site_index(kb: KnowledgeBase, address: SiteAddress, docs: Sequence[Doc
         if len(member) > 1:
             phrase_members.setdefault(member[0], []).append(member)
 
-    kind_index = {kind: i for i, kind in enumerate(w.UNIT_KINDS)}
+    kind_index = {kind: i for i, kind in enumerate(UNIT_KINDS)}
     lengths = [bytearray(n) for _ in fields]
     totals = [0] * len(fields)
     # Each term's postings per field, encoded as they are met (documents come in order): as lists
@@ -300,7 +300,7 @@ def start_site_index(kb: KnowledgeBase, address: SiteAddress, docs: Sequence[Doc
             spell_df[word] = spell_df.get(word, 0) + 1
 
     kinds = bytes(kind_index.get(doc.kind, 0) for doc in docs)
-    kind_boosts = [w.KIND_BOOSTS.get(kind, 1.0) for kind in w.UNIT_KINDS]
+    kind_boosts = [UNIT_BOOSTS[kind] for kind in UNIT_KINDS]
     avgfl = [(total / (n or 1)) or 1 for total in totals]
 
     def idf(df: int) -> float:
@@ -373,7 +373,7 @@ def start_site_index(kb: KnowledgeBase, address: SiteAddress, docs: Sequence[Doc
         "fields": list(fields),
         "fieldBoosts": [w.FIELD_BOOSTS[name] for name in fields],
         "synonymFields": [fields.index(name) for name in w.SYNONYM_FIELDS],
-        "kinds": [[kind, w.UNIT_KIND_LABELS.get(kind, kind.capitalize())] for kind in w.UNIT_KINDS],
+        "kinds": [[kind, UNIT_LABELS[kind]] for kind in UNIT_KINDS],
         "kindBoosts": kind_boosts,
         "kindAliases": _kind_aliases(),
         "synonymBoost": w.SYNONYM_BOOST, "correctionBoost": w.CORRECTION_BOOST, "similar": w.SIMILAR,

@@ -9,6 +9,7 @@ import click
 
 from kbtool.cli.options import check_or_fail, root_option
 from kbtool.format.vocab import CHANNELS
+from kbtool.reporters import REPORTERS
 
 # A reply or a day's transcripts is well under this; /dev/zero or a video is not a reply.
 MAX_TEXT_BYTES = 5_000_000
@@ -41,7 +42,7 @@ def read_text(file: str) -> tuple[str, str]:
 @root_option
 @click.option("--channel", type=click.Choice(CHANNELS), default=None,
               help="Also check what this channel's content asks for (a greeting, a closing).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text",
+@click.option("--format", "output_format", type=click.Choice(list(REPORTERS)), default="text",
               show_default=True, help="text for people, json for tools, github for workflow annotations.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, without the summary line.")
 def check(file: str, root: Path, channel: str | None, output_format: str, quiet: bool) -> None:

@@ -8,14 +8,12 @@ from typing import Any, NoReturn
 
 import click
 
-from kbtool.cli.options import load_or_fail, root_option
-
-SOURCE_NAMES = ("zendesk", "freshdesk", "github", "csv")
+from kbtool.cli.options import RegistryChoice, import_sources, load_or_fail, root_option
 
 
 @click.command("import")
 @root_option
-@click.argument("source_name", metavar="SOURCE", type=click.Choice(SOURCE_NAMES))
+@click.argument("source_name", metavar="SOURCE", type=RegistryChoice(import_sources))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
 @click.option("--owner", help="Who maintains the new entries (default: git config user.name).")

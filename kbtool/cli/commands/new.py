@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from kbtool.cli.options import load_or_fail, root_option
+from kbtool.cli.options import RegistryChoice, kind_names, load_or_fail, root_option
 
 
 @click.command()
 @root_option
-@click.argument("kind", type=click.Choice(["standard", "script", "letter", "phrases"]))
+@click.argument("kind", type=RegistryChoice(kind_names))
 @click.argument("entry_id", metavar="ID")
 @click.option("--title", help="The title (default: made from the id).")
 @click.option("--owner", help="Who maintains it (default: git config user.name).")
@@ -35,7 +35,9 @@ def new(root: Path, kind: str, entry_id: str, title: str | None, owner: str | No
     if situation is not None and situation not in kb.config.situations:
         hint = did_you_mean(situation, list(kb.config.situations))
         raise click.UsageError(f"unknown situation '{situation}'" + (f"; {hint}" if hint else ""))
-    if situation is None and kind != "standard":
+    from kbtool.format.kinds import REGISTRY
+
+    if situation is None and REGISTRY[kind].requires_situation:
         situation = "greeting"
     try:
         path = create_entry(root, kind, entry_id, title, owner, kb.config.review_period_days, situation,

@@ -37,10 +37,19 @@ def kind_of(entry: Entry) -> Kind:
     return REGISTRY[entry.kind]
 
 
+# The searchable unit kinds, ready-to-say first (the order of the site's kind filter), with the
+# weight each carries in the ranking and its label in results.
+UNIT_BOOSTS: dict[str, float] = {unit: kind.unit_boosts.get(unit, 1.0)
+                                 for kind in REGISTRY.values() for unit in kind.unit_kinds}
+UNIT_KINDS: tuple[str, ...] = tuple(sorted(UNIT_BOOSTS, key=lambda unit: -UNIT_BOOSTS[unit]))
+UNIT_LABELS: dict[str, str] = {unit: kind.unit_labels.get(unit, unit.capitalize())
+                               for kind in REGISTRY.values() for unit in kind.unit_kinds}
+
+
 def unit_kind_aliases() -> dict[str, tuple[str, ...]]:
     """`--kind` accepts an entry kind for the units it yields (`script` finds its steps)."""
     return {name: kind.unit_kinds for name, kind in REGISTRY.items()}
 
 
 __all__ = ["REGISTRY", "KIND_NAMES", "ENTRY_TYPES", "COMMON_ENTRY", "Kind", "Snippet", "Unit", "kind_of",
-           "unit_kind_aliases"]
+           "unit_kind_aliases", "UNIT_BOOSTS", "UNIT_KINDS", "UNIT_LABELS"]

@@ -193,6 +193,10 @@ class Kind:
     review_texts: Callable[[Entry], dict[str, str]]
     skeleton: str               # the YAML after the common fields, for `kbtool new`
     unit_kinds: tuple[str, ...]  # the unit kinds it yields (for `--kind` filters)
+    # Each unit kind's label in results ("Script step") and its weight in the ranking: ready-to-say
+    # kinds rank first when scores are otherwise close.
+    unit_labels: dict[str, str] = field(default_factory=dict)
+    unit_boosts: dict[str, float] = field(default_factory=dict)
     requires_situation: bool = True
     snippets: Callable[[Entry], list[Snippet]] = lambda entry: []
     # Gives staff the words to use (coverage counts it); standards say how to work instead.

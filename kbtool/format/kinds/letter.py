@@ -75,7 +75,7 @@ variables:
 KIND = Kind(
     name="letter", label="Letters", singular="Letter", folder="letters", source_folder="scripts_library/letters",
     fields=FIELDS, entry_class=Letter, build=build, units=units, export=export, review_texts=review_texts,
-    skeleton=SKELETON, unit_kinds=("letter",), snippets=snippets,
+    skeleton=SKELETON, unit_kinds=("letter",), unit_labels={"letter": "Letter"}, unit_boosts={"letter": 1.0}, snippets=snippets,
     export_schema={
         "subject": x.text("Subject line (template text)."),
         "body": x.text("The letter body (template text)."),

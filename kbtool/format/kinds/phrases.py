@@ -167,7 +167,7 @@ phrases:
 KIND = Kind(
     name="phrases", label="Phrases", singular="Phrase set", folder="phrases", source_folder="scripts_library/phrases",
     fields=FIELDS, entry_class=PhraseSet, build=build, units=units, export=export, review_texts=review_texts,
-    skeleton=SKELETON, unit_kinds=("phrase",), snippets=snippets, items_field="phrases", check_offers=check_offers,
+    skeleton=SKELETON, unit_kinds=("phrase",), unit_labels={"phrase": "Phrase"}, unit_boosts={"phrase": 1.25}, snippets=snippets, items_field="phrases", check_offers=check_offers,
     drills=drills, pitfalls=pitfalls,
     export_schema={
         "phrases": {"type": "array", "items": x.obj({

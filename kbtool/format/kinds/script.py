@@ -238,7 +238,7 @@ steps:
 KIND = Kind(
     name="script", label="Scripts", singular="Script", folder="scripts", source_folder="scripts_library/scripts",
     fields=FIELDS, entry_class=Script, build=build, units=units, export=export, review_texts=review_texts,
-    skeleton=SKELETON, unit_kinds=("step",), conversation=True, items_field="steps", drills=drills,
+    skeleton=SKELETON, unit_kinds=("step",), unit_labels={"step": "Script step"}, unit_boosts={"step": 1.15}, conversation=True, items_field="steps", drills=drills,
     check_offers=check_offers,
     export_schema={
         "steps": {"type": "array", "items": x.obj({

@@ -135,7 +135,8 @@ rules:
 KIND = Kind(
     name="standard", label="Standards", singular="Standard", folder="standards", source_folder="standards",
     fields=FIELDS, entry_class=Standard, build=build, units=units, export=export, review_texts=review_texts,
-    skeleton=SKELETON, unit_kinds=("rule", "standard"), requires_situation=False, guidance=False,
+    skeleton=SKELETON, unit_kinds=("rule", "standard"),
+    unit_labels={"rule": "Rule", "standard": "Standard"}, unit_boosts={"rule": 0.9, "standard": 0.8}, requires_situation=False, guidance=False,
     items_field="rules", check_offers=check_offers,
     export_schema={
         "rules": {"type": "array", "items": x.obj({
