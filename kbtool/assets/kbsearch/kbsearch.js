@@ -225,7 +225,7 @@
     preferSelect = el("select");
     label.append(el("span", "kb-search__filter-name", "I'm on"), preferSelect);
     // The options say what they are for: the channel filter beside it lists the same names.
-    preferSelect.append(new Option("I'm on: any channel", ""));
+    preferSelect.append(new Option("I'm on: any", ""));
     core.channels.forEach(function (option) { preferSelect.append(new Option("I'm on: " + option[1], option[0])); });
     preferSelect.setAttribute("data-kb-prefer", "");
     var kept = storedPrefer();
