@@ -21,7 +21,7 @@ import pytest
 
 from kbtool.publish.documents import documents
 from kbtool.publish.urls import site_address
-from kbtool.search import semantic
+from kbtool.search import semantic, semantic_model, semantic_vectors
 from kbtool.search.api import Results, build_index, open_index, run_query
 from kbtool.source.kb import load_knowledge_base
 
@@ -190,8 +190,8 @@ def test_the_plain_python_tokenizer_matches_the_library_on_every_bundled_text():
     # the same merges looked up another way, so query-sized texts cover them (the letters, up to
     # 900 characters, took seconds more through the quadratic merge loop and found nothing new).
     tables = Path(tempfile.mkdtemp()) / semantic.TOKENIZER_FILE
-    semantic.write_tokenizer_tables(tables, model.tokenizer)
-    stored = semantic.read_tokenizer_tables(tables)
+    semantic_model.write_tokenizer_tables(tables, model.tokenizer)
+    stored = semantic_model.read_tokenizer_tables(tables)
     assert stored is not None
     short = [(text, ids) for text, ids in zip(texts, ours, strict=True) if len(text) <= 300]
     assert len(short) > 500
@@ -337,8 +337,8 @@ def test_vectors_are_mapped_as_stored_and_older_half_precision_files_still_read(
     import numpy as np
 
     data = (Path(index.folder) / semantic.VECTORS_FILE).read_bytes()
-    start = len(semantic._MAGIC) + 8
-    (size,) = struct.unpack("<Q", data[len(semantic._MAGIC):start])
+    start = len(semantic_vectors._MAGIC) + 8
+    (size,) = struct.unpack("<Q", data[len(semantic_vectors._MAGIC):start])
     header = json.loads(data[start:start + size])
     assert header["dtype"] == "f4"
     current = semantic.open_vectors(Path(index.folder))
@@ -355,8 +355,8 @@ def test_vectors_are_mapped_as_stored_and_older_half_precision_files_still_read(
               "records": list(current.offsets)}
     for name, dtype, extra in (("f4", "<f4", {"dtype": "f4"}), ("f2", "<f2", {})):
         old_header = json.dumps({**listed, **extra}, separators=(",", ":")).encode()
-        old_header += b" " * (-(len(semantic._MAGIC) + 8 + len(old_header)) % 64)
-        old = (semantic._MAGIC + struct.pack("<Q", len(old_header)) + old_header
+        old_header += b" " * (-(len(semantic_vectors._MAGIC) + 8 + len(old_header)) % 64)
+        old = (semantic_vectors._MAGIC + struct.pack("<Q", len(old_header)) + old_header
                + matrix.astype(dtype).tobytes() + records)
         folder = tmp_path / f"older-{name}"
         folder.mkdir()
@@ -389,8 +389,8 @@ def test_a_damaged_vectors_file_is_a_clear_error_and_kbtool_index_mends_it(tmp_p
     assert cli("index", "--root", str(root)).code == 0
     path = next((root / ".kbtool").glob("index-*")) / semantic.VECTORS_FILE
     data = path.read_bytes()
-    start = len(semantic._MAGIC) + 8
-    semantic._OPEN.clear()
+    start = len(semantic_vectors._MAGIC) + 8
+    semantic_vectors._OPEN.clear()
     intact = semantic.open_vectors(path.parent)
     body = intact.base  # the records start here, right after the table of their offsets
     table_at = body - 8 * (intact.count + 1)
@@ -403,7 +403,7 @@ def test_a_damaged_vectors_file_is_a_clear_error_and_kbtool_index_mends_it(tmp_p
               "records forged": data[:body] + bytes(b if b in b'{}[]",:' else 0x20 for b in data[body:]),
               "offsets reversed": data[:table_at] + reversed_table + data[body:]}[damage]
     path.write_bytes(broken)
-    semantic._OPEN.clear()
+    semantic_vectors._OPEN.clear()
     failed = cli("search", "--root", str(root), "--no-log", "money", "back")
     assert failed.code == 1 and "Traceback" not in failed.stderr
     assert "are damaged" in failed.stderr and "kbtool index" in failed.stderr
