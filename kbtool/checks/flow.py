@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from kbtool.checks.base import RuleDoc, at
-from kbtool.format.types import did_you_mean
+from kbtool.format.kinds import ENTRY_TYPES, REGISTRY
+from kbtool.format.types import Obj, closest, did_you_mean
 from kbtool.model import KnowledgeBase
 from kbtool.problems import Level, Problem
+from kbtool.source.loader import Mapping, Sequence
 
 UNKNOWN_STEP = RuleDoc(
     "unknown-step", Level.ERROR, "`next` names a step that is not in this script.",
@@ -48,7 +50,50 @@ RULES = (UNKNOWN_STEP, UNREACHABLE_STEP, DEAD_END, CONFLICTING_FLOW, FLOW_CYCLE)
 def check(kb: KnowledgeBase) -> Iterator[Problem]:
     for entry in kb.entries:
         if entry.flow():
-            yield from _check_script(entry)
+            found = list(_check_script(entry))
+            if any(p.rule != CONFLICTING_FLOW.id for p in found) and not _flow_complete(entry):
+                # A step or branch the model could not build (no id, no `next`) has its own
+                # problem; where the call goes around it cannot be judged, and guessing would
+                # report steps that are there as missing or unreachable.
+                found = [p for p in found if p.rule == CONFLICTING_FLOW.id]
+            yield from found
+
+
+def _flow_complete(script: Any) -> bool:
+    """True when every step and branch in the file made it into the model as written.
+
+    Not so when a step or a branch was left out (no id, no `next`), or a step's `next`,
+    `options` or `end` is misspelt with a value that could not be read as it.
+    """
+    root = script.source.root
+    written = root.items.get("steps") if type(root) is Mapping else None
+    if written is None or type(written[1]) is not Sequence:
+        return True
+    steps = written[1].items
+    if len(steps) != len(script.steps):
+        return False
+    fields = list(_step_fields(script))
+    for node, step in zip(steps, script.steps, strict=True):
+        if type(node) is not Mapping:
+            continue
+        options = node.items.get("options")
+        if options is not None and type(options[1]) is Sequence and len(options[1].items) != len(step.options):
+            return False
+        for key in node.items:
+            meant = closest(key, fields) if key not in fields else None
+            if meant in _FLOW_FIELDS and not getattr(step, meant):
+                return False
+    return True
+
+
+_FLOW_FIELDS = ("next", "options", "end")
+
+
+def _step_fields(script: Any) -> tuple[str, ...]:
+    """The fields a step of this kind declares (read from the kind, which knows its own format)."""
+    items = ENTRY_TYPES[script.kind].field_map().get(REGISTRY[script.kind].items_field)
+    step_type = getattr(getattr(items, "type", None), "item", None)
+    return tuple(step_type.field_map()) if isinstance(step_type, Obj) else _FLOW_FIELDS
 
 
 def _check_script(script: Any) -> Iterator[Problem]:
@@ -103,11 +148,16 @@ def _in_branch(script: Any, index: int) -> bool:
 
 def _reachable(script: Any, known: set[str]) -> set[str]:
     position = {s.id: i for i, s in enumerate(script.steps)}
+    ids = list(position)
     seen = {script.steps[0].id}
     todo = [0]
     while todo:
         index = todo.pop()
         for target in script.successors(index):
+            if target not in known:
+                # A misspelt jump is reported once, with the step it meant as the hint; that
+                # step is reached through it, not reported again as unreachable.
+                target = closest(target, ids) or target
             if target in known and target not in seen:
                 seen.add(target)
                 todo.append(position[target])

@@ -115,9 +115,26 @@ class Conversion:
         self.problems.append(Problem(self.path, node.line, node.column, level, rule, message, hint))
 
 
-def did_you_mean(value: str, choices: tuple[str, ...] | list[str]) -> str:
+def closest(value: str, choices: tuple[str, ...] | list[str]) -> str | None:
+    """The choice `value` is probably a misspelling of, or None.
+
+    difflib's ratio misses two swapped letters in a short name (`di` for `id`: 0.5), so a
+    choice that is `value` with one pair of neighbours swapped counts too.
+    """
     close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
+    if close:
+        return close[0]
+    for choice in choices:
+        if len(choice) == len(value) > 1 and sorted(choice) == sorted(value):
+            differ = [i for i, (a, b) in enumerate(zip(value, choice, strict=True)) if a != b]
+            if len(differ) == 2 and differ[1] == differ[0] + 1:
+                return choice
+    return None
+
+
+def did_you_mean(value: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = closest(value, choices)
+    return f"did you mean '{close}'?" if close else ""
 
 
 def _describe(node: Node) -> str:
@@ -238,20 +255,64 @@ def convert_object(node: Node, t: Obj, conv: Conversion, ptr: tuple[Any, ...], l
             if spec.required:
                 conv.report(value_node, "required-field", f"'{label_of(value_ptr)}' is empty",
                             f"give {t.name} a {key}: {spec.description}".rstrip(": "))
+                _stand_in_empty(spec, result)
             continue
         value = _CONVERTERS[type(spec.type)](value_node, spec.type, conv, value_ptr)
         if value is not MISSING:
             result[key] = value
+    if check_unknown and unknown:
+        _stand_in_misspelt(node, t, conv, ptr, unknown, result)
     if len(result) + len(unknown) < len(fields):
         for spec in t.fields:
-            if not spec.required or spec.name in node.items:
+            if not spec.required or spec.name in node.items or spec.name in result:
                 continue
             # A misspelt required field is reported once, as the unknown field with its suggestion.
-            if check_unknown and unknown and difflib.get_close_matches(spec.name, unknown, n=1, cutoff=0.6):
+            if check_unknown and unknown and closest(spec.name, unknown):
                 continue
             conv.report(node, "required-field", f"{t.name} is missing the required field '{spec.name}'",
                         f"add '{spec.name}:' ({spec.description})" if spec.description else f"add '{spec.name}:'")
+            _stand_in_empty(spec, result)
     return result
+
+
+# Stand-ins: the value a field has for the checks that follow when its own problem is already
+# reported. A step whose `say` is misspelt or missing is still a step: without a stand-in the
+# kind drops it, and every `next` pointing at it becomes a second, wrong problem.
+
+
+def _stand_in_misspelt(node: Mapping, t: Obj, conv: Conversion, ptr: tuple[Any, ...], unknown: list[str],
+                       result: dict[str, Any]) -> None:
+    """Read a misspelt key's value as the field its unknown-field hint names (`says:` as `say:`).
+
+    Only a value that converts cleanly stands in, and its problems are not reported: the
+    unknown-field error is the one problem, and the rest of the entry is checked as meant.
+    """
+    fields = t.field_map()
+    for key in unknown:
+        close = closest(key, list(fields))
+        if close is None or close in node.items or close in result:
+            continue
+        spec = fields[close]
+        value_node = node.items[key][1]
+        if type(value_node) is Scalar and value_node.value is None:
+            continue
+        trial = Conversion(conv.path, conv.vocabularies)
+        value = _CONVERTERS[type(spec.type)](value_node, spec.type, trial, ptr + (spec.name,))
+        if value is not MISSING and not trial.problems:
+            result[spec.name] = value
+
+
+def _stand_in_empty(spec: Field, result: dict[str, Any]) -> None:
+    """An empty text for a missing or empty required text that only carries words (a step's `say`).
+
+    Ids, references, dates and fixed values get none: an empty id or `next` would be a new,
+    wrong problem of its own.
+    """
+    kind = spec.type
+    if spec.name in result or not isinstance(kind, Text):
+        return
+    if kind.pattern is None and kind.enum is None and kind.vocabulary is None and not kind.date and not kind.integer:
+        result[spec.name] = ""
 
 
 def _convert_obj(node: Node, t: Obj, conv: Conversion, ptr: tuple[Any, ...]) -> Any:

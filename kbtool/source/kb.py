@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kbtool.format.kinds import COMMON_ENTRY, ENTRY_TYPES, REGISTRY
-from kbtool.format.types import Conversion, convert_object, did_you_mean
+from kbtool.format.types import Conversion, closest, convert_object, did_you_mean
 from kbtool.model import Entry, KnowledgeBase, Variable
 from kbtool.problems import KbError, Level, Problem
 from kbtool.source.config import load_config
@@ -41,8 +41,10 @@ def build_entry(source: SourceFile, vocabularies: dict[str, tuple[str, ...]]) ->
         # (a missing kind is one of them, reported once with the kinds to choose from).
         convert_object(root, COMMON_ENTRY, conv, (), "", check_unknown=False)
         return None, conv.problems
-    data = convert_object(root, ENTRY_TYPES[declared.name], conv, (), "")
-    if declared.requires_situation and "situation" not in root.items:  # type: ignore[union-attr]
+    entry_type = ENTRY_TYPES[declared.name]
+    data = convert_object(root, entry_type, conv, (), "")
+    if declared.requires_situation and "situation" not in root.items \
+            and not _misspelt("situation", root, entry_type):
         conv.report(root, "required-field", f"a {kind} entry is missing the required field 'situation'",
                     f"add 'situation:' with one of: {', '.join(vocabularies['situation'][:6])}, ...")
     if "id" not in data or "title" not in data:
@@ -57,6 +59,13 @@ def build_entry(source: SourceFile, vocabularies: dict[str, tuple[str, ...]]) ->
                    for name, v in data.get("variables", {}).items() if "description" in v and "example" in v},
     )
     return declared.build(data, common), conv.problems
+
+
+def _misspelt(name: str, root: Any, entry_type: Any) -> bool:
+    """True when an unknown key of `root` is close to `name`: its unknown-field error already says so."""
+    fields = entry_type.field_map()
+    unknown = [key for key in root.items if key not in fields]
+    return closest(name, unknown) is not None
 
 
 @contextlib.contextmanager
