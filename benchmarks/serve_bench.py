@@ -26,7 +26,7 @@ def child(root: Path, edits: int, out: Path) -> None:
     import resource
     import time
 
-    from kbtool.mkdocs.build import mkdocs_config_file
+    from kbtool.mkdocs.config import mkdocs_config_file
     from kbtool.mkdocs.serve import Preview
 
     def cpu() -> float:

@@ -162,7 +162,7 @@ def generated_site(entries: int, work: Path) -> tuple[Path, float]:
 
 def built_site(root: Path, material: bool) -> Path:
     """A full `kbtool build` of `root`; with `material`, Material's stock search instead of kbtool's."""
-    from kbtool.mkdocs.build import build_site
+    from kbtool.builders.build import build_site
 
     if material:
         (root / "docs").mkdir(exist_ok=True)

@@ -93,7 +93,7 @@ def bundled_build(tmp_path_factory):
     """
     import shutil
 
-    from kbtool.mkdocs.build import build_site
+    from kbtool.builders.build import build_site
 
     root = tmp_path_factory.mktemp("bundled-build")
     for name in ("standards", "scripts_library", "docs_site"):

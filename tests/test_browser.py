@@ -16,7 +16,7 @@ ARTIFACTS = REPO / "test-artifacts"
 
 @pytest.fixture(scope="module")
 def bundled_site(tmp_path_factory):
-    from kbtool.mkdocs.build import build_site
+    from kbtool.builders.build import build_site
 
     root = tmp_path_factory.mktemp("bundled")
     for name in ("standards", "scripts_library", "docs_site"):
@@ -135,7 +135,7 @@ def test_a_wide_call_flow_opens_on_its_first_step_on_a_phone(browser, bundled_si
 def test_injection_payloads_show_as_text_and_never_run(browser, tmp_path):
     from test_site_payloads import write_injection_kb
 
-    from kbtool.mkdocs.build import build_site
+    from kbtool.builders.build import build_site
 
     site = build_site(write_injection_kb(tmp_path), search_index=False).site_dir
     context = browser.new_context()

@@ -149,7 +149,7 @@ def test_template_output_size_limit_is_a_clear_error(cli, tmp_path):
 
 
 def test_material_custom_dir_overrides_keep_working(tmp_path):
-    from kbtool.mkdocs.build import build_site
+    from kbtool.builders.build import build_site
 
     root = copy_bundled(tmp_path)
     overrides = root / "overrides"

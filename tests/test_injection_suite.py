@@ -97,7 +97,7 @@ def audit(html: str, whole_fragment: bool = False) -> list[str]:
 
 @pytest.fixture(scope="module")
 def injected(tmp_path_factory):
-    from kbtool.mkdocs.build import build_site
+    from kbtool.builders.build import build_site
 
     root = write_kb(tmp_path_factory.mktemp("injected"), SITE_PAYLOADS)
     result = build_site(root)

@@ -20,7 +20,7 @@ def small_root(tmp_path):
 
 def test_kbtool_build_loads_and_checks_the_knowledge_base_once(small_root, monkeypatch):
     from kbtool import pipeline
-    from kbtool.mkdocs.build import build_site
+    from kbtool.builders.build import build_site
 
     calls = []
     real = pipeline.check

@@ -43,7 +43,8 @@ def test_build_never_uses_the_knowledge_base_or_its_content_folders(small_kb, cl
 
 
 def test_build_refuses_the_home_folder_and_the_file_system_root(small_kb, tmp_path, cli):
-    from kbtool.mkdocs.build import UnsafeSiteDir, check_site_dir
+    from kbtool.builders.errors import UnsafeSiteDir
+    from kbtool.builders.sitefolder import check_site_dir
 
     home = tmp_path / "home"
     home.mkdir()
@@ -98,7 +99,7 @@ def test_rollback_refuses_to_park_a_site_folder_of_user_files(small_kb, cli):
 
 
 def test_sites_built_before_the_marker_are_still_replaced(small_kb, cli):
-    from kbtool.mkdocs.build import SITE_MARKER, is_kbtool_site
+    from kbtool.builders.sitefolder import SITE_MARKER, is_kbtool_site
 
     assert cli("build", "--root", str(small_kb), "--no-search-index").code == 0
     site = small_kb / "site"
@@ -109,7 +110,8 @@ def test_sites_built_before_the_marker_are_still_replaced(small_kb, cli):
 
 
 def test_swap_into_place_refuses_an_unmarked_build_or_target(tmp_path):
-    from kbtool.mkdocs.build import SiteError, UnsafeSiteDir, mark_site, swap_into_place
+    from kbtool.builders.errors import SiteError, UnsafeSiteDir
+    from kbtool.builders.sitefolder import mark_site, swap_into_place
 
     new = tmp_path / "new"
     new.mkdir()

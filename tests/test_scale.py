@@ -24,7 +24,7 @@ def held_text(files) -> int:
 
 
 def test_page_size_and_held_text_do_not_grow_with_the_number_of_entries(tmp_path: Path, monkeypatch):
-    from kbtool.mkdocs.build import build_site
+    from kbtool.builders.build import build_site
     from kbtool.mkdocs.plugin import KbtoolPlugin
 
     held = {}

@@ -51,7 +51,7 @@ def test_write_changed_rewrites_only_changed_pages(tmp_path):
 
 
 def test_an_edit_rebuilds_only_the_pages_it_changes(tmp_path):
-    from kbtool.mkdocs.build import mkdocs_config_file
+    from kbtool.mkdocs.config import mkdocs_config_file
 
     root = small_kb(tmp_path / "kb")
     messages: list[str] = []
@@ -76,7 +76,7 @@ def test_an_edit_rebuilds_only_the_pages_it_changes(tmp_path):
 
 
 def test_a_rebuild_parses_only_the_files_that_changed(tmp_path, monkeypatch):
-    from kbtool.mkdocs.build import mkdocs_config_file
+    from kbtool.mkdocs.config import mkdocs_config_file
     from kbtool.source import kb as kb_module
 
     root = small_kb(tmp_path / "kb")

@@ -1,4 +1,4 @@
-"""kbtool.mkdocs.build and the build/serve commands: checked builds, atomic swap, rollback, the lock, mkdocs."""
+"""kbtool.builders.build and the build/serve commands: checked builds, atomic swap, rollback, the lock, mkdocs."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_rollback_without_previous_is_a_clean_error(small_kb, cli):
 
 
 def test_lock_stops_a_second_build(small_kb, cli):
-    from kbtool.mkdocs.build import build_lock
+    from kbtool.builders.lock import build_lock
 
     with build_lock((small_kb / "site").resolve()):
         run = cli("build", "--root", str(small_kb), "--no-search-index")
@@ -69,18 +69,20 @@ def test_lock_stops_a_second_build(small_kb, cli):
 
 
 def test_unsafe_output_fails_and_keeps_previous(small_kb, monkeypatch):
-    from kbtool.mkdocs import build as site_module
+    from kbtool.builders import build as site_module
+    from kbtool.builders.errors import SiteError
+    from kbtool.builders.htmlscan import Finding
 
     site_module.build_site(small_kb, search_index=False)
     (small_kb / "site" / "marker.txt").write_text("old", encoding="utf-8")
-    monkeypatch.setattr(site_module, "scan_site", lambda out: [site_module.Finding("x.html", 1, "<script>")])
-    with pytest.raises(site_module.SiteError, match="executable markup"):
+    monkeypatch.setattr(site_module, "scan_site", lambda out: [Finding("x.html", 1, "<script>")])
+    with pytest.raises(SiteError, match="executable markup"):
         site_module.build_site(small_kb, search_index=False)
     assert (small_kb / "site" / "marker.txt").exists()
 
 
 def test_build_calls_search_index_when_available(small_kb, monkeypatch):
-    from kbtool.mkdocs import build as site_module
+    from kbtool.builders import build as site_module
     from kbtool.search import api
 
     called = []

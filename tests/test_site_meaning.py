@@ -27,7 +27,7 @@ QUERY_SETS = ("search_queries.yaml", "paraphrase_queries.yaml", "lexicon_holdout
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """The bundled knowledge base with `semantic_site: true`, its site and its terminal index."""
-    from kbtool.mkdocs.build import build_site
+    from kbtool.builders.build import build_site
 
     assert semantic.available(), "the test extra installs wordllama"
     root = bundled_with(tmp_path_factory.mktemp("site-meaning"), "semantic_site: true")

@@ -52,7 +52,7 @@ def write_injection_kb(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def injection_site(tmp_path_factory):
-    from kbtool.mkdocs.build import build_site
+    from kbtool.builders.build import build_site
 
     root = write_injection_kb(tmp_path_factory.mktemp("evil"))
     result = build_site(root, search_index=False)
@@ -70,7 +70,7 @@ def test_injection_kb_validates_without_errors(tmp_path):
 
 
 def test_injection_site_builds_and_scans_clean(injection_site):
-    from kbtool.mkdocs.build import scan_site
+    from kbtool.builders.htmlscan import scan_site
 
     assert scan_site(injection_site) == []
     assert (injection_site / "standards" / "evil-standard.html").exists()
@@ -112,14 +112,14 @@ def test_search_index_holds_no_markup(injection_site):
     ("<body><script>alert(1)</script></body>", "<script> in the page"),
 ])
 def test_scan_finds_executable_markup(html, message):
-    from kbtool.mkdocs.build import scan_html
+    from kbtool.builders.htmlscan import scan_html
 
     findings = scan_html(html, "page.html")
     assert any(message in f.message for f in findings), findings
 
 
 def test_scan_allows_theme_scripts_outside_content():
-    from kbtool.mkdocs.build import scan_html
+    from kbtool.builders.htmlscan import scan_html
 
     page = ('<head><script>__md_scope=new URL("..",location)</script>'
             '<script src="assets/javascripts/bundle.js"></script>'
@@ -137,7 +137,7 @@ def test_scan_allows_theme_scripts_outside_content():
     ('<a href=" vbscript:x">note</a>', True),
 ])
 def test_scan_needs_a_real_scheme_to_call_a_url_executable(html, executable):
-    from kbtool.mkdocs.build import scan_html
+    from kbtool.builders.htmlscan import scan_html
 
     assert bool(scan_html(f"<article>{html}</article>", "page.html")) is executable
 

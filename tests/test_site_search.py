@@ -43,7 +43,7 @@ def bundled_with(root: Path, setting: str) -> Path:
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """The bundled knowledge base with a feedback address, its site and its terminal index (lexical)."""
-    from kbtool.mkdocs.build import build_site
+    from kbtool.builders.build import build_site
 
     # The site ranks as `kbtool search` does without the [semantic] extra's re-ranking by meaning
     # (a site ranks by meaning only when kb.yaml asks, test_site_meaning.py): the terminal side of
@@ -217,7 +217,7 @@ class Inputs(HTMLParser):
 
 
 def test_every_page_has_the_search_box_first_and_no_second_box(built):
-    from kbtool.mkdocs.build import scan_site
+    from kbtool.builders.htmlscan import scan_site
 
     site = built / "site"
     pages = sorted(site.rglob("*.html"))
@@ -232,7 +232,7 @@ def test_every_page_has_the_search_box_first_and_no_second_box(built):
 
 
 def test_site_search_can_be_switched_off(tmp_path):
-    from kbtool.mkdocs.build import build_site
+    from kbtool.builders.build import build_site
 
     root = write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES})
     (root / "docs").mkdir()

@@ -30,8 +30,10 @@ def build(root: Path, site_dir: Path | None, rollback: bool, no_search_index: bo
       kbtool build --root path/to/kb --site-dir public
       kbtool build --rollback
     """
-    from kbtool.mkdocs.build import ContentErrors, SiteError, UnsafeSiteDir, build_site, default_site_dir
-    from kbtool.mkdocs.build import rollback as do_rollback
+    from kbtool.builders.build import build_site
+    from kbtool.builders.errors import ContentErrors, SiteError, UnsafeSiteDir
+    from kbtool.builders.sitefolder import rollback as do_rollback
+    from kbtool.mkdocs.config import default_site_dir
     from kbtool.problems import EXIT_PROBLEMS, EXIT_USAGE
 
     def progress(message: str) -> None:

@@ -52,7 +52,7 @@ def serve(root: Path, site_dir: Path | None, dev_addr: str, open_browser: bool) 
     """
     import os
 
-    from kbtool.mkdocs.build import mkdocs_config_file
+    from kbtool.mkdocs.config import mkdocs_config_file
     from kbtool.problems import EXIT_PROBLEMS
 
     def progress(message: str) -> None:
