@@ -176,11 +176,11 @@ def test_typo_finds_the_phrase_and_says_what_it_corrected(kb):
 
 
 def test_a_misspelt_word_is_corrected_once_while_the_rest_is_typed(kb, monkeypatch):
-    from kbtool.search import api
+    from kbtool.search import planning
 
     asked: list[str] = []
-    real = api._corrections
-    monkeypatch.setattr(api, "_corrections", lambda reader, word, *rest: asked.append(word) or real(reader, word, *rest))
+    real = planning._corrections
+    monkeypatch.setattr(planning, "_corrections", lambda reader, word, *rest: asked.append(word) or real(reader, word, *rest))
     with build(kb) as index:
         first = run_query(index, "refnud")
         typed = "refnud today"

@@ -9,6 +9,7 @@ import random
 import sys
 from pathlib import Path
 
+from kbtool.pipeline import check
 from tests.conftest import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -22,7 +23,7 @@ def test_stored_scores_give_whoosh_s_own_hits_and_scores(tmp_path: Path):
 
     root = generate(tmp_path / "kb", 120, vocabulary="bundled")
     (root / "kb.yaml").open("a", encoding="utf-8").write("search:\n  semantic: false\n")
-    api.build_index(api._checked_kb(root))
+    api.build_index(check(root).kb)
     rng = random.Random(3)
     words = sorted({w for w in generate_kb._words if len(w) >= 4})
     # Customer wordings the lexicon turns into phrases, the generator's words, and filters.
@@ -67,12 +68,12 @@ def test_near_words_are_whoosh_s_words_within_the_distance(tmp_path: Path):
     import difflib
 
     from kbtool.search import api
-    from kbtool.search.api import SIMILAR
+    from kbtool.search.weights import SIMILAR
     from kbtool.search.whoosh_engine import edit_distance
 
     root = generate(tmp_path / "kb", 60, vocabulary="bundled")
     (root / "kb.yaml").open("a", encoding="utf-8").write("search:\n  semantic: false\n")
-    api.build_index(api._checked_kb(root))
+    api.build_index(check(root).kb)
     rng = random.Random(5)
     with api.open_index(root) as index:
         engine = index._reader()
