@@ -50,6 +50,10 @@ def analyse(text: str) -> tuple[list[Placeholder], list[TemplateIssue]]:
     """Placeholders a template uses, and anything in it that is not allowed."""
     if "{" not in text and "%}" not in text and "}}" not in text:
         return [], []
+    if "{{{" in text or "}}}" in text:
+        # `{{{ name }}}` holds a plain placeholder, so without this the extra braces would be
+        # filled around the value and sent to the customer.
+        return [], [_brace_too_many(text)]
     stripped = SIMPLE_PLACEHOLDER.sub("", text)
     if not ANY_TEMPLATE_SYNTAX.search(stripped):
         return [Placeholder(m.group(1), _line_of(text, m.start())) for m in SIMPLE_PLACEHOLDER.finditer(text)], []
@@ -84,11 +88,13 @@ def _analyse_with_jinja(text: str) -> tuple[list[Placeholder], list[TemplateIssu
     if len(text) > MAX_TEMPLATE_CHARS:
         return [], [TemplateIssue(1, "template-too-large", f"the text is {len(text):,} characters; "
                                   f"templates are limited to {MAX_TEMPLATE_CHARS:,}")]
+    misnamed = _misnamed_blank(text)
+    if misnamed is not None:
+        return [], [misnamed]
     try:
         tree = environment().parse(text)
     except TemplateSyntaxError as exc:
-        return [], [TemplateIssue(exc.lineno or 1, "template-syntax", f"template syntax error: {exc.message}",
-                                  "placeholders are written {{ name }}; conditions {% if name %}...{% endif %}")]
+        return [], [explain_syntax_error(text, exc.lineno or 1, str(exc.message or ""))]
     except RecursionError:
         return [], [TemplateIssue(1, "template-forbidden", "the template nests too deeply")]
     placeholders: list[Placeholder] = []
@@ -106,6 +112,10 @@ def _analyse_with_jinja(text: str) -> tuple[list[Placeholder], list[TemplateIssu
         if not isinstance(node, allowed):
             issues.append(_forbidden(node, line))
             continue
+        if isinstance(node, nodes.TemplateData) and ("}}" in node.data or "%}" in node.data):
+            stray = _stray_closing(text, line, node.data)
+            if stray is not None:
+                issues.append(stray)
         if isinstance(node, nodes.Name):
             if node.ctx != "load":
                 issues.append(TemplateIssue(line, "template-forbidden", "templates cannot assign values"))
@@ -140,6 +150,215 @@ def _analyse_with_jinja(text: str) -> tuple[list[Placeholder], list[TemplateIssu
     placeholders.sort(key=lambda p: p.line)
     issues.sort(key=lambda i: i.line)
     return placeholders, issues
+
+
+SYNTAX_HINT = "blanks are written {{ name }}; conditions {% if name %}...{% endif %}"
+NAME_HINT = "names use lower-case letters, digits and underscores"
+# A blank written as words (`{{ new date }}`) or with hyphens (`{{ new-date }}`, which Jinja would
+# read as a subtraction) instead of one name: the mentor meant the name with underscores.
+_WORDS_BLANK = re.compile(r"\{\{[ \t]*([A-Za-z_][A-Za-z0-9_]*(?:(?:[ \t]+|[ \t]*-[ \t]*)[A-Za-z0-9_]+)+)[ \t]*\}\}")
+_WORD_GAP = re.compile(r"[ \t]*-[ \t]*|[ \t]+")
+_OPENING = re.compile(r"\{\{|\{%")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ONE_BRACE_SHORT = re.compile(r"\{\{[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\}")
+_OPENING_BRACE_SHORT = re.compile(r"(?<!\{)\{[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\}\}")
+_CONDITION_WORDS = ("if", "elif", "else", "endif")
+# Words of the template language: a text using one of them is an expression, judged by Jinja.
+_KEYWORDS = frozenset({"and", "or", "not", "in", "is", "if", "else", "elif", "endif", "true", "false", "none",
+                       "True", "False", "None"})
+
+
+def _issue_at(text: str, start: int, end: int, message: str, hint: str) -> TemplateIssue:
+    """A template-syntax issue pointing at text[start:end] (its first line gives the column)."""
+    shown = text[start:end].split("\n", 1)[0]
+    return TemplateIssue(_line_of(text, start), "template-syntax", message, hint, shown)
+
+
+def _misnamed_blank(text: str) -> TemplateIssue | None:
+    """The first blank named with several words (`{{ new date }}`, `{{ new-date }}`), if any."""
+    if "{{" not in text:
+        return None
+    for match in _WORDS_BLANK.finditer(text):
+        words = _WORD_GAP.split(match.group(1))
+        if _KEYWORDS.intersection(words):
+            continue
+        name = "_".join(words).lower()
+        what = "'-'" if "-" in match.group(1) else "a space"
+        return _issue_at(text, match.start(), match.end(),
+                         f"a blank's name can't contain {what}: did you mean {{{{ {name} }}}}?",
+                         f"write {{{{ {name} }}}} (and declare '{name}' if it is new); {NAME_HINT}")
+    return None
+
+
+def explain_syntax_error(text: str, line: int, jinja_message: str) -> TemplateIssue:
+    """Jinja's syntax error in `text` as a mentor would say it, at the blank or condition it is about.
+
+    The `{{ }}` blanks and `{% %}` conditions are read one by one to find the first that is not
+    whole: a blank missing a brace or never closed, an empty one, a condition Jinja does not know
+    or without its `{% endif %}`. What none of them explains keeps Jinja's words at Jinja's line.
+    """
+    found = _first_malformed(text, line)
+    if found is not None:
+        return found
+    return TemplateIssue(line, "template-syntax", f"template syntax error: {jinja_message}", SYNTAX_HINT)
+
+
+def _first_malformed(text: str, error_line: int) -> TemplateIssue | None:
+    """The first blank or condition that is not whole. Jinja read every line before `error_line`
+    without complaint, so pieces there are only checked for braces and if/endif pairs (string
+    work), and asked of Jinja one by one only from that line on: a 50,000-character text of
+    blanks costs milliseconds, not a parse per blank."""
+    ifs: list[tuple[int, int]] = []  # where each open {% if %} starts and ends
+    position = 0
+    line = 1
+    while (opening := _OPENING.search(text, position)) is not None:
+        start = opening.start()
+        line += text.count("\n", position, start)
+        is_blank = opening.group() == "{{"
+        following = _OPENING.search(text, start + 2)
+        limit = following.start() if following is not None else len(text)
+        close = text.find("}}" if is_blank else "%}", start + 2, limit)
+        if close < 0:
+            return _unclosed(text, start, limit, is_blank)
+        end = close + 2
+        inner = text[start + 2:close].strip()
+        ask_jinja = line >= error_line
+        issue = (_bad_blank(text, start, end, inner, ask_jinja) if is_blank
+                 else _bad_condition(text, start, end, inner, ifs, ask_jinja))
+        if issue is not None:
+            return issue
+        line += text.count("\n", start, end)
+        position = end
+    if ifs:
+        start, end = ifs[-1]
+        return _issue_at(text, start, end, f"{text[start:end]} has no {{% endif %}} after it",
+                         "add {% endif %} where the text that depends on it ends")
+    return None
+
+
+def _unclosed(text: str, start: int, limit: int, is_blank: bool) -> TemplateIssue:
+    if is_blank:
+        short = _ONE_BRACE_SHORT.match(text, start, limit)
+        if short is not None:
+            return _issue_at(text, start, short.end(), f"the blank {short.group()} is missing a closing brace: "
+                             f"write {{{{ {short.group(1)} }}}}", "a blank opens with {{ and closes with }}")
+        name = _NAME.match(text[start + 2:limit].lstrip())
+        return _issue_at(text, start, start + 2, "a blank opened with {{ is never closed: write "
+                         f"{{{{ {name.group() if name else 'name'} }}}}", "a blank opens with {{ and closes with }}")
+    line_end = text.find("\n", start, limit)
+    end = line_end if line_end >= 0 else limit
+    return _issue_at(text, start, end, f"the condition {text[start:end].rstrip()} is not closed with %}}",
+                     "conditions are written {% if name %}...{% endif %}")
+
+
+def _bad_blank(text: str, start: int, end: int, inner: str, ask_jinja: bool) -> TemplateIssue | None:
+    written = text[start:end]
+    if _NAME.fullmatch(inner) is not None and inner not in _KEYWORDS:
+        return None
+    if not inner:
+        return _issue_at(text, start, end, "an empty blank {{ }}: write the blank's name between the braces",
+                         "for example {{ customer_name }}")
+    if inner.startswith("{") or inner.endswith("{"):
+        name = _NAME.search(inner)
+        return _issue_at(text, start, end, f"{written} has a brace too many: write "
+                         f"{{{{ {name.group() if name else 'name'} }}}}", "a blank opens with {{ and closes with }}")
+    if inner in _KEYWORDS:
+        return _issue_at(text, start, end, f"'{inner}' can't be a blank's name: templates use it in conditions",
+                         f"name the blank differently, such as {{{{ {inner.lower()}_value }}}}")
+    if ask_jinja and not _parses(written):
+        return _issue_at(text, start, end, f"{written} is not a blank: a blank is one name between the braces",
+                         f"blanks are written {{{{ name }}}}; {NAME_HINT}")
+    return None
+
+
+def _bad_condition(text: str, start: int, end: int, inner: str, ifs: list[tuple[int, int]],
+                   ask_jinja: bool) -> TemplateIssue | None:
+    written = text[start:end]
+    word_match = _NAME.match(inner.strip("-+ \t"))
+    word = word_match.group() if word_match else ""
+    if word in ("if", "elif") and ask_jinja:
+        test = inner.strip("-+ \t")[len(word):]
+        if not _parses("{% if" + test + " %}{% endif %}"):
+            misnamed = _misnamed_blank("{{" + test + " }}")
+            if misnamed is not None:
+                return _issue_at(text, start, end, misnamed.message, misnamed.hint)
+            return _issue_at(text, start, end, f"the condition {written} cannot be read",
+                             "conditions are written {% if name %}, {% if name == 'text' %} or {% if not name %}")
+    if word == "if":
+        ifs.append((start, end))
+        return None
+    if word in ("elif", "else", "endif"):
+        if not ifs:
+            return _issue_at(text, start, end, f"{written} has no {{% if %}} before it",
+                             "add the {% if name %} it belongs to, or remove it")
+        if word == "endif":
+            ifs.pop()
+        return None
+    if not ask_jinja or _parses(written) or _parses(f"{written}{{% end{word} %}}"):
+        return None  # a construct Jinja knows (for, set...): the allowlist says whether it may be used
+    import difflib
+
+    close = difflib.get_close_matches(word, _CONDITION_WORDS, n=1, cutoff=0.6)
+    hint = f"did you mean {{% {close[0]} %}}?" if close else "conditions are written {% if name %}...{% endif %}"
+    return _issue_at(text, start, end, f"{written} is not a condition templates know", hint)
+
+
+def _parses(text: str) -> bool:
+    from jinja2 import TemplateSyntaxError
+
+    try:
+        environment().parse(text)
+    except TemplateSyntaxError:
+        return False
+    except RecursionError:
+        return True  # too deep to read here; the allowlist reports that
+    return True
+
+
+def _brace_too_many(text: str) -> TemplateIssue:
+    """The blank around the first `{{{` or `}}}` of `text`, said plainly."""
+    found = [i for i in (text.find("{{{"), text.find("}}}")) if i >= 0]
+    at = min(found)
+    line_start = text.rfind("\n", 0, at) + 1
+    line_end = text.find("\n", at)
+    line_end = len(text) if line_end < 0 else line_end
+    if text.startswith("{{{", at):
+        start = at
+        close = text.find("}}", at + 3, line_end)
+        end = close + 2 if close >= 0 else at + 3
+    else:
+        opening = text.rfind("{{", line_start, at)
+        start = opening if opening >= 0 else at
+        end = at + 3
+    while start > line_start and text[start - 1] == "{":
+        start -= 1
+    while end < line_end and text[end] == "}":
+        end += 1
+    name = _NAME.search(text, start, line_end)
+    return _issue_at(text, start, end, f"{text[start:end]} has a brace too many: write "
+                     f"{{{{ {name.group() if name else 'name'} }}}}", "a blank opens with {{ and closes with }}")
+
+
+def _stray_closing(text: str, node_line: int, data: str) -> TemplateIssue | None:
+    """A `}}` or `%}` in plain text: the blank or condition lost its opening brace, and the
+    braces would reach the customer as written."""
+    at = min((i for i in (data.find("}}"), data.find("%}")) if i >= 0), default=-1)
+    if at < 0:
+        return None
+    line = node_line + data.count("\n", 0, at)
+    short = None
+    for match in _OPENING_BRACE_SHORT.finditer(data):
+        if match.end() - 2 == at:
+            short = match
+            break
+    if short is not None:
+        return TemplateIssue(line, "template-syntax", f"the blank {short.group()} is missing an opening brace: "
+                             f"write {{{{ {short.group(1)} }}}}", "a blank opens with {{ and closes with }}",
+                             short.group())
+    closer = data[at:at + 2]
+    opener = "{{" if closer == "}}" else "{%"
+    return TemplateIssue(line, "template-syntax", f"{closer} without its {opener}: the braces would be shown as "
+                         "written", f"open it with {opener}, or remove {closer}", closer)
 
 
 _NODE_WORDS = {

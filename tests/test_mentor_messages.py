@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import KB_YAML
 
 LOANER = """\
@@ -111,3 +113,96 @@ def test_a_misspelt_value_that_would_not_convert_is_not_read_as_the_field(cli, k
     root = kb_root({LOANER_PATH: LOANER.replace("\n    next: close", "\n    nxet: [close]")})
     problem = only(cli, root)
     assert (problem["rule"], problem["hint"]) == ("unknown-field", "did you mean 'next'?")
+
+
+# -- 2. a blank written wrongly: one plain message at the blank, no knock-on usage warnings -----
+
+DELAY = """\
+kind: letter
+id: delay
+title: Delay
+owner: Sam Lee
+status: approved
+review_by: "2030-01-01"
+channels: [email]
+situation: delivery-delay
+subject: Your order is on its way
+body: |
+  Dear {{ customer_name }},
+
+  Your order is running late. The new delivery date is {{ new_date }}.
+  We will email you if anything changes.
+variables:
+  new_date:
+    description: The new delivery date.
+    example: Friday 17 March
+"""
+DELAY_PATH = "scripts_library/letters/delay.yaml"
+BLANK_COLUMN = len("  Your order is running late. The new delivery date is ") + 1
+
+
+@pytest.mark.parametrize(("written", "message"), [
+    ("{{ new date }}", "a blank's name can't contain a space: did you mean {{ new_date }}?"),
+    ("{{ new-date }}", "a blank's name can't contain '-': did you mean {{ new_date }}?"),
+    ("{{ new_date }", "the blank {{ new_date } is missing a closing brace: write {{ new_date }}"),
+    ("{ new_date }}", "the blank { new_date }} is missing an opening brace: write {{ new_date }}"),
+    ("{{{ new_date }}}", "{{{ new_date }}} has a brace too many: write {{ new_date }}"),
+    ("{{ new_date }}}", "{{ new_date }}} has a brace too many: write {{ new_date }}"),
+    ("{{ }}", "an empty blank {{ }}: write the blank's name between the braces"),
+    ("{% if new_date %}{{ new_date }}", "{% if new_date %} has no {% endif %} after it"),
+    ("{% endif %}{{ new_date }}", "{% endif %} has no {% if %} before it"),
+])
+def test_a_blank_written_wrongly_is_one_plain_message_at_the_blank(cli, kb_root, written, message):
+    root = kb_root({DELAY_PATH: DELAY.replace("{{ new_date }}.", f"{written}.")})
+    problem = only(cli, root)
+    assert (problem["line"], problem["column"], problem["rule"]) == (13, BLANK_COLUMN, "template-syntax")
+    assert problem["message"] == message
+    assert problem["hint"]
+
+
+def test_an_unknown_condition_word_is_named_with_the_one_it_resembles(cli, kb_root):
+    root = kb_root({DELAY_PATH: DELAY.replace("{{ new_date }}.", "{% iff new_date %}{{ new_date }}{% endif %}.")})
+    problem = only(cli, root)
+    assert problem["message"] == "{% iff new_date %} is not a condition templates know"
+    assert problem["hint"] == "did you mean {% if %}?" and problem["column"] == BLANK_COLUMN
+
+
+def test_a_text_that_did_not_parse_gives_no_usage_warning_but_others_still_do(kb_root):
+    from kbtool.pipeline import check
+
+    broken = DELAY.replace("{{ new_date }}.", "{{ new date }}.")
+    checked = check(kb_root({DELAY_PATH: broken}))
+    assert [p.rule for p in checked.problems] == ["template-syntax"]
+    # The same letter, parsed, with a blank it really does not use: the warning is still given.
+    unused = DELAY + "  order_number:\n    description: The order number.\n    example: FH-1\n"
+    checked = check(kb_root({DELAY_PATH: unused}))
+    assert [(p.rule, p.message) for p in checked.problems] == [
+        ("unused-variable", "variable 'order_number' is declared but not used in the entry's texts")]
+
+
+def test_render_refuses_a_blank_written_wrongly_in_the_same_words(cli, kb_root):
+    root = kb_root({DELAY_PATH: DELAY.replace("{{ new_date }}.", "{{ new date }}.")})
+    run = cli("render", "letter", "delay", "--root", str(root), "--no-input", "--var", "customer_name=Ann",
+              "--var", "new_date=Friday")
+    assert run.code == 1 and "a blank's name can't contain a space: did you mean {{ new_date }}?" in run.stderr
+
+
+def test_expressions_that_are_allowed_are_not_mistaken_for_misnamed_blanks():
+    from kbtool.templating import analyse
+
+    for text in ("{{ name | title }}", "{{ name or 'there' }}", "{{ a if b else c }}", "{{ not_a_word }}",
+                 "{% if a %}x{% elif b %}y{% else %}z{% endif %}", "{{- name -}}", "100% sure {{ name }}"):
+        assert analyse(text)[1] == [], text
+
+
+def test_finding_the_malformed_blank_stays_linear_in_the_text():
+    import time
+
+    from kbtool.templating import analyse
+
+    # Many good blanks before the broken one: each is read once, not parsed on its own.
+    for text in ("{{ a }}" * 7_000 + "{{ b", "{{ a | title }}\n" * 3_000 + "{% iff %}"):
+        started = time.perf_counter()
+        issues = analyse(text)[1]
+        assert issues and issues[0].rule == "template-syntax"
+        assert time.perf_counter() - started < 5

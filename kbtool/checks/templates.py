@@ -21,7 +21,9 @@ from kbtool.templating import (
 )
 
 TEMPLATE_SYNTAX = RuleDoc(
-    "template-syntax", Level.ERROR, "A {{ placeholder }} or {% if %} block is malformed.",
+    "template-syntax", Level.ERROR,
+    "A {{ placeholder }} or {% if %} block is malformed: a brace missing or one too many, a blank's name "
+    "written as two words, a condition without its {% endif %}. The braces would reach the customer as written.",
     bad="say: Thanks for calling {{ company_name }", good="say: Thanks for calling {{ company_name }}",
 )
 TEMPLATE_FORBIDDEN = RuleDoc(
@@ -84,10 +86,14 @@ def check(kb: KnowledgeBase) -> Iterator[Problem]:
         used: set[str] = set()
         values = {**shared_values, **entry.example_values()} if entry.variables else shared_values
         fillable: list[tuple[Any, list[Placeholder]]] = []
+        # A text that did not parse names no blanks we can trust, so "declared but not used"
+        # would be a second, wrong problem (the blank it misspells is the declared one).
+        unparsed = False
         for ref in entry.texts():
             if not ref.template:
                 continue
             placeholders, issues = analyse(ref.text)
+            unparsed = unparsed or any(issue.rule == TEMPLATE_SYNTAX.id for issue in issues)
             for issue in issues:
                 rule = _BY_ID[issue.rule]
                 line, column = locate(entry, ref.ptr, issue.line, issue.needle)
@@ -104,7 +110,7 @@ def check(kb: KnowledgeBase) -> Iterator[Problem]:
                                   f"placeholder '{placeholder.name}' is not declared",
                                   hint or f"declare '{placeholder.name}' in {where}")
         yield from _expansions(entry, fillable, values)
-        for name in entry.variables:
+        for name in entry.variables if not unparsed else ():
             if name not in used:
                 line, column = entry.pos("variables", name, "#key")
                 yield Problem(entry.path, line, column, UNUSED_VARIABLE.level, UNUSED_VARIABLE.id,
