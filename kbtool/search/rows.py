@@ -18,10 +18,9 @@ def search_rows(index: SearchIndex, query: str, *, prefer: str | None = None, li
                 **options: Any) -> Results:
     """What staff see: one row per entry, best first, close matches before weak ones.
 
-    Each row is the entry's best hit with its other matching items in `more`; when the best hit
-    holds the query's words only in what the whole entry shares (its title, tags, keywords), and its
-    opening step or first phrase holds them there too, the row opens with that opening item instead. With `prefer` (a channel), that channel's lines
-    come first, and for a spoken channel, written-only templates come after spoken lines.
+    Each row is the entry's best hit with its other matching items in `more` (`group_by_entry`).
+    With `prefer` (a channel), that channel's lines come first, and for a spoken channel,
+    written-only templates come after spoken lines (`rank_by_channel`).
     """
     run = run_ranked(index, query, limit=max(limit, ROW_DEPTH), **options)
     rows = group_by_entry(run)
@@ -31,6 +30,12 @@ def search_rows(index: SearchIndex, query: str, *, prefer: str | None = None, li
 
 
 def group_by_entry(run: Run) -> list[Hit]:
+    """One row per entry, in the order of each entry's best hit, its other hits in `more`.
+
+    When the best hit holds the query's words only in what the whole entry shares (its title,
+    tags, keywords), and the entry's opening step or first phrase holds them there too, the row
+    opens with that opening item instead: the natural place to start reading out.
+    """
     hits = run.results.hits
     groups: dict[str, list[Hit]] = {}
     for hit in hits:
