@@ -206,3 +206,69 @@ def test_finding_the_malformed_blank_stays_linear_in_the_text():
         issues = analyse(text)[1]
         assert issues and issues[0].rule == "template-syntax"
         assert time.perf_counter() - started < 5
+
+
+# -- 3. indentation that does not line up, said in words --------------------------------------
+
+STEPS_HEAD = LOANER.split("steps:\n")[0] + "steps:\n"
+
+
+@pytest.mark.parametrize(("steps", "line", "column", "message", "hint"), [
+    ("  - id: open\n    say: Hello.\n   next: close\n  - id: close\n    say: Bye.\n", 12, 4,
+     "the indentation of line 12 ('next: close') does not line up: it is indented 3 spaces, but 'say:' on line 11 "
+     "is indented 4 spaces; the fields of one item start in the same column",
+     "indent line 12 by 4 spaces, like 'say:' on line 11"),
+    ("  - id: open\n    say: Hello.\n      next: close\n  - id: close\n    say: Bye.\n", 12, 7,
+     "the indentation of line 12 ('next: close') does not line up: it is indented 6 spaces, but 'say:' on line 11 "
+     "is indented 4 spaces; the fields of one item start in the same column",
+     "indent line 12 by 4 spaces, like 'say:' on line 11"),
+    ("  - id: open\n    say: Hello.\n - id: close\n   say: Bye.\n", 12, 2,
+     "the indentation of line 12 ('- id: close') does not line up: it is indented 1 space, but the list item "
+     "'- id: open' on line 10 is indented 2 spaces; the items of one list start in the same column",
+     "indent line 12 by 2 spaces, like the item on line 10"),
+    ("  - id: open\n    say: Hello.\n    options:\n      - when: yes\n        next: close\n     - when: no\n"
+     "        next: close\n  - id: close\n    say: Bye.\n", 15, 6,
+     "the indentation of line 15 ('- when: no') does not line up: it is indented 5 spaces, but the list item "
+     "'- when: yes' on line 13 is indented 6 spaces; the items of one list start in the same column",
+     "indent line 15 by 6 spaces, like the item on line 13"),
+    ("  - id: open\n    say: Hello.\n  -id: close\n    say: Bye.\n", 12, 3,
+     "line 12 starts with '-id: close': a list item needs a space after the dash", "write '- id: close'"),
+    ("  - id: open\n    say: Hello there,\n    how are you today?\n  - id: close\n    say: Bye.\n", 12, 5,
+     "line 12 ('how are you today?') is not a field, and it is not indented under 'say:' on line 11, so YAML "
+     "cannot tell it goes on from there",
+     "indent line 12 further than 'say:' if it continues that text, or write it as 'field: text'"),
+    ("  - id: open\n    say: Sorry: that is late.\n", 11, 15,
+     "the text after 'say:' on line 11 contains ': ', which YAML reads as the start of another field",
+     "put the whole text in double quotes: say: \"...\""),
+])
+def test_indentation_that_does_not_line_up_names_both_lines(cli, kb_root, steps, line, column, message, hint):
+    root = kb_root({LOANER_PATH: STEPS_HEAD + steps})
+    problem = only(cli, root)
+    assert (problem["line"], problem["column"], problem["rule"]) == (line, column, "yaml-syntax")
+    assert (problem["message"], problem["hint"]) == (message, hint)
+
+
+def test_every_line_of_the_bundled_scripts_moved_by_a_space_gets_a_message_about_that_place():
+    """Each line of every bundled script, indented one space less and one more: loading never
+    fails, and an indentation message names the line it is reported at."""
+    import re
+
+    from kbtool.source.loader import parse
+    from tests.conftest import REPO
+
+    explained = 0
+    for file in sorted((REPO / "scripts_library" / "scripts").glob("*.yaml")):
+        lines = file.read_text(encoding="utf-8").split("\n")
+        for index, written in enumerate(lines):
+            if not written.startswith("  "):
+                continue
+            for moved in (written[1:], " " + written):
+                text = "\n".join(lines[:index] + [moved] + lines[index + 1:])
+                _, problems = parse(text, file.name)
+                for problem in problems:
+                    assert problem.message and problem.hint
+                    named = re.match(r"the indentation of line (\d+)", problem.message)
+                    if named:
+                        explained += 1
+                        assert int(named.group(1)) == problem.line
+    assert explained > 20

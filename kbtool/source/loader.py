@@ -244,6 +244,14 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        plain = explain_syntax_error(text, line, column, message)
+        if plain is None and exc.context_mark is not None and "could not find expected ':'" in message:
+            # A line without "key:" among fields: the parser notices a line later, where it gives up.
+            line, column = exc.context_mark.line + 1, exc.context_mark.column + 1
+            plain = explain_syntax_error(text, line, column, message)
+        if plain is not None:
+            column, plain_message, hint = plain
+            return None, [_problem(path, line, column, "yaml-syntax", plain_message, hint)]
         return None, [_problem(
             path, line, column, "yaml-syntax", f"YAML syntax error: {message}", _syntax_hint(message)
         )]
@@ -280,6 +288,152 @@ def raw_control_character(text: str, path: str, at: int | None = None) -> Proble
             "a terminal or hide text")
     return _problem(path, line, column, "control-character",
                     f"the file contains the control character U+{code:04X}{name}", hint)
+
+
+# The parser's words for "this line is not where the lines around it say it should be".
+_INDENTATION_ERRORS = ("did not find expected key", "did not find expected '-' indicator", "expected <block end>",
+                       "mapping values are not allowed", "could not find expected ':'")
+
+
+@dataclass(frozen=True)
+class _Block:
+    """Something a line opens that later lines may line up with: a list item or a field."""
+
+    kind: str  # "item" or "field"
+    column: int  # 0-based
+    line: int
+    label: str  # as the message shows it: "- id: open" or "say:"
+    has_value: bool = False  # its value follows on the same line, so nothing may be indented under it
+    block_text: bool = False  # a field followed by `|` or `>` text
+
+
+def explain_syntax_error(text: str, line: int, column: int, message: str) -> tuple[int, str, str] | None:
+    """A parser error about indentation or a stray ": " in words a support lead uses (column,
+    message, hint), or None when the line gives no plain explanation. The column is where the
+    line's text starts when its indentation is the problem.
+
+    Read from the text up to the error's line: which list items and fields are open there, and
+    which of them the line should start under.
+    """
+    if not any(words in message for words in _INDENTATION_ERRORS):
+        return None
+    lines = text.split("\n")
+    if not 1 <= line <= len(lines):
+        return None
+    written = lines[line - 1].rstrip("\r")
+    content = written.strip()
+    if not content or content.startswith("#"):
+        return None
+    shown = _shorten(content)
+    if content[0] == "-" and len(content) > 1 and content[1] not in " -":
+        return (column, f"line {line} starts with '{_shorten(content, 12)}': a list item needs a space after the dash",
+                f"write '- {_shorten(content[1:])}'")
+    tokens = _blocks_of(written, line)
+    if not tokens:
+        above = _open_blocks(lines[:line - 1])
+        field = above[-1] if above and above[-1].kind == "field" and above[-1].has_value else None
+        indent = len(written) - len(written.lstrip(" "))
+        if field is not None and indent <= field.column:
+            return (column, f"line {line} ('{shown}') is not a field, and it is not indented under '{field.label}' on "
+                    f"line {field.line}, so YAML cannot tell it goes on from there",
+                    f"indent line {line} further than '{field.label}' if it continues that text, or write it as "
+                    "'field: text'")
+        return None
+    first = tokens[0]
+    if "mapping values are not allowed" in message and (first.kind == "item" or column - 1 > first.column):
+        key = tokens[-1].label if tokens[-1].kind == "field" else ""
+        if key and column - 1 > tokens[-1].column + len(key):
+            return (column, f"the text after '{key}' on line {line} contains ': ', which YAML reads as the start of "
+                    "another field", f"put the whole text in double quotes: {key} \"...\"")
+    same_kind = [b for b in _open_blocks(lines[:line - 1]) if b.kind == first.kind]
+    if not same_kind or any(b.column == first.column for b in same_kind):
+        return None
+    wanted = min(same_kind, key=lambda b: (abs(b.column - first.column), -b.column))
+    spaces, like = _indented(first.column), _indented(wanted.column)
+    move = f"indent line {line} by {_spaces(wanted.column)}" if wanted.column else \
+        f"remove the spaces at the start of line {line}"
+    if first.kind == "item":
+        what = f"the list item '{_shorten(wanted.label)}' on line {wanted.line} is {like}"
+        rule = "the items of one list start in the same column"
+        hint = f"{move}, like the item on line {wanted.line}"
+    else:
+        what = f"'{wanted.label}' on line {wanted.line} is {like}"
+        rule = "the fields of one item start in the same column"
+        hint = f"{move}, like '{wanted.label}' on line {wanted.line}"
+    return (first.column + 1, f"the indentation of line {line} ('{shown}') does not line up: it is {spaces}, but {what}; "
+            f"{rule}", hint)
+
+
+def _spaces(count: int) -> str:
+    return "1 space" if count == 1 else f"{count} spaces"
+
+
+def _indented(count: int) -> str:
+    return f"indented {_spaces(count)}" if count else "not indented"
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _blocks_of(written: str, line: int) -> list[_Block]:
+    """The list items and the field that `written` opens, left to right (string work, no regex,
+    so a long line costs its length)."""
+    column = len(written) - len(written.lstrip(" "))
+    rest = written[column:]
+    found: list[_Block] = []
+    while rest == "-" or rest.startswith("- "):
+        found.append(_Block("item", column, line, rest.strip()))
+        after = rest[1:]
+        step = 1 + len(after) - len(after.lstrip(" "))
+        column += step
+        rest = rest[step:]
+    if rest[:1] in ('"', "'"):
+        end = rest.find(rest[0], 1)
+        colon = rest.find(":", end + 1) if end > 0 else -1
+        if colon != end + 1 and rest[end + 1:colon].strip():
+            colon = -1
+    else:
+        colon = rest.find(": ")
+        if colon < 0 and rest.endswith(":"):
+            colon = len(rest) - 1
+        comment = rest.find(" #")
+        if comment >= 0 and (colon < 0 or comment < colon) or rest[:1] in ("#", "[", "{", "|", ">"):
+            colon = -1
+    if colon > 0:
+        value = rest[colon + 1:].strip()
+        has_value = bool(value) and not value.startswith("#")
+        found.append(_Block("field", column, line, rest[:colon].strip() + ":", has_value,
+                            has_value and value[:1] in ("|", ">")))
+    return found
+
+
+def _open_blocks(lines: list[str]) -> list[_Block]:
+    """The items and fields still open after `lines`: what the next line may line up with."""
+    stack: list[_Block] = []
+    text_under: int | None = None  # the column of a field whose | or > text is being skipped
+    for number, raw in enumerate(lines, 1):
+        written = raw.rstrip("\r")
+        stripped = written.strip()
+        if not stripped or stripped.startswith("#") or stripped in ("---", "..."):
+            continue
+        indent = len(written) - len(written.lstrip(" "))
+        if text_under is not None:
+            if indent > text_under:
+                continue
+            text_under = None
+        tokens = _blocks_of(written, number)
+        if not tokens:
+            continue  # a text running on from the line above
+        first = tokens[0]
+        while stack and (stack[-1].column > first.column or (
+                stack[-1].column == first.column
+                and not (first.kind == "item" and stack[-1].kind == "field" and not stack[-1].has_value))):
+            stack.pop()
+        stack.extend(tokens)
+        if tokens[-1].block_text:
+            text_under = tokens[-1].column
+    return stack
 
 
 def _syntax_hint(message: str) -> str:
