@@ -272,3 +272,44 @@ def test_every_line_of_the_bundled_scripts_moved_by_a_space_gets_a_message_about
                         explained += 1
                         assert int(named.group(1)) == problem.line
     assert explained > 20
+
+
+# -- 4. kbtool diff against a branch that is not there -----------------------------------------
+
+def git(root, *args: str) -> None:
+    import os
+    import subprocess
+
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
+                   env={**os.environ, "GIT_AUTHOR_NAME": "Mo", "GIT_AUTHOR_EMAIL": "mo@example.com",
+                        "GIT_COMMITTER_NAME": "Mo", "GIT_COMMITTER_EMAIL": "mo@example.com"})
+
+
+def test_diff_against_a_missing_branch_lists_the_branches(cli, kb_root):
+    root = kb_root({LOANER_PATH: LOANER})
+    git(root, "init", "-q", "-b", "master")
+    run = cli("diff", "main", "--root", str(root))
+    assert run.code == 1 and run.stderr.strip() == ("Error: no branch 'main': the repository has no commits yet "
+                                                    "(commit the knowledge base, then compare)")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    git(root, "branch", "feature-x")
+    run = cli("diff", "main", "--root", str(root))
+    assert run.code == 1 and run.stderr.strip() == "Error: no branch 'main' (branches: feature-x, master)"
+    run = cli("diff", "HEAD~5", "--root", str(root))
+    assert run.code == 1 and run.stderr.strip() == "Error: no revision 'HEAD~5' (branches: feature-x, master)"
+    run = cli("diff", "HEAD^{tree}", "--root", str(root))
+    assert run.code == 1 and "'HEAD^{tree}' is not a commit" in run.stderr
+    assert cli("diff", "master", "--root", str(root)).code == 0
+    assert cli("diff", "--root", str(root)).code == 0  # the merge base with master
+
+
+def test_diff_without_main_or_master_names_the_branches_to_use(cli, kb_root):
+    root = kb_root({LOANER_PATH: LOANER})
+    git(root, "init", "-q", "-b", "develop")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    run = cli("diff", "--root", str(root))
+    assert run.code == 1
+    assert run.stderr.strip() == ("Error: no branch 'main' or 'master' to compare with (branches: develop); "
+                                  "name a base, for example: kbtool diff develop")

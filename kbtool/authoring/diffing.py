@@ -158,7 +158,49 @@ def default_base(root: Path) -> str:
             return _git(root, "merge-base", "HEAD", branch).strip()
         except KbError:
             continue
-    raise KbError("no main branch to compare with; name a base, for example: kbtool diff HEAD~1")
+    names = branches(root)
+    if not names:
+        raise KbError(f"nothing to compare with: {NO_COMMITS}")
+    raise KbError(f"no branch 'main' or 'master' to compare with ({_listed(names)}); name a base, "
+                  f"for example: kbtool diff {names[0]}")
+
+
+def branches(root: Path) -> list[str]:
+    """The repository's branch names: local ones, then remote ones (origin/main)."""
+    try:
+        listing = _git(root, "for-each-ref", "--format=%(refname)", "refs/heads", "refs/remotes")
+    except KbError:
+        return []
+    local = sorted(ref.removeprefix("refs/heads/") for ref in listing.splitlines() if ref.startswith("refs/heads/"))
+    remote = sorted(ref.removeprefix("refs/remotes/") for ref in listing.splitlines()
+                    if ref.startswith("refs/remotes/") and not ref.endswith("/HEAD"))
+    return local + remote
+
+
+NO_COMMITS = "the repository has no commits yet (commit the knowledge base, then compare)"
+
+
+def _listed(names: list[str]) -> str:
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    return f"branches: {shown}"
+
+
+def _resolve(root: Path, revision: str) -> str:
+    """The commit `revision` names; a name git does not know is a KbError listing the branches."""
+    try:
+        return _git(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").strip()
+    except KbError:
+        pass
+    try:
+        _git(root, "rev-parse", "--verify", "--quiet", revision)
+    except KbError:
+        # git's own words here are "Needed a single revision", which names neither the problem nor a fix.
+        looks_like_branch = not any(c in revision for c in "~^:@{") and revision != "HEAD"
+        what = "branch" if looks_like_branch else "revision"
+        names = branches(root)
+        raise KbError(f"no {what} '{revision}' ({_listed(names)})" if names else
+                      f"no {what} '{revision}': {NO_COMMITS}") from None
+    raise KbError(f"'{revision}' is not a commit; name a branch, a tag or a commit") from None
 
 
 def _listed_blobs(listing: bytes, prefix: bytes) -> list[tuple[bytes, int, bytes]]:
@@ -259,7 +301,7 @@ def diff_against(root: Path, base: str | None) -> ContentDiff:
     if base is not None and base.startswith("-"):
         raise KbError(f"'{base}' is not a revision")
     revision = base or default_base(root)
-    commit = _git(root, "rev-parse", "--verify", f"{revision}^{{commit}}").strip()
+    commit = _resolve(root, revision)
     with tempfile.TemporaryDirectory(prefix="kbtool-diff-") as tmp:
         checkout_revision(root, commit, Path(tmp))
         old = check(Path(tmp))
