@@ -104,6 +104,24 @@ def bundled_build(tmp_path_factory):
     return root
 
 
+@pytest.fixture(scope="session")
+def zensical_build(tmp_path_factory):
+    """The bundled knowledge base built once per session with Zensical (no terminal search index):
+    the same site as `bundled_build`, from the staged pages. Skips when Zensical is not installed."""
+    import shutil
+
+    pytest.importorskip("zensical")
+    from kbtool.builders.build import build_site
+
+    root = tmp_path_factory.mktemp("zensical-build")
+    for name in ("standards", "scripts_library", "docs_site"):
+        shutil.copytree(REPO / name, root / name)
+    for name in ("kb.yaml", "mkdocs.yml"):
+        shutil.copy(REPO / name, root / name)
+    build_site(root, search_index=False, builder="zensical")
+    return root
+
+
 # -- browser tests: one way to serve a built site and to start Debian's Chromium ---------------------
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

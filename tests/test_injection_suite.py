@@ -95,12 +95,15 @@ def audit(html: str, whole_fragment: bool = False) -> list[str]:
     return parser.found
 
 
-@pytest.fixture(scope="module")
-def injected(tmp_path_factory):
+@pytest.fixture(scope="module", params=["mkdocs", "zensical"])
+def injected(request, tmp_path_factory):
+    """The payload knowledge base built by each builder (the same checks run on both sites)."""
     from kbtool.builders.build import build_site
 
-    root = write_kb(tmp_path_factory.mktemp("injected"), SITE_PAYLOADS)
-    result = build_site(root)
+    if request.param == "zensical":
+        pytest.importorskip("zensical")
+    root = write_kb(tmp_path_factory.mktemp(f"injected-{request.param}"), SITE_PAYLOADS)
+    result = build_site(root, builder=request.param)
     return root, result.site_dir
 
 

@@ -20,10 +20,13 @@ from kbtool.builders.errors import ContentErrors, SiteError
 from kbtool.builders.htmlscan import scan_site
 from kbtool.builders.lock import build_lock
 from kbtool.builders.sitefolder import check_site_dir, mark_site, swap_into_place
+from kbtool.format.common import SITE_BUILDERS
 from kbtool.mkdocs.config import default_site_dir, mkdocs_config_file
 from kbtool.problems import Problem
 
 Progress = Callable[[str], None]
+# The builders `kbtool build --builder` and kb.yaml's `site: {builder: ...}` name; the first is the default.
+BUILDERS = SITE_BUILDERS
 
 
 @dataclass
@@ -51,10 +54,40 @@ def checked_or_error(root: Path) -> Any:
         raise SiteError(str(exc)) from None
 
 
+def configured_builder(root: Path) -> str | None:
+    """kb.yaml's `site: {builder: ...}`, if it names one (validation reports anything else)."""
+    import yaml
+
+    from kbtool.source.layout import CONFIG_FILE
+
+    # Read here rather than carried on KbConfig: one small file, and only `kbtool build` asks.
+    try:
+        data = yaml.safe_load((root / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+    site = data.get("site") if isinstance(data, dict) else None
+    builder = site.get("builder") if isinstance(site, dict) else None
+    return builder if builder in BUILDERS else None
+
+
+def chosen_builder(root: Path, builder: str | None = None) -> str:
+    """The builder to use: the one asked for, else kb.yaml's, else MkDocs. A builder that is not
+    installed is a BuilderMissing error naming the extra that brings it."""
+    chosen = builder or configured_builder(root) or BUILDERS[0]
+    if chosen not in BUILDERS:
+        raise SiteError(f"unknown builder {chosen!r}; choose one of: {', '.join(BUILDERS)}")
+    if chosen == "zensical":
+        from kbtool.builders.zensical import zensical_version
+
+        zensical_version()
+    return chosen
+
+
 def build_site(root: Path, site_dir: Path | None = None, progress: Progress = _noop,
-               search_index: bool = True) -> BuildResult:
+               search_index: bool = True, builder: str | None = None) -> BuildResult:
     """Validate `root`, build the search index, then its site into `site_dir` (swap on success).
 
+    `builder` is "mkdocs" or "zensical"; None takes kb.yaml's `site: {builder: ...}`, else MkDocs.
     The terminal search index comes first: it depends only on the knowledge base, and built after
     the site it sat on top of the memory MkDocs and Material keep (about 100 MB at 10,000 entries).
     """
@@ -62,6 +95,7 @@ def build_site(root: Path, site_dir: Path | None = None, progress: Progress = _n
     root = Path(root).resolve()
     site_dir = Path(site_dir).resolve() if site_dir else default_site_dir(root)
     check_site_dir(site_dir, root)  # before validating: a wrong --site-dir is a usage error
+    builder = chosen_builder(root, builder)  # before validating too: a missing builder needs no wait
     progress(f"validating {root}")
     checked = checked_or_error(root)
     kb = checked.kb
@@ -81,14 +115,22 @@ def build_site(root: Path, site_dir: Path | None = None, progress: Progress = _n
     with build_lock(site_dir):
         for stale in site_dir.parent.glob(f".{site_dir.name}.building-*"):
             shutil.rmtree(stale, ignore_errors=True)  # left by an interrupted build
-        out = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
+        # The builder writes work/site; a builder reading a staged folder stages it beside, in
+        # work too, so one rename swaps the site in and one rmtree clears the rest.
+        work = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
+        out = work / "site"
         try:
-            from kbtool.mkdocs.build import run_mkdocs
+            if builder == "zensical":
+                from kbtool.builders.zensical import build_with_zensical
 
-            with mkdocs_config_file(root, kb.config.name) as config_file:
-                progress(f"building the site with {config_file.name if config_file.parent == root else 'the built-in configuration'}"
-                         f" ({len(kb.published())} entries)")
-                run_mkdocs(config_file, out, checked)
+                build_with_zensical(root, checked, work, progress)
+            else:
+                from kbtool.mkdocs.build import run_mkdocs
+
+                with mkdocs_config_file(root, kb.config.name) as config_file:
+                    progress(f"building the site with {config_file.name if config_file.parent == root else 'the built-in configuration'}"
+                             f" ({len(kb.published())} entries)")
+                    run_mkdocs(config_file, out, checked)
             progress("checking the built pages and search index for executable markup")
             findings = scan_site(out)
             if findings:
@@ -99,9 +141,8 @@ def build_site(root: Path, site_dir: Path | None = None, progress: Progress = _n
             pages = sum(1 for _ in out.rglob("*.html"))
             mark_site(out)
             previous = swap_into_place(out, site_dir, root)
-        except BaseException:
-            shutil.rmtree(out, ignore_errors=True)
-            raise
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     progress(f"site written to {site_dir} ({pages} pages)" + (f"; previous build kept in {previous}" if previous else ""))
     return BuildResult(site_dir, pages, time.perf_counter() - started, warnings, previous, index_path)
 

@@ -13,6 +13,8 @@ STRINGS = ListOf(Text())
 TEMPLATES = ListOf(template(""))
 RULE_LEVELS = ("off", "warning", "error")
 KEYWORDS = ListOf(Text(one_line=True))
+# The site builders `kbtool build` knows; the first is the default (docs/builders.md).
+SITE_BUILDERS = ("mkdocs", "zensical")
 # What a customer says at the moment the entry (or item) is the right thing to say or do: search
 # matches the customer's own words, and pages show them under "You might hear".
 CUSTOMER_SAYS = ListOf(Text(one_line=True))
@@ -80,4 +82,9 @@ KB_CONFIG = Obj("kb.yaml", (
               "Put meaning-aware ranking into the published site's search too (default false: it ships "
               "the model's token table with the site; docs/semantic.md)."),
     )), False, "Search settings."),
+    Field("site", Obj("site", (
+        Field("builder", Text(enum=SITE_BUILDERS), False,
+              "What builds the site: mkdocs (the default) or zensical (the kbtool[zensical] extra; "
+              "docs/builders.md). `kbtool build --builder` overrides it."),
+    )), False, "Site settings."),
 ))

@@ -7,6 +7,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "data" / "mkdocs.default.yml"
 
@@ -18,15 +19,23 @@ def find_config(root: Path) -> Path | None:
     return None
 
 
+def default_config(site_name: str) -> dict[str, Any]:
+    """kbtool's built-in site settings (mkdocs.yml's), for a root without a mkdocs.yml of its own."""
+    import yaml
+
+    from kbtool.site.text import heading
+
+    data = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    # site_name reaches every page's <title> unescaped by the theme, so it is escaped here.
+    data["site_name"] = str(heading(site_name))
+    return data
+
+
 def default_config_text(root: Path, site_name: str, docs_dir: Path) -> str:
     """kbtool's built-in mkdocs.yml, pointed at `root`, for a root without one of its own."""
     import yaml
 
-    data = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
-    # site_name reaches every page's <title> unescaped by the theme, so it is escaped here.
-    from kbtool.site.text import heading
-
-    data["site_name"] = str(heading(site_name))
+    data = default_config(site_name)
     data["docs_dir"] = str(docs_dir)
     data["plugins"] = [{"kbtool": {"root": str(root)}} if p == "kbtool" else p for p in data["plugins"]]
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

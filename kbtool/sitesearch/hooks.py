@@ -1,7 +1,8 @@
-"""The site search in a MkDocs build: assets, the search box on every page, the index files.
+"""The site search in a site build: assets, the search box on every page, the index files.
 
-The kbtool MkDocs plugin calls these from its events; they hold all of the site search's
-knowledge of MkDocs and Material, so the plugin stays a thin adapter. The box replaces
+The kbtool MkDocs plugin calls these from its events, and the staging for other builders
+(kbtool.builders.staging) before the build; they hold all of the site search's knowledge of
+Material's page layout, so each builder's adapter stays thin. The box replaces
 Material's own search (see docs/site-search.md for why): one box, `input[type=search]`, the
 first on every page, whose results carry `data-kb-entry` / `data-kb-item`.
 """
@@ -157,9 +158,16 @@ class SiteSearch:
 
     def prepare(self, pages: Iterable[Any]) -> None:
         """Finish the index with the site's pages (their titles are known once MkDocs has read them)."""
+        self.prepare_listed(site_pages(pages, self.entry_srcs, self.generated_srcs))
+
+    def label(self, src_uri: str) -> str:
+        """What the result list calls the page built from `src_uri`."""
+        return page_label(src_uri, src_uri in self.generated_srcs)
+
+    def prepare_listed(self, listed: list[SitePage]) -> None:
+        """Finish the index with the pages findable by title, for a builder that knows them before it builds."""
         from kbtool.publish.urls import SiteAddress
 
-        listed = site_pages(pages, self.entry_srcs, self.generated_srcs)
         if self.part is None:
             self.index = build_site_index(self.kb, SiteAddress(directory_urls=self.directory_urls), listed)
         else:

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from kbtool.cli.options import report_problems, root_option, site_dir_option
+from kbtool.cli.options import RegistryChoice, report_problems, root_option, site_dir_option
+
+
+def builder_names() -> list[str]:
+    from kbtool.format.common import SITE_BUILDERS
+
+    return list(SITE_BUILDERS)
 
 
 @click.command()
@@ -15,7 +21,10 @@ from kbtool.cli.options import report_problems, root_option, site_dir_option
 @site_dir_option
 @click.option("--rollback", is_flag=True, help="Put the previous build back in place instead of building.")
 @click.option("--no-search-index", is_flag=True, help="Skip the index `kbtool search` uses.")
-def build(root: Path, site_dir: Path | None, rollback: bool, no_search_index: bool) -> None:
+@click.option("--builder", type=RegistryChoice(builder_names), default=None,
+              help="Site builder (default: kb.yaml's site: {builder: ...}, else mkdocs). "
+                   "zensical needs: pip install \"kbtool[zensical]\" (docs/builders.md).")
+def build(root: Path, site_dir: Path | None, rollback: bool, no_search_index: bool, builder: str | None) -> None:
     """Build the standards site (and the search index) from the knowledge base.
 
     Validates first: any error stops the build with file:line:col messages, exactly as
@@ -23,11 +32,13 @@ def build(root: Path, site_dir: Path | None, rollback: bool, no_search_index: bo
     executable markup, and only then swapped into place; the previous build is kept beside
     it (.site.previous) so `kbtool build --rollback` can restore it. A root without an
     mkdocs.yml builds with kbtool's default (Material, tags, offline, and kbtool's own search box).
+    --builder zensical builds the same site with Zensical from pages kbtool stages as files.
 
     \b
     Examples:
       kbtool build
       kbtool build --root path/to/kb --site-dir public
+      kbtool build --builder zensical
       kbtool build --rollback
     """
     from kbtool.builders.build import build_site
@@ -44,7 +55,7 @@ def build(root: Path, site_dir: Path | None, rollback: bool, no_search_index: bo
             target = do_rollback(site_dir or default_site_dir(root.resolve()), root)
             progress(f"rolled back: {target} is the previous build again")
             return
-        result = build_site(root, site_dir, progress, search_index=not no_search_index)
+        result = build_site(root, site_dir, progress, search_index=not no_search_index, builder=builder)
     except ContentErrors as exc:
         report_problems(exc.problems)
         errors = sum(1 for p in exc.problems if p.level.value == "error")

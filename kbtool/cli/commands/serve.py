@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from kbtool.cli.options import check_or_fail, report_problems, root_option, site_dir_option
+from kbtool.cli.commands.build import builder_names
+from kbtool.cli.options import RegistryChoice, check_or_fail, report_problems, root_option, site_dir_option
 
 
 def check_dev_addr(ctx: click.Context | None, param: click.Parameter | None, value: str) -> str:
@@ -36,7 +37,10 @@ def check_dev_addr(ctx: click.Context | None, param: click.Parameter | None, val
 @click.option("--dev-addr", "-a", default="127.0.0.1:8000", show_default=True, metavar="IP:PORT",
               callback=check_dev_addr, help="Address to serve the preview on.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in a browser.")
-def serve(root: Path, site_dir: Path | None, dev_addr: str, open_browser: bool) -> None:
+@click.option("--builder", type=RegistryChoice(builder_names), default=None,
+              help="The builder the site is published with (default: kb.yaml's, else mkdocs). The preview "
+                   "is MkDocs' for both: the same staged pages, rebuilt page by page (docs/builders.md).")
+def serve(root: Path, site_dir: Path | None, dev_addr: str, open_browser: bool, builder: str | None) -> None:
     """Preview the standards site at http://127.0.0.1:8000, rebuilding what each change touches.
 
     Validation errors are printed as file:line:col lines and stop the preview from starting.
@@ -59,6 +63,14 @@ def serve(root: Path, site_dir: Path | None, dev_addr: str, open_browser: bool) 
         click.echo(f"kbtool: {message}", err=True)
 
     root = root.resolve()
+    from kbtool.builders.build import configured_builder
+
+    if (builder or configured_builder(root)) == "zensical":
+        # Zensical's own serve rebuilds from its docs folder and would skip the pass that gives each
+        # page kbtool's search box and scripts; MkDocs' preview renders the same pages, changed
+        # pages only, in a fraction of a second. `kbtool build --builder zensical` publishes.
+        progress("note: the preview is built with MkDocs (the same pages); "
+                 "`kbtool build --builder zensical` builds the published site with Zensical")
     checked = check_or_fail(root)
     if checked.problems:
         report_problems(checked.problems)
