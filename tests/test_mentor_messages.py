@@ -313,3 +313,91 @@ def test_diff_without_main_or_master_names_the_branches_to_use(cli, kb_root):
     assert run.code == 1
     assert run.stderr.strip() == ("Error: no branch 'main' or 'master' to compare with (branches: develop); "
                                   "name a base, for example: kbtool diff develop")
+
+
+# -- 5, 6. kbtool init in a subfolder of a repository; dist/ ignored ----------------------------
+
+def run_in(folder, *args: str):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "PRE_COMMIT_HOME": str(folder.parent / "pre-commit-cache"), "GIT_AUTHOR_NAME": "T",
+           "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@e",
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    return subprocess.run(args, cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_init_in_a_subfolder_puts_the_hook_and_workflow_where_git_and_github_read_them(cli, tmp_path):
+    import sys
+
+    import yaml
+
+    repo = tmp_path / "repo"
+    kb = repo / "docs" / "kb"
+    kb.mkdir(parents=True)
+    run_in(repo, "git", "init", "-q")
+    run = cli("init", "--root", str(kb))
+    assert run.code == 0, run.output
+    assert "../../.pre-commit-config.yaml" in run.stdout and "../../.github/workflows/knowledge-base.yml" in run.stdout
+    assert "is inside the git repository" in run.stderr
+    assert not (kb / ".pre-commit-config.yaml").exists() and not (kb / ".github").exists()
+    hook = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"][0]
+    assert hook["files"] == r"^docs/kb/(standards/|scripts_library/|kb\.yaml$)"
+    assert hook["entry"] == "kbtool validate --strict --root docs/kb"
+    job = yaml.safe_load((repo / ".github/workflows/knowledge-base.yml").read_text())["jobs"]["check"]
+    assert job["defaults"]["run"]["working-directory"] == "docs/kb"
+    assert "at the repository's top" in (kb / "README.md").read_text()
+    # The hook runs as written from the repository's top: a broken entry under docs/kb fails it.
+    assert cli("new", "phrases", "hello", "--root", str(kb)).code == 0
+    run_in(repo, "git", "add", "-A")
+    passed = run_in(repo, sys.executable, "-m", "pre_commit", "run", "--all-files")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    (kb / "scripts_library/phrases/hello.yaml").write_text("kind: phrases\nid: Hello\n", encoding="utf-8")
+    run_in(repo, "git", "add", "-A")
+    failed = run_in(repo, sys.executable, "-m", "pre_commit", "run", "--all-files")
+    assert failed.returncode != 0 and "hello.yaml" in failed.stdout
+
+
+def test_init_in_a_subfolder_keeps_the_repositorys_own_hooks_and_says_what_to_add(cli, tmp_path):
+    repo = tmp_path / "repo"
+    kb = repo / "support"
+    kb.mkdir(parents=True)
+    run_in(repo, "git", "init", "-q")
+    mine = "repos:\n  - repo: local\n    hooks: []\n"
+    (repo / ".pre-commit-config.yaml").write_text(mine, encoding="utf-8")
+    run = cli("init", "--root", str(kb))
+    assert run.code == 0, run.output
+    assert (repo / ".pre-commit-config.yaml").read_text(encoding="utf-8") == mine
+    assert "kept ../.pre-commit-config.yaml (already there)" in run.stderr
+    assert "add this hook" in run.stderr and "entry: \"kbtool validate --strict --root support\"" in run.stderr
+    assert (repo / ".github/workflows/knowledge-base.yml").is_file()
+
+
+def test_init_at_the_top_of_a_repository_writes_as_before(cli, tmp_path):
+    run_in(tmp_path, "git", "init", "-q")
+    assert cli("init", "--root", str(tmp_path)).code == 0
+    config = (tmp_path / ".pre-commit-config.yaml").read_text()
+    assert "files: ^(standards/|scripts_library/|kb\\.yaml$)" in config and "--root" not in config
+    assert "working-directory" not in (tmp_path / ".github/workflows/knowledge-base.yml").read_text()
+
+
+def test_init_ignores_the_espanso_export(cli, tmp_path):
+    run_in(tmp_path, "git", "init", "-q")
+    assert cli("init", "--root", str(tmp_path)).code == 0
+    assert "/dist/" in (tmp_path / ".gitignore").read_text().splitlines()
+    (tmp_path / "dist" / "espanso" / "kbtool-x").mkdir(parents=True)
+    (tmp_path / "dist" / "espanso" / "kbtool-x" / "package.yml").write_text("x", encoding="utf-8")
+    assert run_in(tmp_path, "git", "check-ignore", "-q", "dist/espanso/kbtool-x/package.yml").returncode == 0
+
+
+def test_github_annotations_name_files_from_the_checkout_top_when_the_kb_is_in_a_subfolder(cli, tmp_path):
+    kb = tmp_path / "docs" / "kb"
+    kb.mkdir(parents=True)
+    (kb / "standards").mkdir()
+    (kb / "standards" / "x.yaml").write_text("kind: standard\nid: X\n", encoding="utf-8")
+    run = cli("validate", "--root", str(kb), "--format", "github", env={"GITHUB_WORKSPACE": str(tmp_path)})
+    assert run.code == 1 and "file=docs/kb/standards/x.yaml," in run.stdout
+    run = cli("validate", "--root", str(kb), "--format", "github", env={"GITHUB_WORKSPACE": str(kb)})
+    assert "file=standards/x.yaml," in run.stdout

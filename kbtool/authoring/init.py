@@ -8,6 +8,9 @@ holds a knowledge base is refused, so init can never replace a team's work.
 from __future__ import annotations
 
 import json
+import os
+import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +37,8 @@ GITIGNORE = """\
 /.site.*
 .kbtool/
 __pycache__/
+# kbtool export espanso writes its package here
+/dist/
 """
 
 PRE_COMMIT = """\
@@ -86,7 +91,7 @@ and published by kbtool.
 - `standards/`: how we work and why; `scripts_library/`: phrases, scripts and letters.
 - `kbtool new phrases greeting-phrases` starts an entry; `kbtool validate` checks everything;
   `kbtool serve` previews the site; `kbtool build` writes it to `site/`.
-- `pre-commit install` checks each commit; `.github/workflows/knowledge-base.yml` checks pull
+- `pre-commit install` checks each commit; `.github/workflows/knowledge-base.yml`{where} checks pull
   requests (it installs the kbtool named in `kbtool-requirements.txt`).
 """
 
@@ -100,6 +105,43 @@ class InitResult:
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)  # already there: left exactly as they were
     requirement_known: bool = False
+    # Inside a subfolder of a git repository: the repository's top, where pre-commit and GitHub
+    # look for their files.
+    repository: Path | None = None
+    # What the user has to do by hand: a file of theirs kept where kbtool's hook or workflow
+    # belongs, with the lines to add.
+    notes: list[str] = field(default_factory=list)
+
+
+def repository_top(folder: Path) -> Path | None:
+    """The top of the git repository `folder` is in (a folder holding `.git`), or None."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def pre_commit_config(subfolder: str = "") -> str:
+    """The pre-commit config, for a knowledge base at the repository's top or in `subfolder` of it.
+
+    pre-commit reads its config at the repository's top and matches `files:` against paths from
+    there, so a knowledge base in docs/kb needs the prefix and `--root docs/kb`.
+    """
+    if not subfolder:
+        return PRE_COMMIT
+    pattern = "^" + re.escape(subfolder + "/") + r"(standards/|scripts_library/|kb\.yaml$)"
+    entry = f"kbtool validate --strict --root {shlex.quote(subfolder)}"
+    return (PRE_COMMIT.replace("entry: kbtool validate --strict", f"entry: {json.dumps(entry)}")
+            .replace("files: ^(standards/|scripts_library/|kb\\.yaml$)", "files: '" + pattern.replace("'", "''") + "'"))
+
+
+def workflow(subfolder: str = "") -> str:
+    """The GitHub Actions workflow; GitHub reads workflows only from the repository's top, so a
+    knowledge base in a subfolder runs its steps there (`working-directory`)."""
+    if not subfolder:
+        return WORKFLOW
+    return WORKFLOW.replace("    runs-on: ubuntu-latest\n", "    runs-on: ubuntu-latest\n    defaults:\n      run:\n"
+                            f"        working-directory: {json.dumps(subfolder)}\n")
 
 
 def installed_requirement() -> str | None:
@@ -130,19 +172,30 @@ def init_knowledge_base(root: Path, name: str, requirement: str | None = None) -
     root.mkdir(parents=True, exist_ok=True)
     requirement = requirement or installed_requirement()
     result = InitResult(requirement_known=requirement is not None)
+    top = repository_top(root.resolve())
+    subfolder = root.resolve().relative_to(top).as_posix() if top is not None and top != root.resolve() else ""
+    if subfolder and not _writable_name(subfolder):
+        result.notes.append("the folder's name is not UTF-8 text, so no pre-commit config or workflow could name "
+                            "it; add them at the repository's top by hand (see docs/ci.md)")
+        top, subfolder = None, ""
+    # Where pre-commit and GitHub look: the repository's top, whatever folder the knowledge base is in.
+    checks_root = top if subfolder and top is not None else root
+    if subfolder:
+        result.repository = top
     files = {
-        CONFIG_FILE: KB_YAML.format(name=json.dumps(name, ensure_ascii=False)),
-        ".gitignore": GITIGNORE,
-        ".pre-commit-config.yaml": PRE_COMMIT,
-        ".github/workflows/knowledge-base.yml": WORKFLOW,
-        "kbtool-requirements.txt": (f"# The kbtool your team uses, pinned, for CI.\n{requirement}\n"
-                                    if requirement else REQUIREMENTS_UNKNOWN),
-        "README.md": README.format(name=name),
+        root / CONFIG_FILE: KB_YAML.format(name=json.dumps(name, ensure_ascii=False)),
+        root / ".gitignore": GITIGNORE,
+        checks_root / ".pre-commit-config.yaml": pre_commit_config(subfolder),
+        checks_root / WORKFLOW_PATH: workflow(subfolder),
+        root / "kbtool-requirements.txt": (f"# The kbtool your team uses, pinned, for CI.\n{requirement}\n"
+                                           if requirement else REQUIREMENTS_UNKNOWN),
+        root / "README.md": README.format(name=name, where=" at the repository's top" if subfolder else ""),
     }
-    for rel, text in files.items():
-        path = root / rel
+    for path, text in files.items():
         if path.exists():
             result.kept.append(path)
+            if subfolder and path.parent != root:
+                result.notes.append(_add_by_hand(path, text, root))
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, text)
@@ -157,3 +210,29 @@ def init_knowledge_base(root: Path, name: str, requirement: str | None = None) -
 
     result.written += write_missing_schema(root, tuple(BUILTIN_SITUATIONS))
     return result
+
+
+WORKFLOW_PATH = ".github/workflows/knowledge-base.yml"
+
+
+def _writable_name(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in text)
+
+
+def shown(path: Path, root: Path) -> str:
+    """`path` as the user reaches it from `root` (../../.github/... for the repository's top)."""
+    return os.path.relpath(path, root).replace(os.sep, "/")
+
+
+def _add_by_hand(path: Path, text: str, root: Path) -> str:
+    """What to add to the user's own file, which kbtool never changes."""
+    if path.name == ".pre-commit-config.yaml":
+        hook = text.split("    hooks:\n", 1)[1]
+        return (f"{shown(path, root)} is yours and was kept: add this hook under one of its repos "
+                f"(`- repo: local`, `hooks:`) so commits are checked:\n{hook}")
+    return (f"{shown(path, root)} is yours and was kept; the knowledge base's checks would go there, "
+            f"running in its folder:\n{text}")

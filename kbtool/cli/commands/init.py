@@ -30,9 +30,10 @@ def init(root: Path, name: str | None, requirement: str | None) -> None:
     """
     import re
 
-    from kbtool.authoring.init import InitRefused, init_knowledge_base
+    from kbtool.authoring.init import InitRefused, init_knowledge_base, shown
     from kbtool.authoring.skeleton import unwritable
     from kbtool.site.text import humanise
+    from kbtool.terminal import safe_for_terminal
 
     root = root.resolve()
     for option, value in (("--name", name), ("--kbtool-requirement", requirement)):
@@ -48,9 +49,15 @@ def init(root: Path, name: str | None, requirement: str | None) -> None:
     except InitRefused as exc:
         raise click.ClickException(str(exc)) from None
     for path in result.written:
-        click.echo(path.relative_to(root).as_posix())
+        click.echo(shown(path, root))
     for path in result.kept:
-        click.echo(f"kept {path.relative_to(root).as_posix()} (already there)", err=True)
+        click.echo(f"kept {shown(path, root)} (already there)", err=True)
+    if result.repository is not None:
+        click.echo(f"note: {shown(root, result.repository)} is inside the git repository at "
+                   f"{safe_for_terminal(str(result.repository))}, so the pre-commit config and the workflow "
+                   "are at its top, where pre-commit and GitHub read them, and check this folder", err=True)
+    for note in result.notes:
+        click.echo(f"note: {safe_for_terminal(note)}", err=True)
     click.echo("Next: fill in the [bracketed] values in kb.yaml, then `kbtool new phrases ID` and `kbtool serve`.",
                err=True)
     if not result.requirement_known:

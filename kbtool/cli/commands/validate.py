@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -34,7 +35,8 @@ def validate(root: Path, output_format: str, strict: bool, quiet: bool) -> None:
     checked = check_or_fail(root)
     problems = checked.problems
     out = sys.stdout
-    text = REPORTERS[output_format](problems, output_format == "text" and use_colour(out))
+    shown = from_workspace(problems, root) if output_format == "github" else problems
+    text = REPORTERS[output_format](shown, output_format == "text" and use_colour(out))
     if text:
         click.echo(text, nl=False)
     if output_format == "text" and not quiet:
@@ -47,3 +49,23 @@ def validate(root: Path, output_format: str, strict: bool, quiet: bool) -> None:
         sys.stderr.flush()
         os._exit(code)
     sys.exit(code)
+
+
+def from_workspace(problems: list[Any], root: Path) -> list[Any]:
+    """Paths from the top of the GitHub checkout, where annotations are matched to files.
+
+    A knowledge base in a subfolder (`working-directory: docs/kb`) reports paths from its own
+    root, which GitHub would look for at the repository's top and not find.
+    """
+    import dataclasses
+
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if not workspace:
+        return problems
+    try:
+        prefix = Path(root).resolve().relative_to(Path(workspace).resolve()).as_posix()
+    except (ValueError, OSError):
+        return problems
+    if prefix == ".":
+        return problems
+    return [dataclasses.replace(p, path=f"{prefix}/{p.path}") for p in problems]
