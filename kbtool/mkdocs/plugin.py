@@ -18,12 +18,10 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
+from kbtool.builders.staging import CSS_URI, WORKER_SHIM_URI
+
 log = logging.getLogger("mkdocs.plugins.kbtool")
 
-CSS_URI = "assets/kbtool/kbtool.css"
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-CSS_FILE = ASSETS / "kbtool.css"
-WORKER_SHIM_URI = "assets/kbtool/iframe-worker.js"
 # Pages read or written between handing freed memory back (kbtool.memory): a few ms each time.
 TRIM_EVERY = 500
 # Mermaid 11 (MIT), vendored: Material fetches it from a CDN only when no global `mermaid`
@@ -196,17 +194,16 @@ def compress_text(page: Any, remake: Any = None) -> None:
         setattr(page, name, value)
 
 
-def _add_page_files(pages: list[Any], files: Files, config: Any) -> None:
-    """The assets and data scripts generated pages load for themselves (kbtool.site.assets)."""
-    from kbtool.site.assets import FLOW, MERMAID, data_script_parts, data_uri, site_uri, source_file
+def _add_site_files(pages: list[Any], files: Files, config: Any, site_search: bool) -> None:
+    """kbtool's files beside the pages (kbtool.builders.staging.site_files: the same list a staged
+    build writes), handed to MkDocs in memory; data scripts are made when MkDocs writes them."""
+    from kbtool.builders.staging import site_files
 
-    wanted = {MERMAID, FLOW}
-    for page in pages:
-        wanted.update(page.assets)
-        if page.data is not None:
-            files.append(deferred(config, data_uri(page.src_uri), lambda page=page: data_script_parts(page.page_data())))
-    for asset in sorted(wanted):
-        files.append(File.generated(config, site_uri(asset), abs_src_path=str(source_file(asset))))
+    for file in site_files(pages, site_search):
+        if file.source is not None:
+            files.append(File.generated(config, file.uri, abs_src_path=str(file.source)))
+        else:
+            files.append(deferred(config, file.uri, file.make))
 
 
 class KbtoolPlugin(BasePlugin[KbtoolConfig]):
@@ -274,14 +271,8 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
                 files.append(File.generated(config, page.src_uri, abs_src_path=str(self.pages_dir / page.src_uri)))
             else:
                 files.append(_page_file(page, config))
-        files.append(File.generated(config, CSS_URI, abs_src_path=str(CSS_FILE)))
-        files.append(File.generated(config, WORKER_SHIM_URI, abs_src_path=str(ASSETS / "iframe-worker.js")))
-        _add_page_files(self.pages, files, config)
+        _add_site_files(self.pages, files, config, self.site_search is not None)
         if self.site_search is not None:
-            from kbtool.sitesearch.hooks import asset_files
-
-            for uri, path in asset_files():
-                files.append(File.generated(config, uri, abs_src_path=str(path)))
             # Made now, before MkDocs reads the pages, and its data written (the site folder was
             # emptied when the build began); the page list is added once titles are known.
             self.site_search.start(config.site_dir)
