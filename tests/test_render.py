@@ -142,7 +142,9 @@ def test_script_page_has_step_anchors_option_links_and_flow(pages):
     assert "{#greet}" in page and "{#refund}" in page
     assert 'href="#refund"' in page and 'href="#close"' in page
     assert '<pre class="mermaid">' in page and "s1 -->" in page
-    assert "Hello, this is Sam at Acme Homeware." in page  # placeholders resolved
+    # kb.yaml values filled in; other placeholders are blanks, as search and copy show them.
+    assert 'Hello, this is <mark class="kb-blank">[agent name]</mark> at Acme Homeware.' in page
+    assert '<ol class="kb-flow-steps">' in page  # the flow as numbered steps, for phones
 
 
 def test_draft_banner_and_escaped_title(pages):
@@ -151,11 +153,11 @@ def test_draft_banner_and_escaped_title(pages):
     assert "# Call &#38; &#42;flow&#42;" in page
 
 
-def test_letter_page_highlights_placeholders_and_fills_example(pages):
+def test_letter_page_shows_blanks_and_fills_example(pages):
     page = pages["letters/delay.md"]
-    assert '<mark class="kb-placeholder">{{ order }}</mark>' in page
+    assert '<mark class="kb-blank">[order]</mark>' in page
     assert "Your order FH-1 is late." in page and "Dear Ms Patel," in page
-    assert "<code>{{ order }}</code>" in page
+    assert "{{" not in page and "}}" not in page  # template syntax is for the YAML, not for readers
 
 
 def test_phrase_page_has_anchor_copy_button_and_avoid(pages):

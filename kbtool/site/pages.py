@@ -93,7 +93,7 @@ def environment(templates_dir: Path | None = None) -> Any:
     )
     env.filters.update(heading=t.heading, inline=t.inline, block=t.block, attr=t.attribute,
                        plain=t.plain, humanise=t.humanise, anchor=t.anchor, mermaid=t.mermaid_label,
-                       channel=channel_label, file_path=t.file_path)
+                       channel=channel_label, file_path=t.file_path, blank=t.blank)
     return env
 
 
@@ -106,6 +106,16 @@ def front_matter(tags: Iterable[str]) -> str:
         return ""
     # JSON strings are valid YAML flow scalars and need no further quoting rules.
     return "---\ntags:\n" + "".join(f"  - {json.dumps(tag)}\n" for tag in escaped) + "---\n\n"
+
+
+def fill_with_blanks(text: str, values: dict[str, str]) -> str:
+    """`text` with `values` filled in and every other placeholder a marked blank (kbtool.site.text)."""
+    from kbtool.templating import analyse, render_lenient
+
+    if "{" not in text:
+        return text
+    gaps = {p.name: t.blank(p.name) for p in analyse(text)[0] if p.name not in values}
+    return render_lenient(text, {**gaps, **values})
 
 
 def highlight_placeholders(template_text: str) -> Markup:
@@ -148,25 +158,24 @@ class SiteRenderer:
         return link
 
     def resolve(self, text: str, extra: dict[str, str] | None = None) -> str:
-        """Text with kb.yaml values (and examples) filled in; unknown placeholders stay visible."""
-        from kbtool.templating import render_lenient
+        """Text as a reader sees it: kb.yaml values (and `extra`, e.g. a letter's examples) filled
+        in, every other placeholder a marked blank that the page shows as "[order number]".
 
-        return render_lenient(text, {**self.values, **extra} if extra else self.values)
+        The same blanks search and the copy buttons use, so a reader never meets template syntax.
+        """
+        values = {**self.kb.config.variables, **extra} if extra else self.kb.config.variables
+        return fill_with_blanks(str(text), values)
 
     def blanks(self, text: str) -> str:
         """The words as staff say or send them: kb.yaml values filled, every other placeholder a
-        marked blank ("[customer name]"), never an example value a copy button would paste."""
-        from kbtool.templating import analyse, render_lenient
-
-        placeholders = {p.name for p in analyse(str(text))[0]}
-        gaps = {name: f"[{t.humanise(name).lower()}]" for name in placeholders - set(self.kb.config.variables)}
-        return render_lenient(str(text), {**gaps, **self.kb.config.variables})
+        blank ("[customer name]"), never an example value a copy button would paste."""
+        return t.blanks_as_text(self.resolve(text))
 
     def _render(self, template: str, src_uri: str, **context: Any) -> str:
-        return self.env.get_template(template).render(
+        return t.blanks_as_marks(self.env.get_template(template).render(
             link=self._linker(src_uri), resolve=self.resolve, blanks=self.blanks, kb=self.kb,
             site_name=self.kb.config.name, kind_singular=KIND_SINGULAR, kind_labels=KIND_LABELS, kind_index=kind_index_src,
-            today=self.options.today, **context)
+            today=self.options.today, **context))
 
     def _later(self, template: str, src_uri: str, **context: Any) -> Callable[[], str]:
         """A page's Markdown as a function, rendered when a builder reads the page (see Page)."""
@@ -213,8 +222,10 @@ class SiteRenderer:
             Page(HOME, kb.config.name, self._later("home.md.j2", HOME, entries=entries,
                                                       counts=self._counts(), attention=self._attention(),
                                                       browse=BROWSE_PAGES, start_here=START_HERE,
+                                                      check_reply=reviewpages.CHECK_PAGE,
                                                       needs_attention=NEEDS_ATTENTION)),
-            Page(START_HERE, "Start here", self._later("start-here.md.j2", START_HERE, path=self.path),
+            Page(START_HERE, "Start here", self._later("start-here.md.j2", START_HERE, path=self.path,
+                                                       check_reply=reviewpages.CHECK_PAGE),
                  assets=(PATH_SCRIPT,)),
             Page("browse/kinds.md", "By kind", self._later("by-kind.md.j2", "browse/kinds.md", groups=[
                 (kind, [e for e in entries if e.kind == kind]) for kind in KIND_ORDER])),
@@ -361,15 +372,20 @@ def navigation(pages: list[Page], renderer_channels: list[str]) -> list[Any]:
     browse pages and search, and each entry page links back to its kind's page.
     """
     present = {page.src_uri for page in pages}
-    nav: list[Any] = [{"Home": HOME}, {"Start here": START_HERE},
-                      {"Browse": [{label: src} for src, label in BROWSE_PAGES.items()]}]
-    for kind in KIND_ORDER:
-        if kind_index_src(kind) in present:
-            nav.append({KIND_LABELS[kind]: kind_index_src(kind)})
     sections: dict[str, list[Any]] = {}
     for page in pages:
         if page.section:
             sections.setdefault(page.section, []).append({page.title: page.src_uri})
+    # What a new hire uses every day comes first: the reading path, the drills and the reply check.
+    nav: list[Any] = [{"Home": HOME}, {"Start here": START_HERE}]
+    if practice.SECTION in sections:
+        nav.append({practice.SECTION: sections.pop(practice.SECTION)})
+    if reviewpages.CHECK_PAGE in present:
+        nav.append({"Check a reply": reviewpages.CHECK_PAGE})
+    nav.append({"Browse": [{label: src} for src, label in BROWSE_PAGES.items()]})
+    for kind in KIND_ORDER:
+        if kind_index_src(kind) in present:
+            nav.append({KIND_LABELS[kind]: kind_index_src(kind)})
     mentors: list[Any] = [{"Needs attention": NEEDS_ATTENTION}]
     mentors += [{f"Scorecard: {channel_label(c)}": scorecard_src(c)} for c in renderer_channels]
     mentors.append({"Mentors' guide": WRITING_GUIDE})

@@ -62,14 +62,20 @@ def check_page(renderer: Renderer) -> Page:
     return Page(CHECK_PAGE, "Check a reply", markdown, assets=CHECK_ASSETS,
                 # Compiled when the builder writes the page's data: at 10,000 entries the rules
                 # were tens of megabytes a build held from start to end.
+                # Not under Mentors: new hires check their replies most, so the navigation lists
+                # it at the top level (pages.navigation) and Start here links it.
                 data=lambda: {"rules": compile_rules(renderer.kb, _linker(renderer, CHECK_PAGE)),
-                              "channels": channels}, section=SECTION)
+                              "channels": channels})
 
 
-def review_data(renderer: Renderer, channel: str, rules: list[tuple[Entry, Any]]) -> dict[str, Any]:
-    """One channel's review form: the scorecard's rules grouped by their standard, as plain text."""
-    src = review_src(channel)
-    link = _linker(renderer, src)
+def review_data(renderer: Renderer, channel: str, rules: list[tuple[Entry, Any]],
+                src: str | None = None) -> dict[str, Any]:
+    """One channel's review: the scorecard's rules grouped by their standard, as plain text.
+
+    The call-review form and the tickable scorecard (`src`, its page) read the same data and keep
+    the same reviews, so a review ticked on one shows on the other.
+    """
+    link = _linker(renderer, src or review_src(channel))
     sections: list[dict[str, Any]] = []
     by_entry: dict[str, dict[str, Any]] = {}
     for entry, rule in rules:

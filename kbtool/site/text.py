@@ -22,6 +22,13 @@ from kbtool.publish.urls import anchor as anchor
 
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
+# A blank left for the reader to fill ("[order number]") travels through escaping and Markdown
+# between these two private-use characters, which neither touches; a page's finished Markdown
+# then shows it as a marked blank, and attributes and headings as the plain "[order number]"
+# that search and the copy buttons use. Brackets written early would read as Markdown links.
+BLANK_START, BLANK_END = "\ue000", "\ue001"
+_BLANK = re.compile(f"{BLANK_START}([^{BLANK_START}{BLANK_END}]*){BLANK_END}")
+
 # What contributor text may become inside a page body: inline emphasis, code, links and lists.
 FRAGMENT_TAGS = frozenset({"p", "br", "em", "strong", "code", "a", "ul", "ol", "li"})
 FRAGMENT_ATTRIBUTES: dict[str, set[str]] = {"a": {"href"}}
@@ -54,9 +61,26 @@ _HEADING_SPECIAL = re.compile(r"[\\`*_{}\[\]()#!|~^=<>&\"':]")
 _MARKDOWN_HINT = re.compile(r"[*_`\[\]\\<>&\n]|^\s*(?:[-+*]|\d+[.)])\s", re.MULTILINE)
 
 
+def blank(name: str) -> str:
+    """A placeholder as a blank for the page: `order_number` -> "order number" between markers."""
+    return f"{BLANK_START}{humanise(name).lower()}{BLANK_END}"
+
+
+def blanks_as_text(text: str) -> str:
+    """Marked blanks as the plain "[order number]" (attributes, titles, copied text)."""
+    return _BLANK.sub(r"[\1]", text) if BLANK_START in text else text
+
+
+def blanks_as_marks(html_text: str) -> str:
+    """Marked blanks in finished page HTML as styled blanks, "[order number]" to read and copy."""
+    if BLANK_START not in html_text:
+        return html_text
+    return _BLANK.sub(r'<mark class="kb-blank">[\1]</mark>', html_text)
+
+
 def heading(text: str) -> Markup:
     """Contributor text for a Markdown heading, page title or nav label: inert, one line."""
-    one_line = " ".join(str(text).split())
+    one_line = " ".join(blanks_as_text(str(text)).split())
     return Markup(_HEADING_SPECIAL.sub(lambda m: f"&#{ord(m.group(0))};", one_line))
 
 
@@ -76,7 +100,7 @@ def attribute(text: str) -> Markup:
     Newlines become character references so a multi-line value never puts a blank line inside
     a raw HTML block, which Markdown would read as the end of the block.
     """
-    return Markup(html.escape(str(text), quote=True).replace("\n", "&#10;"))
+    return Markup(html.escape(blanks_as_text(str(text)), quote=True).replace("\n", "&#10;"))
 
 
 def plain(text: str) -> Markup:
@@ -142,7 +166,7 @@ _MERMAID_UNSAFE = re.compile(r"[^\w ,.?'/-]+")
 
 def mermaid_label(text: str, limit: int = 120) -> str:
     """Text for a Mermaid label: letters, digits and light punctuation only, never syntax."""
-    cleaned = " ".join(_MERMAID_UNSAFE.sub(" ", str(text)).split())
+    cleaned = " ".join(_MERMAID_UNSAFE.sub(" ", blanks_as_text(str(text))).split())
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1].rstrip() + "…"
     return cleaned or "…"
