@@ -290,9 +290,10 @@ def test_review_pages_carry_the_rules_and_the_scorecards(bundled):
     assert '<div id="kb-check" class="kb-review">' in sanitise_page(check_page.markdown)
     assert sorted(pages) == sorted(reviewpages.review_src(c) for c in renderer.scorecard_channels())
     phone = pages["mentors/review-phone.md"].page_data()
-    scorecard_rules = dict(renderer._scorecards())["phone"]
+    scorecard_rules = dict(renderer.scorecards())["phone"]
     assert sum(len(s["rules"]) for s in phone["sections"]) == len(scorecard_rules)
-    assert phone["storageKey"] == "kbtool.review.fernleaf-home-service-standards.phone.v1"
+    assert phone["storageKey"] == "kbtool.review.fernleaf-home-service-standards.phone.v2"
+    assert phone["legacyKey"] == "kbtool.review.fernleaf-home-service-standards.phone.v1"
     assert '<div id="kb-review" class="kb-review">' in sanitise_page(pages["mentors/review-phone.md"].markdown)
 
 

@@ -248,9 +248,12 @@ class SiteRenderer:
                 pages.append(Page(src, KIND_LABELS[kind], self._later(
                     "kind-index.md.j2", src, kind=kind, entries=group, groups=self._by_situation(group))))
         for channel, rules in self.scorecards():
+            # The printed form, tickable on screen: review.js keeps its ticks as the same review
+            # the channel's call-review form fills in.
             src = scorecard_src(channel)
             pages.append(Page(src, f"Scorecard: {channel_label(channel)}", self._later(
-                "scorecard.md.j2", src, channel=channel, rules=rules)))
+                "scorecard.md.j2", src, channel=channel, rules=rules, review_form=reviewpages.review_src(channel)),
+                assets=reviewpages.REVIEW_ASSETS, data=partial(reviewpages.review_data, self, channel, rules, src)))
         return pages
 
     def pages(self) -> list[Page]:

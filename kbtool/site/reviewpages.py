@@ -22,8 +22,9 @@ SECTION = "Mentors"
 CHECK_PAGE = "mentors/check-a-reply.md"
 CHECK_ASSETS = ("review/review.css", "review/check.js")
 REVIEW_ASSETS = ("review/review.css", "review/review.js")
-# Bumped when a stored review changes shape, so an old browser copy is read as empty.
-STORAGE_VERSION = 1
+# Bumped when the stored reviews change shape. Version 1 kept one review per channel; version 2
+# keeps several side by side (review.js moves a version 1 review into the list once).
+STORAGE_VERSION = 2
 # What a reviewer can say of each rule, and what it counts towards the section's total.
 RESULTS = [{"id": "met", "label": "Met", "score": 1}, {"id": "partly", "label": "Partly", "score": 0.5},
            {"id": "not-met", "label": "Not met", "score": 0}, {"id": "na", "label": "N/A", "score": None}]
@@ -85,12 +86,21 @@ def review_data(renderer: Renderer, channel: str, rules: list[tuple[Entry, Any]]
                                             "link": link(entry, None), "rules": []}
             sections.append(section)
         section["rules"].append({"id": rule.id, "title": t.humanise(rule.id),
-                                 "text": " ".join(renderer.resolve(rule.text).split()),
+                                 "text": " ".join(renderer.blanks(rule.text).split()),
                                  "link": link(entry, rule.id)})
     return {"channel": channel, "label": CHANNEL_LABELS.get(channel, t.humanise(channel)),
             "site": renderer.kb.config.name, "sections": sections, "results": RESULTS,
             # Pages opened from file:// share one storage, so the key names the knowledge base too.
-            "storageKey": f"kbtool.review.{anchor(renderer.kb.config.name)}.{anchor(channel)}.v{STORAGE_VERSION}"}
+            "storageKey": _storage_key(renderer, channel, STORAGE_VERSION),
+            # Where a browser kept its one review before reviews were kept side by side.
+            "legacyKey": _storage_key(renderer, channel, 1),
+            "scorecard": src is not None and src != review_src(channel),
+            "form": relative_url(src or review_src(channel), review_src(channel), renderer.options.directory_urls),
+            "printable": relative_url(src or review_src(channel), scorecard_src(channel), renderer.options.directory_urls)}
+
+
+def _storage_key(renderer: Renderer, channel: str, version: int) -> str:
+    return f"kbtool.review.{anchor(renderer.kb.config.name)}.{anchor(channel)}.v{version}"
 
 
 def review_page(renderer: Renderer, channel: str, rules: list[tuple[Entry, Any]]) -> Page:

@@ -1,36 +1,94 @@
-/* The call-review form: a channel's scorecard as a form to fill in while listening to a call.
+/* Call reviews: a channel's scorecard as a form to fill in while listening to a call, and the
+ * printable scorecard made tickable on screen.
  *
- * Built from the page's data (self.__kbpage, see kbtool/site/reviewpages.py) into #kb-review.
- * Each rule gets Met / Partly / Not met / N/A and a note; each standard a running total (Partly
- * counts half, N/A is left out). The review is kept in localStorage under the page's own key,
- * never sent anywhere, and exported as Markdown or JSON (download or copy) for the coaching talk.
+ * Built from the page's data (self.__kbpage, see kbtool/site/reviewpages.py). On the call-review
+ * page (#kb-review) each rule gets Met / Partly / Not met / N/A and a note; on the scorecard page
+ * the printed table's boxes become checkboxes, one per row ticked. Both keep a running score per
+ * standard and in total (Partly counts half, N/A is left out) and read and write the same reviews:
+ * several per channel, side by side, in localStorage under the page's own key, never sent
+ * anywhere. The form exports a review as Markdown or JSON (download or copy) for the coaching talk.
  */
 (function () {
   "use strict";
 
-  var data = self.__kbpage, root = document.getElementById("kb-review");
-  if (!data || !data.sections || !root) return;
+  var data = self.__kbpage;
+  var formRoot = document.getElementById("kb-review");
+  var table = document.querySelector("table.kb-scorecard");
+  if (!data || !data.sections || !(formRoot || (data.scorecard && table))) return;
 
   var scores = {};
   data.results.forEach(function (r) { scores[r.id] = r.score; });
   var labels = {};
   data.results.forEach(function (r) { labels[r.id] = r.label; });
 
-  function empty() { return { agent: "", reviewer: "", date: "", contact: "", results: {}, notes: {}, wentWell: "", tryNext: "" }; }
-
-  function load() {
-    try {
-      var saved = JSON.parse(localStorage.getItem(data.storageKey) || "null");
-      if (saved && typeof saved === "object" && saved.results && saved.notes) return Object.assign(empty(), saved);
-    } catch (e) { /* storage switched off or a damaged copy: start afresh */ }
-    return empty();
+  function empty() {
+    return { id: "r" + Date.now().toString(36) + Math.random().toString(36).slice(2, 6), created: Date.now(),
+             agent: "", reviewer: "", date: "", contact: "", results: {}, notes: {}, wentWell: "", tryNext: "" };
   }
 
-  var state = load();
+  // -- the reviews kept in this browser --------------------------------------------------------------
+
+  /* {current: id, reviews: {id: review}}. A review is saved once something is written in it, so
+   * "New review" does not fill the list with empty ones. Storage may be refused (private mode,
+   * file:// in some browsers): then reviews last as long as the page. */
+  var memory = null;
+  function readBook() {
+    var book = null;
+    try { book = JSON.parse(localStorage.getItem(data.storageKey) || "null"); } catch (e) { book = memory; }
+    if (!book || typeof book !== "object" || !book.reviews || typeof book.reviews !== "object") {
+      book = memory || { current: null, reviews: {} };
+      try {
+        var old = data.legacyKey && JSON.parse(localStorage.getItem(data.legacyKey) || "null");
+        if (old && typeof old === "object" && old.results && old.notes) {
+          var moved = Object.assign(empty(), old);
+          book.reviews[moved.id] = moved;
+          book.current = moved.id;
+        }
+      } catch (e) { /* nothing to move */ }
+    }
+    return book;
+  }
+  function writeBook(book) {
+    memory = book;
+    try { localStorage.setItem(data.storageKey, JSON.stringify(book)); } catch (e) { /* kept in memory */ }
+  }
+
+  var book = readBook();
+  var state = book.reviews[book.current] || empty();
+
+  function hasContent(review) {
+    return !!(review.agent || review.reviewer || review.date || review.contact || review.wentWell || review.tryNext ||
+              Object.keys(review.results).length || Object.keys(review.notes).some(function (k) { return review.notes[k]; }));
+  }
 
   function save() {
-    try { localStorage.setItem(data.storageKey, JSON.stringify(state)); } catch (e) { /* private mode: the form still works */ }
+    book = readBook();
+    if (hasContent(state)) {
+      book.reviews[state.id] = state;
+      book.current = state.id;
+    }
+    writeBook(book);
+    refreshPicker();
   }
+
+  function reviewLabel(review) {
+    var parts = [review.agent || "Untitled review"];
+    if (review.date) parts.push(review.date);
+    if (review.contact) parts.push(review.contact);
+    if (!review.agent && !review.date) {
+      parts.push("started " + new Date(review.created || Date.now()).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }));
+    }
+    return parts.join(" \u00b7 ");
+  }
+
+  function switchTo(review) {
+    state = review;
+    book = readBook();
+    if (book.reviews[review.id]) { book.current = review.id; writeBook(book); }
+    rebuild();
+  }
+
+  // -- small DOM helpers -------------------------------------------------------------------------------
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -41,6 +99,17 @@
     (children || []).forEach(function (child) { if (child) node.appendChild(child); });
     return node;
   }
+
+  function button(id, text, action, quiet) {
+    var b = el("button", { type: "button", id: id, class: "kb-review-button" + (quiet ? " kb-review-quiet" : ""), text: text });
+    b.addEventListener("click", action);
+    return b;
+  }
+
+  var status = el("p", { id: "kb-review-status", class: "kb-review-status", role: "status", "aria-live": "polite" });
+  function announce(message) { status.textContent = message; }
+
+  // -- scores ----------------------------------------------------------------------------------------
 
   function key(section, rule) { return section.id + "/" + rule.id; }
 
@@ -55,9 +124,9 @@
   }
 
   function overall() {
-    var met = 0, of = 0;
-    data.sections.forEach(function (s) { var t = total(s); met += t.met; of += t.of; });
-    return { met: met, of: of };
+    var met = 0, of = 0, answered = 0, rules = 0;
+    data.sections.forEach(function (s) { var t = total(s); met += t.met; of += t.of; answered += t.answered; rules += t.rules; });
+    return { met: met, of: of, answered: answered, rules: rules };
   }
 
   function describe(t) {
@@ -138,25 +207,64 @@
     }
   }
 
-  // -- the form --------------------------------------------------------------------------------------
+  // -- parts both pages share ------------------------------------------------------------------------
 
-  var status = el("p", { id: "kb-review-status", class: "kb-review-status", role: "status", "aria-live": "polite" });
-  function announce(message) { status.textContent = message; }
+  var picker = null;
+  function refreshPicker() {
+    if (!picker) return;
+    var saved = readBook().reviews;
+    var ids = Object.keys(saved).sort(function (a, b) { return (saved[b].created || 0) - (saved[a].created || 0); });
+    picker.textContent = "";
+    if (!saved[state.id]) picker.appendChild(el("option", { value: state.id, text: "This review (not saved until you fill something in)" }));
+    ids.forEach(function (id) {
+      picker.appendChild(el("option", { value: id, text: reviewLabel(saved[id]) }));
+    });
+    picker.value = state.id;
+  }
 
-  var totals = {};
-  var overallNode = el("p", { id: "kb-review-overall", class: "kb-review-overall" });
+  function reviewPicker() {
+    picker = el("select", { id: "kb-review-pick" });
+    picker.addEventListener("change", function () {
+      var chosen = readBook().reviews[picker.value];
+      if (chosen) { switchTo(chosen); announce("Showing " + reviewLabel(chosen) + "."); }
+    });
+    var field = el("div", { class: "kb-review-field kb-review-pick" }, [el("label", { for: "kb-review-pick", text: "Review" }), picker]);
+    var fresh = button("kb-review-new", "New review", function () {
+      switchTo(empty());
+      announce("A new, empty review.");
+      var first = document.getElementById("kb-review-agent");
+      if (first) first.focus();
+    });
+    refreshPicker();
+    return el("div", { class: "kb-review-picker" }, [field, el("div", { class: "kb-review-actions" }, [fresh])]);
+  }
 
-  function refresh() {
-    data.sections.forEach(function (section) { totals[section.id].textContent = describe(total(section)); });
-    var all = overall();
-    overallNode.textContent = "Overall: " + describe({ met: all.met, of: all.of, answered: all.of });
+  function clearButton() {
+    return button("kb-review-clear", "Clear this review", function () {
+      if (!window.confirm("Clear this review? It cannot be undone.")) return;
+      book = readBook();
+      delete book.reviews[state.id];
+      if (book.current === state.id) book.current = null;
+      writeBook(book);
+      state = empty();
+      rebuild();
+      announce("Cleared. Other reviews are still in the Review list.");
+      var first = document.getElementById("kb-review-agent");
+      if (first) first.focus();
+    }, true);
   }
 
   function textField(id, label, name, type) {
     var input = el("input", { id: id, name: name, type: type || "text", autocomplete: "off" });
     input.value = state[name] || "";
-    input.addEventListener("input", function () { state[name] = input.value; save(); });
+    input.addEventListener("input", function () { state[name] = input.value; save(); refresh(); });
     return el("div", { class: "kb-review-field" }, [el("label", { for: id, text: label }), input]);
+  }
+
+  function people() {
+    return el("div", { class: "kb-review-people" }, [
+      textField("kb-review-agent", "Agent", "agent"), textField("kb-review-reviewer", "Reviewer", "reviewer"),
+      textField("kb-review-date", "Date", "date", "date"), textField("kb-review-contact", "Contact reference", "contact")]);
   }
 
   function noteField(id, label, get, set) {
@@ -166,11 +274,16 @@
     return el("div", { class: "kb-review-field kb-review-note" }, [el("label", { for: id, text: label }), area]);
   }
 
-  function build() {
-    root.textContent = "";
-    root.appendChild(el("div", { class: "kb-review-people" }, [
-      textField("kb-review-agent", "Agent", "agent"), textField("kb-review-reviewer", "Reviewer", "reviewer"),
-      textField("kb-review-date", "Date", "date", "date"), textField("kb-review-contact", "Contact reference", "contact")]));
+  // -- the call-review form --------------------------------------------------------------------------
+
+  var totals = {};
+  var overallNode = el("p", { id: "kb-review-overall", class: "kb-review-overall" });
+
+  function buildForm() {
+    formRoot.textContent = "";
+    totals = {};
+    formRoot.appendChild(reviewPicker());
+    formRoot.appendChild(people());
     var number = 0;
     data.sections.forEach(function (section, s) {
       var sectionTotal = el("span", { class: "kb-review-total", id: "kb-review-total-" + s });
@@ -202,34 +315,154 @@
                     function () { return state.notes[k]; }, function (v) { state.notes[k] = v; })]);
         block.appendChild(fieldset);
       });
-      root.appendChild(block);
+      formRoot.appendChild(block);
     });
-    root.appendChild(overallNode);
-    root.appendChild(noteField("kb-review-went-well", "One thing that went well",
-                               function () { return state.wentWell; }, function (v) { state.wentWell = v; }));
-    root.appendChild(noteField("kb-review-try-next", "One thing to try next time",
-                               function () { return state.tryNext; }, function (v) { state.tryNext = v; }));
-    function button(id, text, action, quiet) {
-      var b = el("button", { type: "button", id: id, class: "kb-review-button" + (quiet ? " kb-review-quiet" : ""), text: text });
-      b.addEventListener("click", action);
-      return b;
-    }
-    root.appendChild(el("div", { class: "kb-review-actions kb-review-exports" }, [
+    formRoot.appendChild(overallNode);
+    formRoot.appendChild(noteField("kb-review-went-well", "One thing that went well",
+                                   function () { return state.wentWell; }, function (v) { state.wentWell = v; }));
+    formRoot.appendChild(noteField("kb-review-try-next", "One thing to try next time",
+                                   function () { return state.tryNext; }, function (v) { state.tryNext = v; }));
+    formRoot.appendChild(el("div", { class: "kb-review-actions kb-review-exports" }, [
       button("kb-review-download-md", "Download Markdown", function () { download(markdown(), "text/markdown", "md"); }),
       button("kb-review-download-json", "Download JSON", function () { download(json(), "application/json", "json"); }),
       button("kb-review-copy-md", "Copy Markdown", function () { copy(markdown()); }),
-      button("kb-review-clear", "Clear the form", function () {
-        if (!window.confirm("Clear this review? It cannot be undone.")) return;
-        state = empty();
-        save();
-        build();
-        announce("Cleared.");
-        document.getElementById("kb-review-agent").focus();
-      }, true)]));
-    root.appendChild(status);
+      clearButton()]));
+    formRoot.appendChild(status);
+  }
+
+  // -- the tickable scorecard ------------------------------------------------------------------------
+
+  /* The table stays what it is on paper; each box cell gets a checkbox (one per row may be ticked,
+   * as on paper), a label that shows when the table reads as cards on a phone, and a printed box
+   * that shows the tick when the page is printed. */
+  var ticks = [];       // [{section, rule, boxes: {result id: input}, printed: {result id: span}}]
+  var sectionScores = [];
+  var live = null;
+  var blankTotal = null; // the printed "______ of 66 met." line, shown again when nothing is ticked
+
+  function buildScorecard() {
+    var tools = document.getElementById("kb-scorecard-tools");
+    if (!tools) return;
+    tools.textContent = "";
+    tools.appendChild(reviewPicker());
+    tools.appendChild(people());
+    tools.appendChild(el("div", { class: "kb-review-actions" }, [
+      button("kb-scorecard-print", "Print", function () { window.print(); }), clearButton()]));
+    tools.appendChild(status);
+    if (ticks.length) { syncTicks(); return; }
+
+    var rows = table.querySelectorAll("tbody tr.kb-rule-row");
+    var flat = [];
+    data.sections.forEach(function (section) { section.rules.forEach(function (rule) { flat.push([section, rule]); }); });
+    if (rows.length !== flat.length) return; // a team template that changed the table: leave it as printed
+    table.classList.add("kb-tickable");
+    Array.prototype.forEach.call(rows, function (row, i) {
+      var section = flat[i][0], rule = flat[i][1], k = key(section, rule);
+      var entry = { section: section, rule: rule, key: k, boxes: {}, printed: {}, row: row };
+      var cells = row.querySelectorAll("td.kb-box");
+      data.results.forEach(function (result, j) {
+        var box = cells[j];
+        if (!box) return;
+        var input = el("input", { type: "checkbox", id: "kb-sc-" + i + "-" + result.id, "aria-label": result.label + ": " + rule.title });
+        var printed = el("span", { class: "kb-tick-printed", "aria-hidden": "true", text: "\u2610" });
+        input.addEventListener("change", function () {
+          if (input.checked) state.results[k] = result.id;
+          else delete state.results[k];
+          save();
+          syncRow(entry);
+          refresh();
+          announce(result.label + (input.checked ? " ticked" : " unticked") + " for " + rule.title + ". " + liveText());
+        });
+        box.textContent = "";
+        box.appendChild(el("label", { class: "kb-tick", for: input.id }, [
+          input, printed, el("span", { class: "kb-tick-label", "aria-hidden": "true", text: result.label })]));
+        entry.boxes[result.id] = input;
+        entry.printed[result.id] = printed;
+      });
+      ticks.push(entry);
+    });
+    sectionScores = Array.prototype.map.call(table.querySelectorAll("tr.kb-group-row .kb-section-score"), function (n) { return n; });
+    live = el("div", { class: "kb-scorecard-live", id: "kb-scorecard-live" });
+    var wrap = table.closest(".kb-table-wrap") || table;
+    wrap.parentNode.insertBefore(live, wrap.nextSibling);
+    syncTicks();
+  }
+
+  function syncRow(entry) {
+    var chosen = state.results[entry.key];
+    Object.keys(entry.boxes).forEach(function (id) {
+      entry.boxes[id].checked = chosen === id;
+      entry.printed[id].textContent = chosen === id ? "\u2611" : "\u2610";
+    });
+    entry.row.classList.toggle("kb-ticked", !!chosen);
+  }
+
+  function syncTicks() { ticks.forEach(syncRow); }
+
+  function liveText() {
+    var all = overall();
+    return "Overall: " + describe({ met: all.met, of: all.of, answered: all.answered }) + ", " +
+      all.answered + " of " + all.rules + " rules ticked.";
+  }
+
+  function fill(selector, value, blank) {
+    var node = document.querySelector(selector);
+    if (node) node.textContent = value || blank;
+  }
+
+  function refreshScorecard() {
+    data.sections.forEach(function (section, s) {
+      var node = sectionScores[s];
+      if (!node) return;
+      var t = total(section);
+      node.textContent = t.answered ? "\u2014 " + describe(t) : "";
+    });
+    var all = overall();
+    var printedTotal = document.querySelector(".kb-overall-score");
+    if (printedTotal) {
+      if (blankTotal === null) blankTotal = printedTotal.textContent;
+      printedTotal.textContent = all.answered ? describe({ met: all.met, of: all.of, answered: all.answered }) + "." : blankTotal;
+    }
+    // The printed head carries the reviewer's entries; blank lines when there are none, as on paper.
+    fill(".kb-fill-agent", state.agent, "____________________");
+    fill(".kb-fill-reviewer", state.reviewer, "____________________");
+    fill(".kb-fill-date", state.date, "____________");
+    fill(".kb-fill-contact", state.contact, "____________");
+    if (live) {
+      live.textContent = "";
+      live.appendChild(el("strong", { text: "Overall: " + describe({ met: all.met, of: all.of, answered: all.answered }) }));
+      live.appendChild(document.createTextNode(" \u00b7 " + all.answered + " of " + all.rules + " rules ticked"));
+    }
+  }
+
+  // -- both --------------------------------------------------------------------------------------------
+
+  function refresh() {
+    if (formRoot) {
+      data.sections.forEach(function (section) { if (totals[section.id]) totals[section.id].textContent = describe(total(section)); });
+      var all = overall();
+      overallNode.textContent = "Overall: " + describe({ met: all.met, of: all.of, answered: all.of });
+    }
+    if (data.scorecard) refreshScorecard();
+  }
+
+  function rebuild() {
+    if (formRoot) buildForm(); else buildScorecard();
+    refreshPicker();
     refresh();
   }
 
+  // The same review open in another tab (the form beside the scorecard) shows its changes here.
+  window.addEventListener("storage", function (event) {
+    if (event.key !== data.storageKey) return;
+    var fresh = readBook().reviews[state.id];
+    if (!fresh) return;
+    var active = document.activeElement && document.activeElement.id;
+    state = fresh;
+    rebuild();
+    if (active && document.getElementById(active)) document.getElementById(active).focus();
+  });
+
   self.KbReview = { markdown: markdown, json: json };
-  build();
+  rebuild();
 })();
