@@ -23,10 +23,13 @@ def bundled():
 
 
 def drills_of(kb, entry):
-    """The drills an entry yields with its situation's pitfalls, as the practice pages ask for them."""
+    """The drills an entry yields with what its situation lends, as the practice pages ask for them."""
+    from kbtool.format.kinds.base import Pool
+
     fill = lambda text: text  # noqa: E731 - the texts as written are enough to compare
-    pool = [p for e in kb.published() if e.situation == entry.situation and e.status == "approved"
-            for p in kind_of(e).pitfalls(e, fill)]
+    same = [e for e in kb.published() if e.situation == entry.situation and e.status == "approved"]
+    pool = Pool([p for e in same for p in kind_of(e).pitfalls(e, fill)],
+                [m for e in same for m in kind_of(e).moments(e, fill)])
     return kind_of(entry).drills(entry, fill, pool)
 
 
@@ -44,6 +47,11 @@ def yields_items(kb, unit_kind):
 def test_every_phrase_set_with_items_yields_a_drill_with_one_right_answer(bundled):
     sets = yields_items(bundled, "phrase")
     assert len(sets) >= 10
+    situation_lines = {}
+    for e in bundled.published():
+        for m in kind_of(e).moments(e, lambda text: text):
+            situation_lines.setdefault(e.situation, {})[m.say] = m
+    quoted = 0
     for entry in sets:
         (drill,) = drills_of(bundled, entry)
         assert drill.style == "phrase" and drill.questions, entry.id
@@ -57,11 +65,26 @@ def test_every_phrase_set_with_items_yields_a_drill_with_one_right_answer(bundle
             # Distractors never read as the right answer, nor as each other.
             assert not any(same_wording(c.text, phrase.say) for c in wrong), (entry.id, phrase.id)
             assert len({" ".join(c.text.casefold().split()) for c in wrong}) == len(wrong)
-            # The item's own avoid texts come first, and the answer carries the why.
-            assert set(phrase.avoid[:3]) <= {c.text for c in wrong}
             assert all(c.explain for c in question.choices)
             if phrase.why:
                 assert right[0].explain == phrase.why
+            if question.customer:
+                # The customer's words set the moment: the wording to avoid, then lines the same
+                # situation gives for other moments, each saying when it is the one to use.
+                quoted += 1
+                assert question.customer in (phrase.practice.customer, *phrase.customer_says)
+                assert question.prompt == "What do you say?"
+                if phrase.avoid:
+                    assert phrase.avoid[0] in {c.text for c in wrong}
+                for choice in wrong:
+                    if choice.text in situation_lines.get(entry.situation, {}):
+                        assert "another moment" in choice.explain and choice.entry and choice.item
+                        assert kind_of(bundled.by_id[choice.entry]).moments  # a line lent by an entry
+                        assert bundled.by_id[choice.entry].situation == entry.situation
+            else:
+                # The moment only named: its own avoid texts come first.
+                assert set(phrase.avoid[:3]) <= {c.text for c in wrong}
+    assert quoted >= 100  # most questions start from what a customer says
 
 
 def test_distractors_come_from_the_same_situation_and_exclude_the_right_wording(kb_root):
@@ -108,18 +131,40 @@ def test_call_flow_choices_are_the_scripts_branches(bundled):
             option = step.options[int(question.id.rsplit(".", 1)[1])]
             asked.setdefault(step.id, set()).add(option.next)
             assert question.said == step.say
-            assert question.scene == (option.practice.scene or option.when)
+            # What the customer says back, not the branch's `when`, which would give the answer away.
+            heard = [option.practice.customer, *steps[option.next].customer_says]
+            if any(heard):
+                assert question.customer == next(h for h in heard if h)
+                assert question.scene == option.practice.scene
+            else:
+                assert question.scene == (option.practice.scene or option.when)
             branch_says = {steps[o.next].say for o in step.options}
-            assert {c.text for c in question.choices} == branch_says
+            texts = {c.text for c in question.choices}
+            # Every branch's step is offered, and the others are steps of the same flow.
+            assert branch_says <= texts and texts <= {s.say for s in entry.flow()}
+            assert len(question.choices) <= 4
             assert [c.text for c in question.choices if c.correct] == [steps[option.next].say]
             for choice in question.choices:
-                if not choice.correct:
+                if not choice.correct and choice.text in branch_says:
                     taken = next(o for o in step.options if steps[o.next].say == choice.text)
                     assert "leads to" in choice.explain and taken.when[1:].rstrip(".") in choice.explain
+                elif not choice.correct:
+                    assert "in the call" in choice.explain
         # Every branching step with a real choice is asked, once per branch.
         for step in entry.flow():
             if len({o.next for o in step.options}) > 1:
                 assert asked[step.id] == {o.next for o in step.options}, (entry.id, step.id)
+
+
+def test_the_inside_the_window_turn_is_no_giveaway(bundled):
+    entry = bundled.by_id["refund-request"]
+    (drill,) = drills_of(bundled, entry)
+    question = next(q for q in drill.questions if q.id == "check-window.0")  # inside the window
+    assert question.customer == "I only got it last week, can I return it?" and question.scene == ""
+    assert "window" not in question.customer.casefold()
+    assert len(question.choices) == 4  # the three branches and another step of the call
+    right = next(c for c in question.choices if c.correct)
+    assert "When the order is inside the window" in right.explain
 
 
 def test_wrong_branch_says_where_it_leads(bundled):
@@ -169,7 +214,9 @@ def test_practice_hints_are_optional_and_checked(bundled, kb_root):
     (drill,) = drills_of(bundled, empathy)
     by_id = {q.id: q for q in drill.questions}
     assert by_id["that-sounds-frustrating"].customer.startswith("I stayed in all day")
-    assert by_id["i-would-feel-the-same"].customer == "" and by_id["i-would-feel-the-same"].scene
+    # Without a practice hint, the first customer wording sets the moment; the others come back in turn.
+    assert by_id["i-would-feel-the-same"].customer == "how would you feel if this happened to you?"
+    assert by_id["i-would-feel-the-same"].heard == ("put yourself in my shoes", "you'd be annoyed too, wouldn't you?")
     bad = PHRASES + "    practice:\n      customer: Hello\n      mood: angry\n"
     problems = check(kb_root({"scripts_library/phrases/a.yaml": bad})).problems
     assert any("mood" in p.message for p in problems), problems
@@ -353,8 +400,9 @@ def test_call_flow_drill_from_practise_this(browser, server):
     assert player.is_visible()
     assert player.locator(".kbp-player-title").inner_text() == "An angry caller"
     assert "I'm going to take this on myself" in player.locator(".kbp-said").inner_text()
-    assert "The caller starts to settle" in player.locator(".kbp-moment").inner_text()
     assert "what can you actually do" in player.locator(".kbp-customer").inner_text()
+    # The branch's own words would give the answer away: they come with the answer instead.
+    assert player.locator(".kbp-moment").count() == 0
     data = tab.evaluate("self.__kbpage.drills.find(d => d.id === 'angry-caller').questions[0]")
     wrong = next(i for i, c in enumerate(data["choices"]) if not c["correct"])
     choices(tab).nth(wrong).click()

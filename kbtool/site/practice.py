@@ -15,12 +15,12 @@ from functools import partial
 from typing import Any
 
 from kbtool.format.kinds import kind_of
-from kbtool.format.kinds.base import Drill, Pitfall
+from kbtool.format.kinds.base import Drill, Moment, Pitfall, Pool
 from kbtool.format.vocab import CHANNEL_LABELS
 from kbtool.model import Entry
 from kbtool.publish.urls import anchor, entry_src, relative_url
 from kbtool.site import text as t
-from kbtool.site.page import Page, Renderer
+from kbtool.site.page import Page, Renderer, channel_label
 
 HOME = "practice/index.md"
 ASSETS = ("practice/practice.css", "practice/practice.js")
@@ -58,16 +58,21 @@ def collect(renderer: Renderer) -> list[EntryDrills]:
     Drafts are left out: a new hire should not rehearse wording the mentors have not approved yet.
     """
     def fill_for(entry: Entry) -> Any:
-        values = entry.example_values()
-        return lambda text: renderer.resolve(text, values)
+        # Blanks stay blanks ("[order number]", as on the pages and in copied text), never an
+        # example value a new hire might learn as part of the wording.
+        return renderer.resolve
 
     approved = [e for e in renderer.entries if e.status == "approved"]
-    pools: dict[str | None, list[Pitfall]] = {}
+    pitfalls: dict[str | None, list[Pitfall]] = {}
+    moments: dict[str | None, list[Moment]] = {}
     for entry in approved:
-        pools.setdefault(entry.situation, []).extend(kind_of(entry).pitfalls(entry, fill_for(entry)))
+        kind, fill = kind_of(entry), fill_for(entry)
+        pitfalls.setdefault(entry.situation, []).extend(kind.pitfalls(entry, fill))
+        moments.setdefault(entry.situation, []).extend(kind.moments(entry, fill))
     out = []
     for entry in approved:
-        drills = kind_of(entry).drills(entry, fill_for(entry), pools.get(entry.situation, []))
+        pool = Pool(pitfalls.get(entry.situation, []), moments.get(entry.situation, []))
+        drills = kind_of(entry).drills(entry, fill_for(entry), pool)
         if drills:
             out.append(EntryDrills(entry, tuple(drills)))
     return out
@@ -102,9 +107,9 @@ def pages(renderer: Renderer) -> list[Page]:
         for channel in item.entry.channels:
             by_channel.setdefault(channel, []).append(item)
     channel_order = list(CHANNEL_LABELS) + sorted(set(by_channel) - set(CHANNEL_LABELS))
-    situation_pages = [(situation_src(s), t.humanise(s), situations.get(s, ""), by_situation[s])
+    situation_pages = [DrillPage(situation_src(s), t.humanise(s), situations.get(s, ""), by_situation[s])
                        for s in list(situations) + sorted(set(by_situation) - set(situations)) if s in by_situation]
-    channel_pages = [(channel_src(c), CHANNEL_LABELS.get(c, t.humanise(c)), "", by_channel[c])
+    channel_pages = [DrillPage(channel_src(c), channel_label(c), "", by_channel[c], c)
                      for c in channel_order if c in by_channel]
 
     with_page = {id(item.entry) for item in found}
@@ -115,18 +120,50 @@ def pages(renderer: Renderer) -> list[Page]:
 
     storage = f"kbtool.practice.v{STORAGE_VERSION}:{renderer.kb.config.name}"
     out = [Page(HOME, "Practice", _home(renderer, situation_pages, channel_pages), assets=ASSETS,
-                data={"storage": storage, "home": True, "pages": [
-                    {"url": _link(renderer, HOME, src), "title": title,
-                     "questions": [f"{i.entry.id}/{q.id}" for i in items for d in i.drills for q in d.questions]}
-                    for src, title, _, items in situation_pages + channel_pages]},
+                data={"storage": storage, "site": renderer.kb.config.name, "home": True, "pages": [
+                    {"url": _link(renderer, HOME, page.src), "title": page.title,
+                     "questions": [f"{i.entry.id}/{q.id}" for i in page.items for d in i.drills for q in d.questions]}
+                    for page in situation_pages + channel_pages],
+                    "ready": [{"channel": page.channel, "url": _link(renderer, HOME, page.src, READY_ANCHOR),
+                               **ready_words(page.channel)} for page in channel_pages]},
                 section=SECTION)]
-    for src, title, description, items in situation_pages + channel_pages:
+    for page in situation_pages + channel_pages:
         # Made when the builder writes the page: at 10,000 entries the drill pages and their data
         # were the largest part of what the build held besides the entries themselves.
-        out.append(Page(src, f"Practice: {title}",
-                        partial(_drill_page, renderer, src, title, description, items),
-                        assets=ASSETS, data=partial(_page_data, renderer, src, title, storage, items)))
+        out.append(Page(page.src, f"Practice: {page.title}", partial(_drill_page, renderer, page),
+                        assets=ASSETS, data=partial(_page_data, renderer, page, storage)))
     return out
+
+
+@dataclass(frozen=True)
+class DrillPage:
+    """A practice page: a situation's drills, or a channel's (which also has the ready check)."""
+
+    src: str
+    title: str
+    description: str
+    items: list[EntryDrills]
+    channel: str | None = None
+
+
+READY_ANCHOR = "ready"
+# How the "ready?" check names a channel's work: its title, what the first ones are, and where.
+READY_WORDS = {
+    "phone": ("Ready for the phones?", "calls", "the phone"),
+    "email": ("Ready for email?", "emails", "email"),
+    "chat": ("Ready for chat?", "chats", "chat"),
+    "in_person": ("Ready to serve in person?", "customers in person", "the shop floor"),
+    "social": ("Ready for social media?", "public replies", "social media"),
+    "sms": ("Ready for text messages?", "texts", "text messages"),
+    "letter": ("Ready for letters?", "letters", "letters"),
+}
+
+
+def ready_words(channel: str) -> dict[str, str]:
+    """The ready check's words for a channel (its title, "calls", "the phone")."""
+    label = channel_label(channel)
+    title, noun, on = READY_WORDS.get(channel, (f"Ready for {label.lower()}?", "contacts", label.lower()))
+    return {"title": title, "noun": noun, "on": on, "label": label}
 
 
 def _link(renderer: Renderer, from_src: str, to_src: str, fragment: str = "") -> str:
@@ -137,43 +174,56 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _home(renderer: Renderer, situation_pages: list[Any], channel_pages: list[Any]) -> str:
-    def rows(group: Iterable[Any]) -> str:
+def _home(renderer: Renderer, situation_pages: list[DrillPage], channel_pages: list[DrillPage]) -> str:
+    def rows(group: Iterable[DrillPage]) -> str:
         return "".join(
-            f'<li><a href="{t.attribute(_link(renderer, HOME, src))}">{t.plain(title)}</a> '
-            f'<span class="kb-muted">{_count(sum(i.questions for i in items), "question")}</span></li>\n'
-            for src, title, _, items in group)
+            f'<li><a href="{t.attribute(_link(renderer, HOME, page.src))}">{t.plain(page.title)}</a> '
+            f'<span class="kb-muted">{_count(sum(i.questions for i in page.items), "question")}</span></li>\n'
+            for page in group)
 
+    ready = "".join(
+        f'<li><a href="{t.attribute(_link(renderer, HOME, page.src, READY_ANCHOR))}">'
+        f'{t.plain(ready_words(page.channel or "")["title"])}</a> '
+        f'<span class="kb-muted">{t.plain(page.title)}, {_count(len({i.entry.situation for i in page.items}), "situation")}</span></li>\n'
+        for page in channel_pages)
     return (
         "# Practice\n\n"
         '<div class="kb-practice-intro">\n'
         '<p class="kb-lead">Rehearse what to say before you say it to a customer. Each drill comes from the '
-        "phrase sets and call scripts of this site: pick the wording you would use, or the next step of a "
-        "call, and see why.</p>\n"
-        '<p class="kb-muted">Your answers stay in this browser only; nobody else sees them. '
-        "Come back to a page and choose <em>Practise what I got wrong</em>.</p>\n"
+        "phrase sets and call scripts of this site: hear what the customer says, pick what you would say "
+        "or the next step of the call, and see why.</p>\n"
+        '<p class="kb-muted">Your answers stay in this browser only; nobody else sees them unless you send '
+        "them. What you get right comes back less and less often, what you get wrong comes back soon: "
+        "come back each day and choose <em>Practise now</em>.</p>\n"
         "</div>\n\n"
+        "## Ready for your first day? {#ready}\n\n"
+        '<p>A short check across every situation on your channel, with a score for each situation.</p>\n\n'
+        f'<ul class="kb-practice-ready">\n{ready}</ul>\n\n'
         "## By situation {#by-situation}\n\n"
         f'<ul class="kb-practice-pages">\n{rows(situation_pages)}</ul>\n\n'
         "## By channel {#by-channel}\n\n"
-        f'<ul class="kb-practice-pages">\n{rows(channel_pages)}</ul>\n'
+        f'<ul class="kb-practice-pages">\n{rows(channel_pages)}</ul>\n\n'
+        "## Your progress {#progress}\n\n"
+        '<div id="kb-practice-progress" class="kb-practice-progress">\n'
+        '<p class="kb-muted">Your progress is kept in this browser; with JavaScript on, you can download it '
+        "or copy a summary for your mentor here.</p>\n"
+        "</div>\n"
     )
 
 
-def _drill_page(renderer: Renderer, src: str, title: str, description: str,
-                items: list[EntryDrills]) -> str:
+def _drill_page(renderer: Renderer, page: DrillPage) -> str:
     # Without JavaScript the page still lists its drills and where to read the wordings; the
     # script replaces the list with the drills themselves.
     static = "".join(
-        f'<li id="{drill_anchor(i.entry)}"><a href="{t.attribute(_link(renderer, src, entry_src(i.entry)))}">'
+        f'<li id="{drill_anchor(i.entry)}"><a href="{t.attribute(_link(renderer, page.src, entry_src(i.entry)))}">'
         f'{t.plain(i.entry.title)}</a> <span class="kb-kind">{_style_label(i.drills)}</span> '
         f'<span class="kb-muted">{_count(i.questions, "question")}</span></li>\n'
-        for i in items)
-    lead = f'<p class="kb-lead">{t.plain(description)}</p>\n' if description else ""
+        for i in page.items)
+    lead = f'<p class="kb-lead">{t.plain(page.description)}</p>\n' if page.description else ""
     return (
-        f"# Practice: {t.heading(title)}\n\n"
+        f"# Practice: {t.heading(page.title)}\n\n"
         f'<div class="kb-practice-intro">\n{lead}'
-        f'<p class="kb-muted"><a href="{t.attribute(_link(renderer, src, HOME))}">All practice pages</a> · '
+        f'<p class="kb-muted"><a href="{t.attribute(_link(renderer, page.src, HOME))}">All practice pages</a> · '
         "your answers stay in this browser only.</p>\n</div>\n\n"
         '<div id="kb-practice" class="kb-practice">\n'
         '<p class="kb-practice-noscript">These drills need JavaScript. Read the wordings on the pages below.</p>\n'
@@ -189,20 +239,35 @@ def _style_label(drills: Iterable[Drill]) -> str:
 STYLE_LABELS = {"phrase": "Phrase drill", "flow": "Call-flow drill"}
 
 
-def _page_data(renderer: Renderer, src: str, title: str, storage: str,
-               items: list[EntryDrills]) -> dict[str, Any]:
+def _page_data(renderer: Renderer, page: DrillPage, storage: str) -> dict[str, Any]:
+    src = page.src
+    by_id = {e.id: e for e in renderer.entries}
+
+    def where(entry_id: str, item: str) -> str:
+        target = by_id.get(entry_id)
+        return _link(renderer, src, entry_src(target), item) if target is not None else ""
+
     drills = []
-    for item in items:
+    for item in page.items:
         entry = item.entry
+        situation = entry.situation or ""
         for drill in item.drills:
             drills.append({
                 "id": entry.id, "anchor": drill_anchor(entry), "style": drill.style,
                 "label": STYLE_LABELS.get(drill.style, drill.style), "title": drill.title,
-                "summary": entry.summary, "url": _link(renderer, src, entry_src(entry)),
+                "summary": renderer.resolve(entry.summary), "url": _link(renderer, src, entry_src(entry)),
+                "situation": situation, "situationLabel": t.humanise(situation) if situation else "",
+                "situationUrl": _link(renderer, src, situation_src(situation)) if situation else "",
                 "questions": [{
-                    "id": q.id, "prompt": q.prompt, "scene": q.scene, "customer": q.customer, "said": q.said,
-                    "url": _link(renderer, src, entry_src(entry), q.item),
-                    "choices": [{"text": c.text, "correct": c.correct, "explain": c.explain} for c in q.choices],
+                    "id": q.id, "prompt": q.prompt, "scene": q.scene, "customer": q.customer, "heard": list(q.heard),
+                    "said": q.said, "url": _link(renderer, src, entry_src(entry), q.item),
+                    "choices": [{"text": c.text, "correct": c.correct, "explain": c.explain,
+                                 **({"url": where(c.entry, c.item)} if c.entry and not c.correct else {})}
+                                for c in q.choices],
                 } for q in drill.questions],
             })
-    return {"storage": storage, "title": title, "home": _link(renderer, src, HOME), "drills": drills}
+    data: dict[str, Any] = {"storage": storage, "site": renderer.kb.config.name, "title": page.title,
+                            "home": _link(renderer, src, HOME), "drills": drills}
+    if page.channel:
+        data["ready"] = {"channel": page.channel, **ready_words(page.channel)}
+    return data

@@ -61,17 +61,23 @@ class Snippet:
 @dataclass(frozen=True)
 class Choice:
     """One answer a drill offers: its text, whether it is the right one, and what the reader learns
-    on picking it (the why for the right answer, what goes wrong or where it leads for the others)."""
+    on picking it (the why for the right answer, what goes wrong or where it leads for the others).
+    A line that belongs to another moment names where it does belong (`entry`, `item`), so the
+    practice page can link to it."""
 
     text: str
     correct: bool
     explain: str
+    entry: str = ""
+    item: str = ""
 
 
 @dataclass(frozen=True)
 class Question:
-    """One turn of a drill. `scene` sets the moment, `customer` is what the customer says (from the
-    content's `practice` hints, when given), `said` is what the agent has just said (call flows)."""
+    """One turn of a drill. `scene` sets the moment, `customer` is what the customer says (the
+    content's `practice` hint or its first `customer_says`), `heard` the other ways customers say
+    it (a question asked again comes back in other words), `said` what the agent has just said
+    (call flows)."""
 
     id: str                      # stable within the entry, so progress survives rebuilds
     item: str                    # the item practised (its anchor on the entry page)
@@ -80,6 +86,7 @@ class Question:
     scene: str = ""
     customer: str = ""
     said: str = ""
+    heard: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,30 @@ class Pitfall:
 
 
 @dataclass(frozen=True)
+class Moment:
+    """A line the content gives for one moment of a conversation, with what the customer says then.
+
+    For drills on the same situation it is a wrong answer that sounds right: a good line, for
+    another moment. Only moments with a customer wording are lent, so the feedback can say when
+    the line is the one to use.
+    """
+
+    entry: str
+    item: str
+    title: str
+    say: str
+    customer: str
+
+
+@dataclass(frozen=True)
+class Pool:
+    """What the other entries on an entry's situation lend its drills as wrong answers."""
+
+    pitfalls: Sequence[Pitfall] = ()
+    moments: Sequence[Moment] = ()
+
+
+@dataclass(frozen=True)
 class Hint:
     """A `practice:` hint from the content: what the customer says, and the moment it happens."""
 
@@ -122,6 +153,42 @@ def hint(data: dict[str, Any]) -> Hint:
     """The `practice:` hint of an item (empty when the content gives none)."""
     given = data.get("practice") or {}
     return Hint(given.get("customer", ""), given.get("scene", ""))
+
+
+def wordings(*texts: str, more: Sequence[str] = ()) -> tuple[str, ...]:
+    """What customers say at a moment, each once, the practice hint first: what a drill quotes."""
+    out: list[str] = []
+    for text in (*texts, *more):
+        text = " ".join(str(text).split())
+        if text and not any(same_wording(text, seen) for seen in out):
+            out.append(text)
+    return tuple(out)
+
+
+# Words too common to tell two moments apart.
+_COMMON = frozenset("""about after again also been before being could didn does doesn done even from have haven
+here just like make more much need only over really said same should some still than that their them then there
+these they thing this those want were what when where which will with would your you're it's i've i'm can't
+don't won't isn't that's there's""".split())
+
+
+def _stems(text: str) -> set[str]:
+    out = set()
+    for word in re.findall(r"[a-z']+", text.casefold()):
+        if len(word) <= 3 or word in _COMMON:
+            continue
+        for ending in ("ing", "ed", "es", "s"):
+            if word.endswith(ending) and len(word) - len(ending) >= 4:
+                word = word[: -len(ending)]
+                break
+        out.add(word)
+    return out
+
+
+def close_moments(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Whether two moments share enough words (two or more, common ones aside) that one moment's
+    line might fairly answer the other's customer: such a line is no fair wrong answer."""
+    return len(_stems(" ".join(a)) & _stems(" ".join(b))) >= 2
 
 
 def same_wording(a: str, b: str) -> bool:
@@ -209,11 +276,14 @@ class Kind:
     export_schema: dict[str, Any] = field(default_factory=dict)
     # What `kbtool check` and the "Check a reply" page hold a conversation against.
     check_offers: Callable[[Entry], list[CheckOffer]] = example_offers
-    # The drills an entry yields for the practice pages, given the wordings to avoid from entries
-    # on the same situation (for wrong answers); kinds that teach no wording yield none.
-    drills: Callable[[Entry, Fill, Sequence[Pitfall]], list[Drill]] = lambda entry, fill, pool: []
+    # The drills an entry yields for the practice pages, given what the entries on the same
+    # situation lend as wrong answers (`Pool`); kinds that teach no wording yield none.
+    drills: Callable[[Entry, Fill, Pool], list[Drill]] = lambda entry, fill, pool: []
     # The wordings to avoid an entry teaches: wrong answers for other entries' drills.
     pitfalls: Callable[[Entry, Fill], list[Pitfall]] = lambda entry, fill: []
+    # The lines an entry gives for moments customers put into words: wrong answers that sound
+    # right for other entries' drills.
+    moments: Callable[[Entry, Fill], list[Moment]] = lambda entry, fill: []
 
     @property
     def template(self) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -17,16 +17,20 @@ from kbtool.format.kinds.base import (
     Fill,
     Hint,
     Kind,
+    Moment,
     Pitfall,
+    Pool,
     Question,
     Snippet,
     Unit,
+    close_moments,
     example_offers,
     hint,
     humanise,
     rotated,
     same_wording,
     spread,
+    wordings,
 )
 from kbtool.format.types import Field, ListOf, Obj, Text, slug, template
 from kbtool.model import Entry, TextRef
@@ -115,6 +119,9 @@ def snippets(entry: PhraseSet) -> list[Snippet]:
 
 # Four choices: enough to make the reader think, few enough to read on a phone.
 WRONG_CHOICES = 3
+# When the customer's words set the moment: the wording to avoid, and lines for other moments.
+OWN_AVOID = 1
+OTHER_MOMENTS = 2
 
 
 def pitfalls(entry: PhraseSet, fill: Fill) -> list[Pitfall]:
@@ -122,33 +129,65 @@ def pitfalls(entry: PhraseSet, fill: Fill) -> list[Pitfall]:
             for p in entry.phrases for text in p.avoid]
 
 
-def drills(entry: PhraseSet, fill: Fill, pool: Sequence[Pitfall]) -> list[Drill]:
-    """Pick the approved wording: the phrase's own `avoid` texts come first, then wordings other
-    phrases on the same situation say to avoid (plausible, and wrong for a reason the reader sees)."""
+def _wordings(phrase: Phrase) -> tuple[str, ...]:
+    return wordings(phrase.practice.customer, more=phrase.customer_says)
+
+
+def moments(entry: PhraseSet, fill: Fill) -> list[Moment]:
+    return [Moment(entry.id, p.id, humanise(p.id), fill(p.say), heard[0])
+            for p in entry.phrases if (heard := _wordings(p))]
+
+
+def drills(entry: PhraseSet, fill: Fill, pool: Pool) -> list[Drill]:
+    """The customer says something; what do you say? The options are the phrase's line, its wording
+    to avoid, and lines from the same situation that fit other moments (this set's first, as its
+    moments are written to be told apart). A phrase with no customer wording asks which wording to
+    use at its moment, against its own avoid texts and others on the same situation."""
     questions = []
+    own_moments = moments(entry, fill)
     for phrase in entry.phrases:
         right = fill(phrase.say)
-        own = [Pitfall(entry.id, phrase.id, humanise(phrase.id), fill(text), phrase.why) for text in phrase.avoid]
-        others = (p for p in rotated(pool, f"{entry.id}/{phrase.id}") if not (p.entry == entry.id and p.item == phrase.id))
-        wrong: list[Pitfall] = []
-        for candidate in itertools.chain(own, others):
+        heard = _wordings(phrase)
+        texts = [right]
+        wrong: list[Choice] = []
+        avoid_reason = phrase.why or "The phrase set lists it as a wording to avoid."
+        own_avoid = [Choice(fill(text), False, f"This is the wording to avoid here. {avoid_reason}") for text in phrase.avoid]
+        salt = f"{entry.id}/{phrase.id}"
+        lent: list[Choice] = []
+        if heard:
+            mine = [phrase.say, *heard]
+            others = (m for m in rotated(pool.moments, salt) if m.entry != entry.id)
+            for moment in itertools.chain(rotated(own_moments, salt), others):
+                if len(lent) == OTHER_MOMENTS:
+                    break
+                if (moment.entry, moment.item) == (entry.id, phrase.id) or close_moments(mine, [moment.say, moment.customer]):
+                    continue
+                lent.append(Choice(moment.say, False,
+                                   f"That line is for another moment (\u201c{moment.title}\u201d), when the "
+                                   f"customer says \u201c{moment.customer}\u201d.", moment.entry, moment.item))
+        borrowed = (Choice(p.text, False, f"A wording to avoid, from \u201c{p.title}\u201d: "
+                                          f"{p.why or 'it is listed as a wording to avoid.'}", p.entry, p.item)
+                    for p in rotated(pool.pitfalls, salt) if (p.entry, p.item) != (entry.id, phrase.id))
+        # The customer's words set the moment: one wording to avoid, then lines for other moments.
+        # Without them, the moment is only named, so only wordings to avoid are fair wrong answers.
+        order = (own_avoid[:OWN_AVOID], lent, own_avoid[OWN_AVOID:], borrowed) if heard else (own_avoid, borrowed)
+        for choice in itertools.chain(*order):
             if len(wrong) == WRONG_CHOICES:
                 break
-            if candidate.text.strip() and not any(same_wording(candidate.text, seen)
-                                                  for seen in [right, *(w.text for w in wrong)]):
-                wrong.append(candidate)
+            if choice.text.strip() and not any(same_wording(choice.text, seen) for seen in texts):
+                texts.append(choice.text)
+                wrong.append(choice)
         if not wrong:
             continue
-        choices = [Choice(right, True, phrase.why or "This is the wording the phrase set recommends.")]
-        for pitfall in wrong:
-            reason = pitfall.why or "The phrase set lists it as a wording to avoid."
-            if (pitfall.entry, pitfall.item) != (entry.id, phrase.id):
-                reason = f"Avoid this one (from \u201c{pitfall.title}\u201d): {reason}"
-            choices.append(Choice(pitfall.text, False, reason))
-        scene = phrase.practice.scene or humanise(phrase.id)
-        questions.append(Question(phrase.id, phrase.id, "Which wording would you use?",
-                                  tuple(spread(choices, phrase.id, lambda c: c.text)),
-                                  scene=scene, customer=phrase.practice.customer))
+        choices = [Choice(right, True, phrase.why or "This is the wording the phrase set recommends."), *wrong]
+        if heard:
+            question = Question(phrase.id, phrase.id, "What do you say?", tuple(spread(choices, phrase.id, lambda c: c.text)),
+                                scene=phrase.practice.scene, customer=heard[0], heard=heard[1:])
+        else:
+            question = Question(phrase.id, phrase.id, "Which wording would you use?",
+                                tuple(spread(choices, phrase.id, lambda c: c.text)),
+                                scene=phrase.practice.scene or humanise(phrase.id))
+        questions.append(question)
     return [Drill("phrase", entry.title, tuple(questions))] if questions else []
 
 
@@ -168,7 +207,7 @@ KIND = Kind(
     name="phrases", label="Phrases", singular="Phrase set", folder="phrases", source_folder="scripts_library/phrases",
     fields=FIELDS, entry_class=PhraseSet, build=build, units=units, export=export, review_texts=review_texts,
     skeleton=SKELETON, unit_kinds=("phrase",), unit_labels={"phrase": "Phrase"}, unit_boosts={"phrase": 1.25}, snippets=snippets, items_field="phrases", check_offers=check_offers,
-    drills=drills, pitfalls=pitfalls,
+    drills=drills, pitfalls=pitfalls, moments=moments,
     export_schema={
         "phrases": {"type": "array", "items": x.obj({
             **x.ITEM, **x.CUSTOMER_SAYS, "say": x.text("The sentence to say or write (template text)."),

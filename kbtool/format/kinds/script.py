@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -16,13 +16,16 @@ from kbtool.format.kinds.base import (
     Fill,
     Hint,
     Kind,
-    Pitfall,
+    Moment,
+    Pool,
     Question,
     Unit,
     example_offers,
     hint,
     humanise,
+    same_wording,
     spread,
+    wordings,
 )
 from kbtool.format.types import Bool, Field, ListOf, Obj, Text, slug, template
 from kbtool.format.vocab import SLUG
@@ -164,9 +167,29 @@ def _leads_to(entry: Script, step_id: str) -> str:
     return " \u2192 ".join(names) + (" \u2192 \u2026" if current in index and current not in seen else "")
 
 
-def drills(entry: Script, fill: Fill, pool: Sequence[Pitfall]) -> list[Drill]:
-    """Walk the call: at each branching step, a turn of the call (the branch's `when`, or what the
-    customer says in its practice hint) and the steps the branches lead to. A script without
+# Choices a call-flow question offers: the branches' steps, then other steps of the same flow.
+FLOW_CHOICES = 4
+
+
+def _heard(step: Step, hint_: Hint) -> tuple[str, ...]:
+    return wordings(hint_.customer, more=step.customer_says)
+
+
+def moments(entry: Script, fill: Fill) -> list[Moment]:
+    return [Moment(entry.id, s.id, humanise(s.id), fill(s.say), heard[0])
+            for s in entry.steps if (heard := _heard(s, s.practice))]
+
+
+def _where(entry: Script, other: str, here: int) -> str:
+    order = {s.id: k for k, s in enumerate(entry.steps)}
+    return "earlier" if order[other] < here else "later"
+
+
+def drills(entry: Script, fill: Fill, pool: Pool) -> list[Drill]:
+    """Walk the call: at each branching step, what you just said and what the customer says back
+    (the branch's practice hint, or what customers say when its step is the right one); pick the
+    next step from the branches' steps and other steps of the same flow. The branch's `when` is
+    the answer's explanation, not the question: it would give the answer away. A script without
     branches asks what comes next at each step instead."""
     steps = {s.id: s for s in entry.steps}
     questions = []
@@ -177,6 +200,7 @@ def drills(entry: Script, fill: Fill, pool: Sequence[Pitfall]) -> list[Drill]:
             for j, option in enumerate(step.options):
                 if option.next not in steps:
                     continue
+                qid = f"{step.id}.{j}"
                 choices = []
                 for target in targets:
                     taken = next(o for o in step.options if o.next == target)
@@ -185,30 +209,41 @@ def drills(entry: Script, fill: Fill, pool: Sequence[Pitfall]) -> list[Drill]:
                     else:
                         explain = (f"That step is for when {_lower(taken.when)}: it leads to "
                                    f"{_leads_to(entry, target)}.")
-                    choices.append(Choice(fill(steps[target].say), target == option.next, explain))
-                questions.append(Question(f"{step.id}.{j}", step.id, "What do you say next?",
-                                          tuple(spread(choices, f"{step.id}.{j}", lambda c: c.text)),
-                                          scene=option.practice.scene or option.when,
-                                          customer=option.practice.customer, said=fill(step.say)))
+                    choices.append(Choice(fill(steps[target].say), target == option.next, explain, entry.id, target))
+                texts = [c.text for c in choices]
+                others = [s for s in entry.steps if s.id not in targets and s.id != step.id]
+                for other in spread(others, f"{entry.id}/{qid}", lambda s: s.id):
+                    if len(choices) >= FLOW_CHOICES:
+                        break
+                    if not any(same_wording(fill(other.say), t) for t in texts):
+                        texts.append(fill(other.say))
+                        choices.append(Choice(fill(other.say), False,
+                                              f"That is \u201c{humanise(other.id)}\u201d, which comes "
+                                              f"{_where(entry, other.id, i)} in the call.", entry.id, other.id))
+                heard = _heard(steps[option.next], option.practice)
+                questions.append(Question(qid, step.id, "What do you say next?",
+                                          tuple(spread(choices, qid, lambda c: c.text)),
+                                          scene=option.practice.scene or ("" if heard else option.when),
+                                          customer=heard[0] if heard else "", said=fill(step.say), heard=heard[1:]))
         elif not branching:
             after = entry.successors(i)
             if len(after) != 1 or after[0] not in steps:
                 continue
             right = steps[after[0]]
-            order = {s.id: k for k, s in enumerate(entry.steps)}
             others = [s for s in entry.steps if s.id not in (step.id, right.id)]
             others = spread(others, f"{entry.id}/{step.id}", lambda s: s.id)[:OTHER_STEPS]
             choices = [Choice(fill(right.say), True, f"\u201c{humanise(right.id)}\u201d comes next."
-                              + (f" {fill(right.note)}" if right.note else ""))]
+                              + (f" {fill(right.note)}" if right.note else ""), entry.id, right.id)]
             for other in others:
-                where = "earlier" if order[other.id] < i else "later"
                 choices.append(Choice(fill(other.say), False,
-                                      f"That is \u201c{humanise(other.id)}\u201d, which comes {where} in the call."))
+                                      f"That is \u201c{humanise(other.id)}\u201d, which comes "
+                                      f"{_where(entry, other.id, i)} in the call.", entry.id, other.id))
+            heard = _heard(right, step.practice)
             if others:
                 questions.append(Question(step.id, right.id, "What do you say next?",
                                           tuple(spread(choices, step.id, lambda c: c.text)),
-                                          scene=step.practice.scene, customer=step.practice.customer,
-                                          said=fill(step.say)))
+                                          scene=step.practice.scene, customer=heard[0] if heard else "",
+                                          said=fill(step.say), heard=heard[1:]))
     return [Drill("flow", entry.title, tuple(questions))] if questions else []
 
 
@@ -238,7 +273,7 @@ steps:
 KIND = Kind(
     name="script", label="Scripts", singular="Script", folder="scripts", source_folder="scripts_library/scripts",
     fields=FIELDS, entry_class=Script, build=build, units=units, export=export, review_texts=review_texts,
-    skeleton=SKELETON, unit_kinds=("step",), unit_labels={"step": "Script step"}, unit_boosts={"step": 1.15}, conversation=True, items_field="steps", drills=drills,
+    skeleton=SKELETON, unit_kinds=("step",), unit_labels={"step": "Script step"}, unit_boosts={"step": 1.15}, conversation=True, items_field="steps", drills=drills, moments=moments,
     check_offers=check_offers,
     export_schema={
         "steps": {"type": "array", "items": x.obj({
