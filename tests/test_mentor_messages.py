@@ -401,3 +401,82 @@ def test_github_annotations_name_files_from_the_checkout_top_when_the_kb_is_in_a
     assert run.code == 1 and "file=docs/kb/standards/x.yaml," in run.stdout
     run = cli("validate", "--root", str(kb), "--format", "github", env={"GITHUB_WORKSPACE": str(kb)})
     assert "file=standards/x.yaml," in run.stdout
+
+
+# -- 7. a letter saved as a draft reads in paragraphs --------------------------------------------
+
+WRAPPED = DELAY.replace("""body: |
+  Dear {{ customer_name }},
+
+  Your order is running late. The new delivery date is {{ new_date }}.
+  We will email you if anything changes.
+""", """body: |
+  Dear {{ customer_name }},
+
+  Your order is running late, and I am sorry. The new delivery date is
+  {{ new_date }}. I will check on it that morning and
+  email you if anything changes.
+
+  Before then, there are two things you can do:
+  - reply to this email with a safe place to leave it
+  - call us to change the day
+
+  Kind regards,
+  {{ agent_name }}
+  {{ company_name }}
+""")
+
+
+def test_an_eml_draft_joins_wrapped_lines_and_keeps_lists_and_the_signature(cli, kb_root, tmp_path):
+    import email
+    import email.policy
+
+    root = kb_root({DELAY_PATH: WRAPPED})
+    out = tmp_path / "reply.eml"
+    run = cli("render", "letter", "delay", "--root", str(root), "--no-input", "--var", "customer_name=Ms Patel",
+              "--var", "new_date=Friday 17 March", "--var", "agent_name=Sam", "--eml", str(out))
+    assert run.code == 0, run.output
+    body = email.message_from_bytes(out.read_bytes(), policy=email.policy.default).get_content().replace("\r\n", "\n")
+    assert body == (
+        "Dear Ms Patel,\n\n"
+        "Your order is running late, and I am sorry. The new delivery date is Friday 17 March. I will check on it "
+        "that morning and email you if anything changes.\n\n"
+        "Before then, there are two things you can do:\n"
+        "- reply to this email with a safe place to leave it\n"
+        "- call us to change the day\n\n"
+        "Kind regards,\nSam\nAcme Homeware\n")
+    # Printed, the letter keeps the lines as written (a terminal is not a mail client).
+    printed = cli("render", "letter", "delay", "--root", str(root), "--no-input", "--var", "customer_name=Ms Patel",
+                  "--var", "new_date=Friday 17 March", "--var", "agent_name=Sam").stdout
+    assert "The new delivery date is\nFriday 17 March." in printed
+
+
+def test_values_are_filled_as_given_after_the_paragraphs_are_joined(kb_root):
+    from kbtool.authoring.letters import render_letter
+    from kbtool.pipeline import check
+
+    kb = check(kb_root({DELAY_PATH: WRAPPED})).kb
+    values = {"customer_name": "Ms Patel", "new_date": "Friday\n17 March", "agent_name": "Sam"}
+    body = render_letter(kb.by_id["delay"], values, kb.config, paragraphs=True).body
+    assert "The new delivery date is Friday\n17 March. I will check" in body
+
+
+@pytest.mark.parametrize(("written", "joined"), [
+    ("A line that is long enough to have been wrapped by the\neditor goes on.",
+     "A line that is long enough to have been wrapped by the editor goes on."),
+    ("Short line.\nAnother short line.", "Short line.\nAnother short line."),
+    ("Short and\ncontinued in lower case.", "Short and continued in lower case."),
+    ("A long line that introduces an indented block below it:\n    kept as it is",
+     "A long line that introduces an indented block below it:\n    kept as it is"),
+    ("1. The first question, which is long enough to wrap on its own\n2. The second",
+     "1. The first question, which is long enough to wrap on its own\n2. The second"),
+    ("With apologies,\nSam Lee, the team lead who wrote to you last week\nFernleaf",
+     "With apologies,\nSam Lee, the team lead who wrote to you last week\nFernleaf"),
+    ("First paragraph that is long enough to be a wrapped line of text\nends here.\n\n\nSecond.",
+     "First paragraph that is long enough to be a wrapped line of text ends here.\n\n\nSecond."),
+])
+def test_reflow_joins_only_wrapped_lines(written, joined):
+    from kbtool.authoring.letters import reflow
+
+    assert reflow(written) == joined
+    assert reflow(joined) == joined  # once is enough: nothing left to join

@@ -88,15 +88,62 @@ def entry_values(entry: Entry, texts: Sequence[str], kb_config: KbConfig) -> Let
     return LetterValues(needed, dict(kb_config.variables))
 
 
-def render_letter(letter: Letter, values: dict[str, str], kb_config: KbConfig) -> RenderedLetter:
+def render_letter(letter: Letter, values: dict[str, str], kb_config: KbConfig,
+                  paragraphs: bool = False) -> RenderedLetter:
     """Fill `letter` with `values` (plus kb.yaml's variables); raise LetterError listing every problem.
 
     Values are data, never templates: a customer name containing `{{ }}` is printed as typed.
     Rendering uses the sandboxed, allowlisted environment with strict undefined values.
+    With `paragraphs`, the body's lines are joined into paragraphs first (see `reflow`), for a
+    mail client that wraps text to its own window; the values are filled in as given.
     """
-    subject, body = fill_texts(letter, (letter.subject, letter.body), values, kb_config,
+    body_template = reflow(letter.body) if paragraphs else letter.body
+    subject, body = fill_texts(letter, (letter.subject, body_template), values, kb_config,
                                f"letter '{letter.id}'", "this letter")
     return RenderedLetter(" ".join(subject.split()), body.strip("\n") + "\n")
+
+
+# A line opening a list item: "- ", "* ", "• ", "1. ", "2) ".
+_LIST_ITEM = re.compile(r"(?:[-*\u2022]|[0-9]{1,3}[.)])[ \t]")
+# Lines shorter than this end where the author ended them (a greeting, a name, a short line on
+# purpose); longer ones were wrapped to fit the editor, and run on into the next line.
+WRAPPED_LINE_CHARS = 40
+
+
+def reflow(text: str) -> str:
+    """`text` with each paragraph's wrapped lines joined into one line.
+
+    A blank line separates paragraphs. A line runs on into the next when it is long (wrapped to
+    fit an editor) or the next starts in lower case, unless the next is indented or opens a list
+    item. A closing ("Kind regards,": a few words and a comma) keeps the rest of its paragraph
+    line by line, as a signature is written.
+    """
+    out: list[str] = []
+    previous = ""  # the previous line as written, "" after a blank line
+    signature = False
+    for line in text.split("\n"):
+        if not line.strip():
+            out.append(line)
+            previous, signature = "", False
+            continue
+        if previous and not signature and _runs_on(previous, line):
+            out[-1] = out[-1].rstrip() + " " + line.strip()
+        else:
+            out.append(line)
+        signature = signature or _closing(line)
+        previous = line
+    return "\n".join(out)
+
+
+def _runs_on(previous: str, line: str) -> bool:
+    if line[:1] in (" ", "\t") or _LIST_ITEM.match(line) or _closing(previous):
+        return False
+    return len(previous.strip()) >= WRAPPED_LINE_CHARS or line[:1].islower()
+
+
+def _closing(line: str) -> bool:
+    written = line.strip()
+    return written.endswith(",") and len(written.split()) <= 4 and not _LIST_ITEM.match(written)
 
 
 def fill_texts(entry: Entry, texts: Sequence[str], values: dict[str, str], kb_config: KbConfig,

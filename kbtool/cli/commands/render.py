@@ -85,7 +85,8 @@ def read_vars_file(path: Path) -> dict[str, str]:
 @click.option("--var", "pairs", multiple=True, metavar="NAME=VALUE", help="A value to fill in (repeatable).")
 @click.option("--vars", "vars_file", type=click.Path(dir_okay=False, path_type=Path),
               help="A YAML file of NAME: VALUE lines (--var wins over it).")
-@click.option("--eml", type=click.Path(dir_okay=False, path_type=Path), help="Write an .eml draft here instead.")
+@click.option("--eml", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write an .eml draft here instead, its wrapped lines joined into paragraphs.")
 @click.option("--to", "recipient", metavar="ADDRESS", default="", callback=check_address,
               help="The To: address for --eml.")
 @click.option("--no-input", is_flag=True, help="Never ask for missing values, even on a terminal.")
@@ -133,7 +134,9 @@ def letter(root: Path, letter_id: str, pairs: tuple[str, ...], vars_file: Path |
     if interactive() and not no_input:
         _ask_for_missing(letter_values(entry, kb.config).needed, values)
     try:
-        rendered = render_letter(entry, values, kb.config)
+        # A draft is read in a mail client that wraps to its window: the YAML's wrapped lines are
+        # joined into paragraphs, so no line breaks off mid-sentence there.
+        rendered = render_letter(entry, values, kb.config, paragraphs=eml is not None)
         if eml is not None and kb.config.variables.get("support_email"):
             # kb.yaml's sender goes into the draft too; a bad one is the content's error (exit 1).
             mail_address(kb.config.variables["support_email"], "kb.yaml's support_email")
