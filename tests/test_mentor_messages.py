@@ -480,3 +480,24 @@ def test_reflow_joins_only_wrapped_lines(written, joined):
 
     assert reflow(written) == joined
     assert reflow(joined) == joined  # once is enough: nothing left to join
+
+
+# -- 8. kbtool report: gaps only in what the team uses -----------------------------------------
+
+def test_report_lists_gaps_only_for_the_channels_and_situations_the_team_uses(cli, kb_root):
+    standard = LOANER.replace("kind: script", "kind: standard").replace("id: loaner-call", "id: refunds-standard") \
+        .split("steps:")[0].replace("situation: greeting", "situation: refund") + \
+        "rules:\n  - id: quick\n    text: Refund within a day.\n"
+    kb_yaml = KB_YAML + "situations:\n  loans: Lending a device while we repair the customer's.\n"
+    root = kb_root({LOANER_PATH: LOANER, "standards/refunds.yaml": standard}, kb_yaml=kb_yaml)
+    run = cli("report", "--root", str(root), "--format", "json")
+    assert run.code == 0, run.output
+    gaps = json.loads(run.stdout)["gaps"]
+    # refund: a standard is filed under it, with no script, letter or phrases; loans: kb.yaml adds
+    # it. The built-in situations nobody uses (pricing, closing...) are not gaps.
+    assert gaps["situations_without_guidance"] == ["refund", "loans"]
+    # Only phone is used, and the loaner script greets on it: email, chat and the rest are not gaps.
+    assert gaps["channels_without_greeting_script"] == []
+    text = cli("report", "--root", str(root)).stdout
+    assert "situations with no script, letter or phrases: refund, loans" in text
+    assert "channels with no greeting script: none" in text

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kbtool.format.kinds import REGISTRY
+from kbtool.format.vocab import BUILTIN_SITUATIONS
 from kbtool.model import Entry, KnowledgeBase
 
 CONVERSATIONAL_CHANNELS = ("phone", "email", "chat", "in_person", "social")
@@ -34,9 +35,27 @@ def coverage(kb: KnowledgeBase) -> Coverage:
 
 
 def channels_without_greeting(kb: KnowledgeBase) -> list[str]:
+    """Channels the team's entries use with no conversation (a script) to open them."""
     have = {c for e in kb.published() if REGISTRY[e.kind].conversation and e.situation == "greeting"
             for c in e.channels}
-    return [c for c in CONVERSATIONAL_CHANNELS if c not in have]
+    used = used_channels(kb)
+    return [c for c in CONVERSATIONAL_CHANNELS if c in used and c not in have]
+
+
+def used_channels(kb: KnowledgeBase) -> set[str]:
+    """The channels some entry (not retired) is written for."""
+    return {c for e in kb.published() for c in e.channels}
+
+
+def used_situations(kb: KnowledgeBase) -> list[str]:
+    """The situations the team uses: named by an entry (not retired), or added or described in kb.yaml.
+
+    The built-in list offers situations a team may never meet; one nobody files anything under
+    is not a gap in its coverage.
+    """
+    named = {e.situation for e in kb.published() if e.situation}
+    return [s for s, description in kb.config.situations.items()
+            if s in named or BUILTIN_SITUATIONS.get(s) != description]
 
 
 def _brief(entry: Entry, today: dt.date) -> dict[str, Any]:
@@ -61,6 +80,7 @@ def attention_report(kb: KnowledgeBase, today: dt.date, within_days: int = 30) -
             bucket.setdefault(entry.owner or "(no owner)", []).append(_brief(entry, today))
     drafts = [_brief(e, today) for e in sorted(kb.entries, key=lambda e: e.id) if e.status == "draft"]
     cov = coverage(kb)
+    used = set(used_situations(kb))
     return {
         "date": today.isoformat(),
         "within_days": within_days,
@@ -68,7 +88,7 @@ def attention_report(kb: KnowledgeBase, today: dt.date, within_days: int = 30) -
         "due_soon": dict(sorted(due_soon.items())),
         "drafts": drafts,
         "gaps": {
-            "situations_without_guidance": cov.gaps(),
+            "situations_without_guidance": [s for s in cov.gaps() if s in used],
             "channels_without_greeting_script": channels_without_greeting(kb),
         },
         "misses": top_misses(kb),
