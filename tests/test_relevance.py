@@ -136,7 +136,10 @@ def test_the_lexicon_is_what_finds_customer_wordings(bundled_index: Path, no_lex
     without = evaluate_index(no_lexicon_index, queries)
     print(f"\ncustomer wordings: recall@3 {without.recall_at_3:.3f} without the lexicon, "
           f"{with_lexicon.recall_at_3:.3f} with it")
-    assert with_lexicon.recall_at_3 >= without.recall_at_3 + 0.1
+    # Since the bundled content carries customer wordings (customer_says), they find part of what
+    # only the lexicon found before (its margin was 0.1 and more; 0.74 -> 0.81 with them): it must
+    # still add its share.
+    assert with_lexicon.recall_at_3 >= without.recall_at_3 + 0.05
     # The plain mid-call set must not get worse for it.
     plain_with = evaluate_index(bundled_index, load_queries("mid-call"))
     plain_without = evaluate_index(no_lexicon_index, load_queries("mid-call"))

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 # The words a document exists to say count most; a standard that merely mentions them ranks lower.
 # Title (entry title plus item name), keywords (labels a mentor gave it), says (what customers say
-# at that moment) and topic (tags, situation) say what the text is for.
-FIELD_BOOSTS = {"say": 4.0, "title": 3.0, "keywords": 3.0, "says": 3.0, "topic": 2.5, "context": 0.8}
+# at that moment) and topic (tags, situation) say what the text is for. Customer wordings weigh
+# most: written to be found by the customer's words, they are the surest sign of the moment
+# (says 2, 3, 4, 5, 6 on the tuning sets: paraphrase recall@3 0.86, 0.88, 0.88, 0.91, 0.91).
+FIELD_BOOSTS = {"say": 4.0, "title": 3.0, "keywords": 3.0, "says": 5.0, "topic": 2.5, "context": 0.8}
 # Each unit kind's weight is declared with its kind (kbtool/format/kinds/, `unit_boosts`) and
 # stored with each document when the index is built.
 SYNONYM_BOOST = 0.9
