@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "find": "kbtool.cli.commands.find:find",
     "check": "kbtool.cli.commands.check:check",
     "import": "kbtool.cli.commands.import_:import_",
+    "audit": "kbtool.cli.commands.audit:audit",
 }
 
 
