@@ -42,6 +42,42 @@ class Placeholder:
     line: int  # 1-based within the template
 
 
+@dataclass(frozen=True)
+class ForeignPlaceholder:
+    """Another tool's placeholder left in a text: kbtool would send it to the customer as written."""
+
+    start: int  # offsets in the text
+    end: int
+    written: str  # as it appears: "#{ticket.customer.firstname}"
+    name: str  # the name inside it: "ticket.customer.firstname"
+
+
+# Placeholder styles of other tools that kbtool's templates leave as plain text: Zammad's and
+# Ruby's #{...}, [[name]], %name% (three characters or more, so a URL's %E2%80 is not one), and
+# {name} or ${name} (one brace: {{ }} is kbtool's own). Every repeat is bounded, so the search
+# is linear in the text.
+_FOREIGN_PLACEHOLDER = re.compile(
+    r"#\{[ \t]{0,5}([^{}\n]{1,200}?)[ \t]{0,5}\}"
+    r"|\[\[[ \t]{0,5}([A-Za-z_][A-Za-z0-9_. -]{0,80}?)[ \t]{0,5}\]\]"
+    r"|(?<!\{)%([A-Za-z_][A-Za-z0-9_.]{2,80})%(?!\})"
+    r"|(?:\$|(?<![{$]))\{[ \t]{0,5}([A-Za-z_][A-Za-z0-9_]{0,60}(?:\.[A-Za-z0-9_]{1,60}){0,8})[ \t]{0,5}\}(?!\})"
+)
+
+
+def foreign_placeholders(text: str) -> list[ForeignPlaceholder]:
+    """Placeholders written in another tool's style (`#{ticket.customer.firstname}`, `[[name]]`,
+    `%name%`, `{name}`), which kbtool never fills and would show the customer as written.
+
+    kbtool's own `{{ name }}` is not one; `{{ ticket.requester.name }}` is refused by the
+    template rules instead. Used by `kbtool validate` (the foreign-placeholder rule) and open to
+    imports and `kbtool check`, so every path agrees on what counts.
+    """
+    if not any(mark in text for mark in ("{", "[[", "%")):
+        return []
+    return [ForeignPlaceholder(m.start(), m.end(), m.group(), next(g for g in m.groups() if g is not None))
+            for m in _FOREIGN_PLACEHOLDER.finditer(text)]
+
+
 def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
@@ -110,6 +146,12 @@ def _analyse_with_jinja(text: str) -> tuple[list[Placeholder], list[TemplateIssu
             issues.append(TemplateIssue(line, "template-forbidden", "the template nests too deeply"))
             continue
         if not isinstance(node, allowed):
+            dotted = _dotted_name(node)
+            if dotted:
+                issues.append(TemplateIssue(line, "template-forbidden", f"{{{{ {dotted} }}}} is another tool's "
+                                            "placeholder, not a kbtool blank: a blank is one name",
+                                            FOREIGN_HINT, dotted))
+                continue
             issues.append(_forbidden(node, line))
             continue
         if isinstance(node, nodes.TemplateData) and ("}}" in node.data or "%}" in node.data):
@@ -296,6 +338,10 @@ def _bad_condition(text: str, start: int, end: int, inner: str, ifs: list[tuple[
         return None
     if not ask_jinja or _parses(written) or _parses(f"{written}{{% end{word} %}}"):
         return None  # a construct Jinja knows (for, set...): the allowlist says whether it may be used
+    if inner and not any(c.isspace() for c in inner) and ("." in inner or "," in inner):
+        # Help Scout writes {%customer.firstName,fallback=there%}.
+        return _issue_at(text, start, end, f"{written} is another tool's placeholder, not a kbtool blank",
+                         FOREIGN_HINT)
     import difflib
 
     close = difflib.get_close_matches(word, _CONDITION_WORDS, n=1, cutoff=0.6)
@@ -371,6 +417,24 @@ _NODE_WORDS = {
     "Tuple": "tuples", "Concat": "joining with ~", "Slice": "slices", "With": "with blocks", "FilterBlock": "filter blocks",
     "Scope": "scopes", "ExprStmt": "expression statements", "Continue": "loop control", "Break": "loop control",
 }
+
+
+FOREIGN_HINT = ("use kbtool's blank for it, such as {{ customer_name }}, or declare one in the entry's "
+                "variables (lower-case letters, digits and underscores)")
+
+
+def _dotted_name(node: Any) -> str:
+    """`ticket.requester.name` for a chain of attribute look-ups on a name (a help desk's
+    placeholder), else ""."""
+    from jinja2 import nodes
+
+    parts: list[str] = []
+    while isinstance(node, nodes.Getattr):
+        parts.append(node.attr)
+        node = node.node
+    if not parts or not isinstance(node, nodes.Name):
+        return ""
+    return ".".join([node.name, *reversed(parts)])
 
 
 def _forbidden(node: Any, line: int) -> TemplateIssue:

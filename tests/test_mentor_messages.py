@@ -501,3 +501,60 @@ def test_report_lists_gaps_only_for_the_channels_and_situations_the_team_uses(cl
     text = cli("report", "--root", str(root)).stdout
     assert "situations with no script, letter or phrases: refund, loans" in text
     assert "channels with no greeting script: none" in text
+
+
+# -- 9. another tool's placeholders are flagged, so none reaches a customer as written ------------
+
+@pytest.mark.parametrize(("written", "column_of"), [
+    ("#{ticket.customer.firstname}", "#{"),
+    ("[[first name]]", "[["),
+    ("%firstname%", "%"),
+    ("{first_name}", "{"),
+    ("${customer.name}", "$"),
+])
+def test_a_foreign_placeholder_is_a_warning_at_its_column(cli, kb_root, written, column_of):
+    text = LOANER.replace("say: Is there anything else I can help with today?",
+                          f"say: \"Is there anything else I can help with today, {written}?\"")
+    root = kb_root({LOANER_PATH: text})
+    problem = only(cli, root)
+    line = text.splitlines()[20]
+    assert (problem["line"], problem["column"]) == (21, line.index(column_of) + 1)
+    assert (problem["rule"], problem["level"]) == ("foreign-placeholder", "warning")
+    assert problem["message"].startswith(f"{written} is another tool's placeholder")
+    assert problem["hint"] == "write {{ customer_name }} instead: kbtool fills it in every text"
+    assert cli("validate", "--root", str(root), "--strict").code == 1  # CI's --strict stops it
+
+
+def test_a_help_desk_placeholder_in_kbtool_braces_is_named_as_one(cli, kb_root):
+    for written, rule in (("{{ticket.requester.first_name}}", "template-forbidden"),
+                          ("{%customer.firstName,fallback=there%}", "template-syntax")):
+        root = kb_root({LOANER_PATH: LOANER.replace("say: I'll book a loaner device for you today.",
+                                                    f"say: \"{written}, I'll book a loaner for you today.\"")})
+        problem = only(cli, root)
+        assert problem["rule"] == rule and "is another tool's placeholder, not a kbtool blank" in problem["message"]
+        assert problem["line"] == 18
+        assert problem["column"] == 11 + (written.startswith("{{") and 2)  # the name in kbtool's braces
+
+
+def test_foreign_placeholders_is_one_public_pattern_that_leaves_kbtool_text_alone():
+    from kbtool.templating import foreign_placeholders
+
+    found = foreign_placeholders("Hi #{ticket.customer.firstname} and [[name]] and %agent_name% and {order.id}.")
+    assert [(f.written, f.name) for f in found] == [
+        ("#{ticket.customer.firstname}", "ticket.customer.firstname"), ("[[name]]", "name"),
+        ("%agent_name%", "agent_name"), ("{order.id}", "order.id")]
+    assert [(f.start, f.end) for f in found][0] == (3, 31)
+    for text in ("Hi {{ customer_name }}", "{% if a %}b{% endif %}", "Save 50% now, 20% later",
+                 "https://example.com/a%E2%80%99b", "{{ new_date }", "{ new_date }}", "a {b c} d", "[company name]"):
+        assert foreign_placeholders(text) == [], text
+
+
+def test_foreign_placeholders_stay_linear_in_the_text():
+    import time
+
+    from kbtool.templating import foreign_placeholders
+
+    for text in ("#{" * 200_000, "[[ " * 200_000, "%a" * 200_000, "${a" * 200_000, "{" * 200_000 + "a"):
+        started = time.perf_counter()
+        foreign_placeholders(text)
+        assert time.perf_counter() - started < 2

@@ -1,8 +1,9 @@
 """Placeholders and template safety: every {{ name }} resolves, every declared variable is used,
-and nothing beyond the allowed template constructs appears."""
+nothing beyond the allowed template constructs appears, and no other tool's placeholder is left."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +19,7 @@ from kbtool.templating import (
     Placeholder,
     analyse,
     expanded_size,
+    foreign_placeholders,
 )
 
 TEMPLATE_SYNTAX = RuleDoc(
@@ -57,7 +59,16 @@ UNUSED_VARIABLE = RuleDoc(
     bad="subject: Your refund\nvariables:\n  amount: {description: Amount, example: '£20'}",
     good="subject: Your refund of {{ amount }}",
 )
-RULES = (TEMPLATE_SYNTAX, TEMPLATE_FORBIDDEN, TEMPLATE_TOO_LARGE, UNDECLARED_PLACEHOLDER, UNUSED_VARIABLE)
+FOREIGN_PLACEHOLDER = RuleDoc(
+    "foreign-placeholder", Level.WARNING,
+    "A text holds another tool's placeholder (Zammad's `#{ticket.customer.firstname}`, `[[name]]`, `%name%`, "
+    "`{name}`), usually left by a copy or an import. kbtool never fills it, so the customer would read it as "
+    "written: use kbtool's blank, `{{ name }}`.",
+    bad="say: Hello #{ticket.customer.firstname}, thanks for waiting.",
+    good="say: Hello {{ customer_name }}, thanks for waiting.",
+)
+RULES = (TEMPLATE_SYNTAX, TEMPLATE_FORBIDDEN, TEMPLATE_TOO_LARGE, UNDECLARED_PLACEHOLDER, UNUSED_VARIABLE,
+         FOREIGN_PLACEHOLDER)
 _BY_ID = {r.id: r for r in RULES}
 
 
@@ -90,6 +101,7 @@ def check(kb: KnowledgeBase) -> Iterator[Problem]:
         # would be a second, wrong problem (the blank it misspells is the declared one).
         unparsed = False
         for ref in entry.texts():
+            yield from _foreign(entry, ref)
             if not ref.template:
                 continue
             placeholders, issues = analyse(ref.text)
@@ -116,6 +128,32 @@ def check(kb: KnowledgeBase) -> Iterator[Problem]:
                 yield Problem(entry.path, line, column, UNUSED_VARIABLE.level, UNUSED_VARIABLE.id,
                               f"variable '{name}' is declared but not used in the entry's texts",
                               f"use {{{{ {name} }}}} in the entry or remove the declaration")
+
+
+def _foreign(entry: Entry, ref: Any) -> Iterator[Problem]:
+    """Another tool's placeholders in any of the entry's texts, each at its own line and column."""
+    for found in foreign_placeholders(ref.text):
+        line, column = locate(entry, ref.ptr, ref.text.count("\n", 0, found.start) + 1, found.written)
+        blank = _blank_for(found.name)
+        hint = (f"write {{{{ {blank} }}}} instead: kbtool fills it in every text" if blank in _BUILTIN_BLANKS else
+                f"write a blank instead, such as {{{{ {blank} }}}}, declared in the entry's variables or kb.yaml's")
+        yield Problem(entry.path, line, column, FOREIGN_PLACEHOLDER.level, FOREIGN_PLACEHOLDER.id,
+                      f"{found.written} is another tool's placeholder: kbtool does not fill it, so the customer "
+                      "would read it as written", hint)
+
+
+# Help-desk names for the two blanks every template has, as their placeholders spell them.
+_BUILTIN_BLANKS = {"customer_name": ("customer", "requester", "firstname", "first", "name", "contact"),
+                   "agent_name": ("agent", "assignee", "owner", "user", "staff")}
+
+
+def _blank_for(name: str) -> str:
+    """The kbtool blank a foreign placeholder's name most likely means."""
+    words = [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w]
+    for blank, hints in _BUILTIN_BLANKS.items():
+        if any(word in hints for word in words[:-1]) or (len(words) == 1 and words[0] in hints):
+            return blank
+    return "_".join(words[-2:]) if len(words) > 1 else (words[0] if words else "name")
 
 
 def _expansions(entry: Entry, fillable: list[tuple[Any, list[Placeholder]]], values: dict[str, str]) -> Iterator[Problem]:
