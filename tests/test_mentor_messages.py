@@ -93,6 +93,22 @@ def test_a_misspelt_jump_does_not_also_make_its_step_unreachable(cli, kb_root):
     assert problem["hint"] == "did you mean 'loaner'?"
 
 
+def test_an_entry_without_a_title_stays_unloaded_and_a_misspelt_title_is_read(cli, kb_root):
+    from kbtool.pipeline import check
+
+    other = LOANER.split("steps:")[0].replace("id: loaner-call", "id: other-call").replace(
+        "situation: greeting", "situation: greeting\nrelated: [loaner-call]") + "steps:\n  - id: hello\n    say: Hi.\n"
+    for broken, loaded in ((LOANER.replace("title: Loaner device\n", ""), False),
+                           (LOANER.replace("title: Loaner device", "title:"), False),
+                           (LOANER.replace("title: Loaner device", "titel: Loaner device"), True)):
+        root = kb_root({LOANER_PATH: broken, "scripts_library/scripts/other-call.yaml": other})
+        checked = check(root)
+        assert len(checked.problems) == 1, checked.problems  # the title's; `related` is not reported again
+        assert ("loaner-call" in checked.kb.by_id) is loaded
+        if loaded:
+            assert checked.kb.by_id["loaner-call"].title == "Loaner device"
+
+
 def test_a_misspelt_situation_is_reported_once(cli, kb_root):
     for value in ("greeting", "greting"):
         root = kb_root({LOANER_PATH: LOANER.replace("situation: greeting", f"situaton: {value}")})

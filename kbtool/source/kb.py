@@ -47,7 +47,9 @@ def build_entry(source: SourceFile, vocabularies: dict[str, tuple[str, ...]]) ->
             and not _misspelt("situation", root, entry_type):
         conv.report(root, "required-field", f"a {kind} entry is missing the required field 'situation'",
                     f"add 'situation:' with one of: {', '.join(vocabularies['situation'][:6])}, ...")
-    if "id" not in data or "title" not in data:
+    if "id" not in data or "title" not in data or not data["title"] and not _written(root, "title"):
+        # No title at all (the converter's empty stand-in is for items, not a whole entry): the
+        # file's own problem says so, and references to its id are not reported again.
         return None, conv.problems
     common = dict(
         id=data["id"], title=data["title"], owner=data.get("owner", ""), status=data.get("status", "draft"),
@@ -59,6 +61,12 @@ def build_entry(source: SourceFile, vocabularies: dict[str, tuple[str, ...]]) ->
                    for name, v in data.get("variables", {}).items() if "description" in v and "example" in v},
     )
     return declared.build(data, common), conv.problems
+
+
+def _written(root: Any, name: str) -> bool:
+    """True when the file gives `name` a value, even an empty text ("")."""
+    item = root.items.get(name)
+    return item is not None and getattr(item[1], "value", "") is not None
 
 
 def _misspelt(name: str, root: Any, entry_type: Any) -> bool:
