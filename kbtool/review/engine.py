@@ -28,12 +28,16 @@ Rules = dict[str, Any]
 RULES_VERSION = 1
 # Blanks staff forget to fill: template placeholders, [NAME] / <DATE> style markers, XXX and ___.
 # Written in the regex syntax Python and JavaScript share, since the page uses it as it is.
-BLANK = (r"\{\{[^{}\n]*\}\}|\{%[^\n]*?%\}|\{[a-z_]+\}"
+# A `{% %}` blank ends at its first `%}` and holds no other `{%` (as a `{{ }}` one holds no brace):
+# a line of openers with no closer is then read once, not once from every opener to the line's end.
+BLANK = (r"\{\{[^{}\n]*\}\}|\{%(?:[^{%\n]|\{(?!%(?!\}))|%(?!\}))*%\}|\{[a-z_]+\}"
          r"|\[[A-Z][A-Z0-9 _./-]*[A-Z0-9]\](?!\()"
          r"|\[(?:[Ii]nsert|[Ee]nter|[Aa]dd|[Cc]ustomer|[Nn]ame|[Yy]our|[Oo]rder|[Dd]ate|[Aa]gent)\b[^\]\n]{0,40}\](?!\()"
          r"|<[A-Z][A-Z0-9 _-]*[A-Z0-9]>|\b[Xx]{3,}\b|_{3,}")
 # "Agent:", "[10:02] Customer:", "14:03:10 Sam Lee:": an optional time, then a speaker's label.
-SPEAKER = (r"^\s*(?:[\[(]?\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[AaPp][Mm])?[\])]?\s*[-\u2013]?\s*)?"
+# Each optional part after the time carries its own leading spaces, so a run of spaces can be
+# read only one way (three `\s*` in a row made a time followed by spaces cost their cube).
+SPEAKER = (r"^\s*(?:[\[(]?\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*(?:[AaPp][Mm][\])]?|[\])]))?(?:\s*[-\u2013])?\s*)?"
            r"([A-Za-z][A-Za-z.'-]*(?: [A-Za-z][A-Za-z.'-]*){0,2})\s*:(?=\s|$)")
 # Punctuation between two words that ends a sentence or clause.
 _BREAK = re.compile(r"[.?!;:]")
