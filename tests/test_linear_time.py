@@ -11,6 +11,9 @@ regression tests replay each reported input at its reported size with a generous
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -132,3 +135,78 @@ def test_check_still_finds_blanks_and_speakers(checker: Checker) -> None:
         assert [p.column for p in checker.check(line)] == [line.index("{{") + 1]
     # Customers' lines are read, not checked.
     assert checker.check("[10:02 pm] Customer: {{ x }}") == []
+
+
+# -- the "Check a reply" page's port, in node --------------------------------------------------------
+
+HARNESS = r"""
+const fs = require("fs");
+globalThis.self = globalThis;
+globalThis.document = { getElementById: () => null };
+require(process.argv[2]);
+const job = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
+const checker = new self.KbCheck.Checker(job.rules);
+
+function cpu(text) {
+  global.gc();  // each run starts from a clean heap, as the Python ones start from their own
+  const start = process.cpuUsage();
+  checker.check(text, "reply", null);
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
+// As assert_linear in the Python: the least of three small runs, the first big run under the bound.
+const out = { times: {}, findings: {} };
+for (const [name, [head, token, tail]] of Object.entries(job.repeats)) {
+  let n = 1000, small, text;
+  for (;;) {
+    text = head + token.repeat(n) + tail;
+    small = cpu(text);
+    if (small >= job.target || text.length >= job.chars) break;
+    n *= 2;
+  }
+  small = Math.min(small, cpu(text), cpu(text));
+  const big = head + token.repeat(4 * n) + tail, bound = job.ratio * Math.max(small, job.target), times = [];
+  while (times.length < 3 && !(times.length && times[times.length - 1] < bound)) times.push(cpu(big));
+  out.times[name] = [n, small, Math.min(...times)];
+}
+for (const [name, text] of Object.entries(job.texts)) {
+  const start = process.cpuUsage(), found = checker.check(text, "reply", null), used = process.cpuUsage(start);
+  out.findings[name] = [(used.user + used.system) / 1e6, found.map((f) => [f.line, f.column, f.rule])];
+}
+console.log(JSON.stringify(out));
+"""
+# Each as (head, repeated token, tail).
+JS_REPEATS = {**{f"repeat {token!r}": ("", token, "") for token in CHECK_TOKENS},
+              "a time, then spaces": ("10:00", " ", "1"), "a label, then spaces": ("Sam Lee", " ", "x"),
+              "a blank opened and never closed": ("{% ", "a ", ""), "one word a line": ("", "Agent: hi\n", "")}
+JS_TEXTS = {
+    "one 200 KB line": "Sorry about the wait, [NAME]. " * 6_667,
+    "astral characters": "Agent: \U0001F600 {{ x }} yeah, \U0001F600\U0001F600 what is it? \ud83d [NAME]",
+    "lines": "Agent: \U0001F600 [NAME]\nCustomer: {{ y }}\n\U0001F600\U0001F600 Yeah, what is it? {% x %}",
+}
+
+
+def test_check_page_port_is_linear(rules: dict[str, Any], checker: Checker, tmp_path: Path) -> None:
+    """check.js in node, in one run (so one worker pays for it): every repeat as the Python
+    tests check the engine, the reported 200 KB line (it froze the tab for 19 s: every word's
+    column was counted from the start of the line), and columns that agree with the CLI's."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    (tmp_path / "harness.js").write_text(HARNESS, encoding="utf-8")
+    job = {"rules": rules, "target": TARGET, "ratio": RATIO, "chars": 200_000, "repeats": JS_REPEATS,
+           "texts": JS_TEXTS}
+    (tmp_path / "job.json").write_text(json.dumps(job), encoding="utf-8")
+    done = subprocess.run([node, "--expose-gc", str(tmp_path / "harness.js"), str(CHECK_JS), str(tmp_path / "job.json")],
+                          capture_output=True, text=True, timeout=600, check=True)
+    port = json.loads(done.stdout)
+    slow = {case: (n, small, big) for case, (n, small, big) in port["times"].items()
+            if big >= RATIO * max(small, TARGET)}
+    assert slow == {}, "n: the smaller run's seconds, four times n: the larger's"
+    seconds, found = port["findings"]["one 200 KB line"]
+    assert seconds < 2
+    assert len(found) == 6_667 and found[-1][1] == 30 * 6_666 + 23
+    for case in ("astral characters", "lines"):
+        expected = [[p.line, p.column, p.rule] for p in checker.check(JS_TEXTS[case])]
+        assert expected and port["findings"][case][1] == expected, case

@@ -95,8 +95,24 @@
     return [null, 0];
   };
 
-  // Columns count code points, as Python does, so astral characters do not shift them.
-  function column(line, index) { return Array.from(line.slice(0, index)).length + 1; }
+  // Columns count code points, as Python does, so astral characters do not shift them. A line's
+  // positions are asked for in order, so the count goes on from the last one: counting from the
+  // start of the line for every word made a long pasted line cost the square of its length.
+  function Columns(line) { this.line = line; this.index = 0; this.column = 1; }
+
+  Columns.prototype.at = function (index) {
+    if (index < this.index) { this.index = 0; this.column = 1; }
+    var line = this.line;
+    for (var i = this.index; i < index; i++) {
+      var code = line.charCodeAt(i);
+      // The second half of a surrogate pair belongs to the code point the first half started.
+      if (!(code >= 0xdc00 && code <= 0xdfff && i > 0 && isHighSurrogate(line.charCodeAt(i - 1)))) this.column++;
+    }
+    this.index = index;
+    return this.column;
+  };
+
+  function isHighSurrogate(code) { return code >= 0xd800 && code <= 0xdbff; }
 
   Checker.prototype.passages = function (text) {
     var out = [], staffLines = [], current = null, pending = true;
@@ -113,11 +129,11 @@
       if (!current.agent) continue;
       staffLines.push([number, start, line]);
       var masked = line.replace(blank, function (s) { return " ".repeat(s.length); });
-      var last = start, toks = this.tokens(masked.slice(start));
+      var last = start, toks = this.tokens(masked.slice(start)), columns = new Columns(line);
       for (var i = 0; i < toks.length; i++) {
         var at = start + toks[i].start;
         if (at > last) pending = pending || /[.?!;:]/.test(masked.slice(last, at));
-        current.words.push([toks[i].stem, toks[i].weight, number, column(line, at), pending]);
+        current.words.push([toks[i].stem, toks[i].weight, number, columns.at(at), pending]);
         pending = false;
         last = start + toks[i].end;
       }
@@ -128,20 +144,23 @@
 
   Checker.prototype.check = function (text, path, channel) {
     var parsed = this.passages(text), passages = parsed[0], staffLines = parsed[1], found = [];
+    // Appended in place: concat copies what was found so far, once per passage.
+    function add(problems) { problems.forEach(function (p) { found.push(p); }); }
     for (var i = 0; i < passages.length; i++) {
-      if (passages[i].agent && passages[i].words.length) found = found.concat(this.matches(passages[i], path));
+      if (passages[i].agent && passages[i].words.length) add(this.matches(passages[i], path));
     }
     var rules = this.rules;
     staffLines.forEach(function (entry) {
       var number = entry[0], start = entry[1], line = entry[2], blank = new RegExp(rules.blank, "g"), m;
+      var columns = new Columns(line);
       blank.lastIndex = start;
       while ((m = blank.exec(line)) !== null) {
-        found.push(problem(path, number, column(line, m.index), rules.blankLevel, rules.blankRule,
+        found.push(problem(path, number, columns.at(m.index), rules.blankLevel, rules.blankRule,
                            'unfilled blank "' + m[0] + '"', "fill it in before sending", ""));
         if (m[0].length === 0) blank.lastIndex++;
       }
     });
-    if (channel) found = found.concat(this.requirements(passages, path, channel));
+    if (channel) add(this.requirements(passages, path, channel));
     return sortUnique(found);
   };
 
