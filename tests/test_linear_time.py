@@ -11,6 +11,7 @@ regression tests replay each reported input at its reported size with a generous
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -22,6 +23,9 @@ from typing import Any
 import pytest
 from conftest import KB_YAML, PHRASES, REPO, write_kb
 
+from kbtool.imports import csvfile
+from kbtool.imports.common import Options, plan
+from kbtool.imports.text import convert_placeholders
 from kbtool.review import Checker, compile_rules
 
 CHECK_JS = REPO / "kbtool" / "assets" / "review" / "check.js"
@@ -210,3 +214,72 @@ def test_check_page_port_is_linear(rules: dict[str, Any], checker: Checker, tmp_
     for case in ("astral characters", "lines"):
         expected = [[p.line, p.column, p.rule] for p in checker.check(JS_TEXTS[case])]
         assert expected and port["findings"][case][1] == expected, case
+
+
+# -- kbtool import: placeholders ------------------------------------------------------------------
+
+CONVERT_TOKENS = ["{{", "{%", "{#", "{{{", "}}}", "}}", "%}", "{", "}", "%", "-", "{%-", "-%}", "{{ ", "{% ",
+                  "{% if ", "{% if a ", "{% else", "{% unless ", "{{a}}", "{{ a }}", "{{a|", "{{a|b}}", "{% if a %}",
+                  "{% endif %}", "{{#a}}", "{{!", "|", ":", "'", '"', "\\u", "[", "]", "(", ")", " ", "\t", "\n",
+                  "{{ticket.id}}", "{{ticket.id | upcase}}"]
+CONVERT_SHAPES: dict[str, Callable[[int], str]] = {
+    "an opener, then spaces": lambda n: "{{" + " " * n,
+    "a condition, then spaces": lambda n: "{% if" + " " * n,
+    "a condition opened, then words": lambda n: "{% if " + "a " * n,
+    "distinct placeholders": lambda n: " ".join(f"{{{{v{i}}}}}" for i in range(n // 8)),
+    "distinct conditions": lambda n: "".join(f"{{% if v{i} %}}x" for i in range(n // 14)),
+}
+
+
+@pytest.mark.parametrize("token", CONVERT_TOKENS)
+def test_placeholder_conversion_is_linear_on_repeats(token: str) -> None:
+    assert_linear(lambda n: token * n, lambda text: convert_placeholders(text, "Zendesk", set()), start=100,
+                  chars=12_500)
+
+
+@pytest.mark.parametrize("shape", sorted(CONVERT_SHAPES))
+def test_placeholder_conversion_is_linear_on_shapes(shape: str) -> None:
+    assert_linear(CONVERT_SHAPES[shape], lambda text: convert_placeholders(text, "Zendesk", set()), start=100,
+                  chars=12_500)
+
+
+@pytest.fixture(scope="module")
+def kb(kb_folder: Path) -> Any:
+    from kbtool.source.kb import load_knowledge_base
+
+    return load_knowledge_base(kb_folder)
+
+
+def import_plan(source: Any, data: bytes, kb: Any, root: Path) -> Any:
+    read = source.read(data, "input")
+    return plan(source, read, "input", root, kb, Options("Sam Lee", dt.date(2030, 1, 1)))
+
+
+def csv_of(cells: list[str]) -> bytes:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["title", "text"])
+    writer.writerows([f"Reply {n}", cell] for n, cell in enumerate(cells, 1))
+    return out.getvalue().encode("utf-8")
+
+
+def test_csv_cell_of_placeholder_openers(kb: Any, kb_folder: Path) -> None:
+    """Reported: one CSV cell of `{{` x 20,000 took 53 s in the placeholder conversion."""
+    start = time.process_time()
+    planned = import_plan(csvfile.SOURCE, csv_of(["{{" * 20_000, "{{" * 10_000]), kb, kb_folder)
+    assert time.process_time() - start < 2
+    # Left-over braces are split with a space, which takes the first past the limit.
+    assert planned.notes[1] == (2, "'Reply 1': 79,999 characters is too long for a phrase (limit 50,000); skipped")
+    assert [p.say for s in planned.sets for p in s.phrases] == ["{ " * 19_999 + "{"]
+
+
+def test_reply_over_the_limit_is_skipped_before_conversion(kb: Any, kb_folder: Path) -> None:
+    start = time.process_time()
+    planned = import_plan(csvfile.SOURCE, csv_of(["{{" * 500_000, "Hello {{ticket.id}}"]), kb, kb_folder)
+    assert time.process_time() - start < 2
+    assert planned.notes == [(2, "'Reply 1': 1,000,000 characters is too long for a phrase (limit 50,000); "
+                                 "skipped")]
+    assert [p.say for s in planned.sets for p in s.phrases] == ["Hello {{ ticket_number }}"]

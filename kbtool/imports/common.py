@@ -206,14 +206,18 @@ def plan(source: Source, read: Read, path: str, root: Path, kb: Any, options: Op
         else:
             # Markdown and plain replies may hold HTML comments (notes to whoever used the reply).
             body = tidy(_COMMENT.sub("", reply.text))
+        # Checked before the placeholders are converted too, so a reply far past the limit is skipped
+        # without being read for them; conversion can lengthen a text ("{{a}}" -> "{{ a }}").
+        if len(body) > MAX_REPLY_CHARS:
+            notes.append((reply.line, f"'{title}': {_too_long(body)}"))
+            continue
         converted = convert_placeholders(body, source.label, shared)
         notes.extend((reply.line, f"'{title}': {note}") for note in converted.notes)
         if not converted.text:
             notes.append((reply.line, f"'{title}': no text left to say; skipped"))
             continue
         if len(converted.text) > MAX_REPLY_CHARS:
-            notes.append((reply.line, f"'{title}': {len(converted.text):,} characters is too long for a phrase "
-                                      f"(limit {MAX_REPLY_CHARS:,}); skipped"))
+            notes.append((reply.line, f"'{title}': {_too_long(converted.text)}"))
             continue
         reply.title = title
         groups.setdefault(reply.group, []).append((reply, converted.text, converted.blanks, converted.optional))
@@ -247,6 +251,10 @@ def plan(source: Source, read: Read, path: str, root: Path, kb: Any, options: Op
 
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+
+
+def _too_long(text: str) -> str:
+    return f"{len(text):,} characters is too long for a phrase (limit {MAX_REPLY_CHARS:,}); skipped"
 
 
 def _check_situations(read: Read, path: str, situations: dict[str, str]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -196,8 +197,6 @@ KNOWN_PLACEHOLDERS: dict[str, Blank] = {
 # Liquid filters with a kbtool equivalent; any other filter is dropped (and reported).
 _FILTERS = {"capitalize": "capitalize", "upcase": "upper", "downcase": "lower", "strip": "trim",
             "upper": "upper", "lower": "lower", "title": "title", "trim": "trim"}
-_PLACEHOLDER = re.compile(r"\{\{\{?\s*(.*?)\s*\}?\}\}", re.DOTALL)
-_LOGIC = re.compile(r"\{%-?.*?-?%\}", re.DOTALL)
 _PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+)*")
 _STRAY = re.compile(r"\{(?=[{%#])|(?<=[}%#])\}")
 
@@ -215,7 +214,61 @@ class Converted:
     optional: set[str] = field(default_factory=set)
 
 
-_CONDITION = re.compile(r"\{%-?\s*(if|unless|elsif|else|endif|endunless)\b\s*(.*?)\s*-?%\}", re.DOTALL)
+# How a Liquid condition tag starts; it runs to the first `%}` after its word.
+_CONDITION = re.compile(r"\{%-?\s*(if|unless|elsif|else|endif|endunless)\b")
+_SPACES = re.compile(r"\s*")
+
+
+# The tags are found with str.find, each scan going on from where the last tag ended. A tag runs
+# to the first closer after its opener, so when there is no closer left no later opener can have
+# one either, and the scan stops: a text of openers alone is read once, not once per opener.
+
+def _condition_tags(text: str, replace: Callable[[str, str, str], str]) -> str:
+    """`text` with each `{% if|unless|elsif|else|endif|endunless ... %}` tag replaced by
+    `replace(tag, word, rest)`, `rest` being what follows the word, trimmed of spaces and `-`."""
+    out: list[str] = []
+    done = at = 0
+    while (at := text.find("{%", at)) >= 0:
+        start = _CONDITION.match(text, at)
+        if start is None:
+            at += 1
+            continue
+        close = text.find("%}", start.end())
+        if close < 0:
+            break
+        rest = text[start.end():close].lstrip()
+        rest = (rest[:-1] if rest.endswith("-") else rest).rstrip()
+        out += (text[done:at], replace(text[at:close + 2], start.group(1), rest))
+        done = at = close + 2
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _logic_tags(text: str, replace: Callable[[str], str]) -> str:
+    """`text` with each `{% ... %}` tag replaced by `replace(tag)`."""
+    out: list[str] = []
+    done = 0
+    while (at := text.find("{%", done)) >= 0 and (close := text.find("%}", at + 2)) >= 0:
+        out += (text[done:at], replace(text[at:close + 2]))
+        done = close + 2
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _output_tags(text: str, replace: Callable[[str, str], str]) -> str:
+    """`text` with each `{{ ... }}` (or Mustache's `{{{ ... }}}`) replaced by `replace(tag, inside)`."""
+    out: list[str] = []
+    done = 0
+    while (at := text.find("{{", done)) >= 0:
+        start = _SPACES.match(text, at + 3 if text.startswith("{", at + 2) else at + 2).end()
+        close = text.find("}}", start)
+        if close < 0:
+            break
+        end = close + 3 if text.startswith("}", close + 2) else close + 2
+        out += (text[done:at], replace(text[at:end], text[start:close]))
+        done = end
+    out.append(text[done:])
+    return "".join(out)
 
 
 def convert_placeholders(text: str, desk: str, shared: set[str]) -> Converted:
@@ -231,13 +284,14 @@ def convert_placeholders(text: str, desk: str, shared: set[str]) -> Converted:
     converted = _convert(text, desk, shared, keep_conditions=True)
     from kbtool.templating import analyse
 
-    if analyse(converted.text)[1]:
+    # Without a condition kept (every `{%` left is one of them) a second pass would give the same text.
+    if "{%" in converted.text and analyse(converted.text)[1]:
         # Conditions that do not pair up (one of them was not convertible): drop them all.
         converted = _convert(text, desk, shared, keep_conditions=False)
     return converted
 
 
-def _blank_for(path: str, desk: str, out: Converted, shared: set[str]) -> Blank:
+def _blank_for(path: str, desk: str, out: Converted, shared: set[str], noted: set[str]) -> Blank:
     blank = KNOWN_PLACEHOLDERS.get(path.lower())
     if blank is None:
         # `ticket.` starts nearly every help-desk path; the rest says what the value is.
@@ -245,7 +299,9 @@ def _blank_for(path: str, desk: str, out: Converted, shared: set[str]) -> Blank:
         name = name if re.match(r"[a-z_]", name) else f"v_{name}"
         blank = Blank(name, f"What {desk} filled in for {{{{{path}}}}}; fill it in by hand.", path)
         note = f"{{{{{path}}}}} has no kbtool equivalent: it became the blank '{name}'"
-        if note not in out.notes:
+        # A set, not the list: a reply of thousands of distinct placeholders is one look-up each.
+        if note not in noted:
+            noted.add(note)
             out.notes.append(note)
     if blank.name not in shared and not blank.builtin:
         out.blanks.setdefault(blank.name, blank)
@@ -255,38 +311,38 @@ def _blank_for(path: str, desk: str, out: Converted, shared: set[str]) -> Blank:
 def _convert(text: str, desk: str, shared: set[str], keep_conditions: bool) -> Converted:
     out = Converted(text)
     marks: list[str] = []
+    noted: set[str] = set()
 
     def mark(kbtool_text: str) -> str:
         marks.append(kbtool_text)
         return f"\x00{len(marks) - 1}\x00"
 
-    def condition(match: re.Match[str]) -> str:
-        word, rest = match.group(1), match.group(2)
+    def condition(tag: str, word: str, rest: str) -> str:
         if keep_conditions:
             if word in ("else", "endif", "endunless") and not rest:
                 return mark("{% endif %}" if word.startswith("end") else "{% else %}")
             if word in ("if", "unless") and _PATH.fullmatch(rest):
-                blank = _blank_for(rest, desk, out, shared)
+                blank = _blank_for(rest, desk, out, shared, noted)
                 out.optional.add(blank.name)
                 return mark(f"{{% if {'not ' if word == 'unless' else ''}{blank.name} %}}")
-        return logic(match)
+        return logic(tag)
 
-    def logic(match: re.Match[str]) -> str:
-        out.notes.append(f"removed {desk} logic {_short(match.group(0))}; check the text reads right without it")
+    def logic(tag: str) -> str:
+        out.notes.append(f"removed {desk} logic {_short(tag)}; check the text reads right without it")
         return ""
 
-    def placeholder(match: re.Match[str]) -> str:
-        inner = match.group(1).strip()
+    def placeholder(tag: str, inner: str) -> str:
+        inner = inner.strip()
         if inner[:1] in "#^/!>=":
             if inner[:1] != "!":  # a Mustache comment is dropped silently, like an HTML comment
-                out.notes.append(f"removed {desk} section tag {_short(match.group(0))}; "
+                out.notes.append(f"removed {desk} section tag {_short(tag)}; "
                                  "check the text reads right without it")
             return ""
         path, *filters = [part.strip() for part in inner.split("|")]
         if not _PATH.fullmatch(path):
-            out.notes.append(f"removed {_short(match.group(0))}: not a placeholder kbtool can map")
+            out.notes.append(f"removed {_short(tag)}: not a placeholder kbtool can map")
             return ""
-        blank = _blank_for(path, desk, out, shared)
+        blank = _blank_for(path, desk, out, shared, noted)
         kept = []
         for f in filters:
             word = f.split(":")[0].strip().lower()
@@ -296,9 +352,9 @@ def _convert(text: str, desk: str, shared: set[str], keep_conditions: bool) -> C
                 out.notes.append(f"dropped the filter '{_short(f)}' on {{{{{path}}}}}")
         return mark("{{ " + " | ".join([blank.name, *kept]) + " }}")
 
-    converted = _CONDITION.sub(condition, text)
-    converted = _LOGIC.sub(logic, converted)
-    converted = _PLACEHOLDER.sub(placeholder, converted)
+    converted = _condition_tags(text, condition)
+    converted = _logic_tags(converted, logic)
+    converted = _output_tags(converted, placeholder)
     # Whatever braces are left are text, not template syntax: split them so no check reads them as such.
     if _STRAY.search(converted):
         out.notes.append("left-over braces such as '{{' or '%}' were split with a space")
