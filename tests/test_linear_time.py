@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 from conftest import KB_YAML, PHRASES, REPO, write_kb
 
-from kbtool.imports import csvfile
+from kbtool.imports import csvfile, zendesk
 from kbtool.imports.common import Options, plan
-from kbtool.imports.text import convert_placeholders
+from kbtool.imports.text import convert_placeholders, html_to_text
 from kbtool.review import Checker, compile_rules
 
 CHECK_JS = REPO / "kbtool" / "assets" / "review" / "check.js"
@@ -283,3 +283,53 @@ def test_reply_over_the_limit_is_skipped_before_conversion(kb: Any, kb_folder: P
     assert planned.notes == [(2, "'Reply 1': 1,000,000 characters is too long for a phrase (limit 50,000); "
                                  "skipped")]
     assert [p.say for s in planned.sets for p in s.phrases] == ["Hello {{ ticket_number }}"]
+
+
+# -- kbtool import: HTML --------------------------------------------------------------------------
+
+HTML_TOKENS = ["<a>", '<a href="https://example.com">x', "<a href=https://example.com>", "</a>", "<a", "<a ",
+               "<a href=", '<a href="', "<a href='", "<", ">", "</", "<!--", "-->", "<!", "<?", "<![CDATA[", "]]>",
+               "&", "&#", "&amp", "&#x", "<p>", "<p>x</a>", "<br>", "<br/>", "<li>", "<div>", "<script>", "</script",
+               "<style>", "<svg>", '"', "'", "=", "<a b=", "<img alt=", "\\u", "{{", " ", "\n"]
+HTML_SHAPES: dict[str, Callable[[int], str]] = {
+    "nested links": lambda n: '<a href="https://example.com/x">x' * n + "</a>" * n,
+    "nested links with mail addresses": lambda n: '<a href="mailto:a@b.c">a@b.' * n + "</a>" * n,
+    "a script never closed": lambda n: "<script>" + "</scrip" * n,
+    "an attribute never closed": lambda n: '<a href="' + "x>" * n,
+    "a comment never closed": lambda n: "<!--" + "<p>x</p>" * n,
+    "a tag opened, then spaces": lambda n: "<a" + " " * n + "x",
+}
+
+
+@pytest.mark.parametrize("token", HTML_TOKENS)
+def test_html_to_text_is_linear_on_repeats(token: str) -> None:
+    assert_linear(repeat(token), html_to_text)
+
+
+@pytest.mark.parametrize("shape", sorted(HTML_SHAPES))
+def test_html_to_text_is_linear_on_shapes(shape: str) -> None:
+    assert_linear(HTML_SHAPES[shape], html_to_text)
+
+
+def macros(items: list[dict[str, Any]]) -> bytes:
+    return json.dumps({"macros": items}, indent=2).encode("utf-8")
+
+
+def test_zendesk_macro_of_nested_links(kb: Any, kb_folder: Path) -> None:
+    """Reported: 1 MB of HTML with nested links took over 20 s (each </a> searched the output)."""
+    html = '<a href="https://example.com/x">x' * 14_000 + "</a>" * 14_000
+    data = macros([{"id": 1, "title": "Links", "actions": [{"field": "comment_value_html", "value": html}]}])
+    assert len(data) > 500_000
+    start = time.process_time()
+    import_plan(zendesk.SOURCE, data, kb, kb_folder)
+    assert time.process_time() - start < 3
+
+
+def test_links_do_not_nest_as_in_a_browser() -> None:
+    # A browser ends an open link where the next starts, and ignores the stray </a>.
+    assert html_to_text('<a href="https://a.example">one<a href="https://b.example">two</a>three</a>')[0] == \
+        "one (https://a.example)two (https://b.example)three"
+    assert html_to_text('<p><a href="mailto:help@example.com">help@example.com</a></p>')[0] == "help@example.com"
+    # A tag or comment the fragment ends inside shows nothing, as in a browser.
+    assert html_to_text("Thanks <b")[0] == html_to_text("Thanks <!-- note")[0] == "Thanks"
+    assert html_to_text("1 < 2 &amp; 3 </")[0] == "1 < 2 & 3 </"

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from html import unescape
 
 from kbtool.format.vocab import BUILTIN_VARIABLES
 
@@ -23,17 +23,74 @@ _LINES = frozenset({"br", "tr", "li", "dt", "dd"})
 _HTML_HINT = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&[a-zA-Z]+;|&#\d+;")
 
 
-class _TextOf(HTMLParser):
+# One piece of markup at a `<`: a comment, a start or end tag, or a bogus comment (`<!DOCTYPE>`,
+# `<?xml?>`, `</ x>`). Each runs to its end or, left open, to the end of the input, as a browser
+# reads it, so each character is read once. (The standard library's HTMLParser, as Python 3.11
+# ships it, reads an unclosed `<a` or `<!--` again from every later `<`: its square in time.)
+_MARKUP = re.compile(r"""
+    (?P<comment><!--(?:-?>|.*?--!?>|.*\Z))
+  | <(?P<end>/)?(?P<tag>[A-Za-z][^\t\n\r\f />\x00]*)
+     (?P<attrs>[^>=]*(?:=\s*(?:"[^"]*(?:"|\Z)|'[^']*(?:'|\Z))?[^>=]*)*)
+     (?:(?P<closed>>)|\Z)
+  | <(?:[!?]|/(?!\Z))[^>]*>?
+""", re.VERBOSE | re.DOTALL)
+_ATTR = re.compile(r"""([^\s/>][^\s/>=]*)(?:\s*=\s*("[^"]*"?|'[^']*'?|[^\s>]*))?""")
+# Where the text of a <script> or <style> ends; nothing in between is markup.
+_RAW_END = {tag: re.compile(rf"</{tag}(?=[\s/>]|\Z)", re.IGNORECASE) for tag in ("script", "style")}
+
+
+def _attributes(text: str) -> dict[str, str | None]:
+    """A tag's attributes by lower-case name, the last of a repeated one winning, values unquoted and unescaped."""
+    found: dict[str, str | None] = {}
+    for match in _ATTR.finditer(text):
+        value = match.group(2)
+        if value is not None and len(value) > 1 and value[0] in "\"'" and value[-1] == value[0]:
+            value = value[1:-1]
+        found[match.group(1).lower()] = unescape(value) if value else value
+    return found
+
+
+class _TextOf:
     """Collects the visible text of an HTML fragment, marking paragraph and line breaks."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self.dropped = 0  # depth inside script/style/...
-        self.links: list[str | None] = []
+        self.link: tuple[int, str | None] | None = None  # the open link: where its text starts, its address
         self.removed: set[str] = set()
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def feed(self, html: str) -> None:
+        """Read a whole fragment: text between the markup, and the markup that shows something."""
+        at, size = 0, len(html)
+        while at < size:
+            lt = html.find("<", at)
+            if lt < 0:
+                lt = size
+            if lt > at:
+                self.handle_data(unescape(html[at:lt]))
+            if lt == size:
+                break
+            markup = _MARKUP.match(html, lt)
+            if markup is None:
+                self.handle_data("<")
+                at = lt + 1
+                continue
+            at = markup.end()
+            tag = markup.group("tag")
+            if tag is None or markup.group("closed") is None:
+                continue  # a comment, a declaration, or a tag the input ends inside: nothing to show
+            tag = tag.lower()
+            if markup.group("end"):
+                self.handle_endtag(tag)
+            elif markup.group(0).endswith("/>"):
+                self.handle_startendtag(tag, _attributes(markup.group("attrs")))
+            else:
+                self.handle_starttag(tag, _attributes(markup.group("attrs")))
+                if tag in _RAW_END:
+                    end = _RAW_END[tag].search(html, at)
+                    at = end.start() if end else size
+
+    def handle_starttag(self, tag: str, attrs: dict[str, str | None]) -> None:
         if tag in _DROPPED:
             self.dropped += 1
             self.removed.add(tag)
@@ -47,16 +104,18 @@ class _TextOf(HTMLParser):
         elif tag in _LINES:
             self.out.append("\n")
         elif tag == "a":
-            href = dict(attrs).get("href") or ""
+            # Links do not nest: as in a browser, a link opened inside another ends that one. So
+            # each piece of text belongs to one link at most, and is joined into a label once.
+            self.end_link()
+            href = attrs.get("href") or ""
             # Only addresses a customer can open are kept; javascript: and data: links are not.
-            self.links.append(href if re.match(r"(?i)(https?:|mailto:|\{\{)", href) else None)
-            self.out.append("\x00a")  # where the link's text starts
+            self.link = (len(self.out), href if re.match(r"(?i)(https?:|mailto:|\{\{)", href) else None)
         elif tag == "img":
-            alt = dict(attrs).get("alt") or ""
+            alt = attrs.get("alt") or ""
             if alt.strip():
                 self.out.append(alt)
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_startendtag(self, tag: str, attrs: dict[str, str | None]) -> None:
         self.handle_starttag(tag, attrs)
         if tag in _DROPPED:
             self.dropped -= 1
@@ -67,15 +126,20 @@ class _TextOf(HTMLParser):
             return
         if tag in _BLOCKS:
             self.out.append("\n\n")
-        elif tag == "a" and self.links:
-            href = self.links.pop()
-            start = max(i for i, piece in enumerate(self.out) if piece == "\x00a") if "\x00a" in self.out else -1
-            label = "".join(self.out[start + 1:]) if start >= 0 else ""
-            if start >= 0:
-                del self.out[start:]
-                self.out.append(label)
-            if href and href.removeprefix("mailto:") not in label:
-                self.out.append(f" ({href.removeprefix('mailto:')})")
+        elif tag == "a":
+            self.end_link()
+
+    def end_link(self) -> None:
+        """The open link's text, followed by its address when the text does not already show it."""
+        if self.link is None:
+            return
+        start, href = self.link
+        self.link = None
+        label = "".join(self.out[start:])
+        del self.out[start:]
+        self.out.append(label)
+        if href and href.removeprefix("mailto:") not in label:
+            self.out.append(f" ({href.removeprefix('mailto:')})")
 
     def handle_data(self, data: str) -> None:
         if not self.dropped:
@@ -86,13 +150,13 @@ def html_to_text(html: str) -> tuple[str, set[str]]:
     """The visible text of an HTML fragment, and the tags whose content was dropped (script, style...).
 
     Paragraphs become blank-line separated, <br> a line break, list items "- " lines and links
-    "text (address)". Comments and scripts disappear: they were never shown to a customer.
+    "text (address)". Comments and scripts disappear: they were never shown to a customer. A tag
+    or comment the fragment ends inside shows nothing, as in a browser; time grows with the
+    length of the fragment, however its tags are nested or left open.
     """
-    parser = _TextOf()
-    parser.feed(html)
-    parser.close()
-    text = "".join(piece for piece in parser.out if piece != "\x00a")
-    return tidy(text), parser.removed
+    reader = _TextOf()
+    reader.feed(html)
+    return tidy("".join(reader.out)), reader.removed
 
 
 def looks_like_html(text: str) -> bool:
