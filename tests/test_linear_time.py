@@ -24,7 +24,7 @@ import pytest
 from conftest import KB_YAML, PHRASES, REPO, write_kb
 
 from kbtool.imports import csvfile, zendesk
-from kbtool.imports.common import Options, plan
+from kbtool.imports.common import JsonLines, Options, plan
 from kbtool.imports.text import convert_placeholders, html_to_text
 from kbtool.review import Checker, compile_rules
 
@@ -333,3 +333,48 @@ def test_links_do_not_nest_as_in_a_browser() -> None:
     # A tag or comment the fragment ends inside shows nothing, as in a browser.
     assert html_to_text("Thanks <b")[0] == html_to_text("Thanks <!-- note")[0] == "Thanks"
     assert html_to_text("1 < 2 &amp; 3 </")[0] == "1 < 2 & 3 </"
+
+
+# -- kbtool import: JSON lines ---------------------------------------------------------------------
+
+def escaped_macros(count: int, title: Callable[[int], str] = lambda n: f"Reply {n}") -> bytes:
+    """Macros whose ids and titles are written with \\u escapes, as some exporters write them."""
+    text = macros([{"id": f"m{n}", "title": title(n), "actions": [{"field": "comment_value", "value": f"Text {n}"}]}
+                   for n in range(count)]).decode("utf-8")
+    return text.replace('"id": "m', '"id": "\\u006d').replace('"title": "R', '"title": "\\u0052').encode("utf-8")
+
+
+JSON_SHAPES: dict[str, Callable[[int], bytes]] = {
+    "ids and titles with \\u escapes": escaped_macros,
+    "one title for every macro": lambda n: escaped_macros(n, lambda _: "Same"),
+    "titles with quotes and backslashes": lambda n: escaped_macros(n, lambda i: f'R "{i}" \\ [{{'),
+    "non-ASCII titles": lambda n: escaped_macros(n, lambda i: f"R\u00e9ponse {i}"),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(JSON_SHAPES))
+def test_zendesk_reading_is_linear(shape: str) -> None:
+    assert_linear(JSON_SHAPES[shape], lambda data: zendesk.read(data, "input"))
+
+
+def test_sixteen_thousand_escaped_macros(kb: Any, kb_folder: Path) -> None:
+    """Reported: 16,000 macros whose ids and titles use \\u escapes took over 25 s: the line
+    look-up never found an escaped value and read the whole file again for each macro."""
+    data = escaped_macros(16_000)
+    start = time.process_time()
+    read = zendesk.read(data, "input")
+    assert time.process_time() - start < 3
+    lines = data.decode("utf-8").splitlines()
+    assert [lines[r.line - 1].strip() for r in read.replies[:2]] == ['"id": "\\u006d0",', '"id": "\\u006d1",']
+    assert read.replies[-1].line == lines.index('      "id": "\\u006d15999",') + 1
+
+
+def test_json_lines_finds_escaped_keys_and_values_in_file_order() -> None:
+    text = ('{"macros": [\n{"id": 7, "title": "A"},\n{"\\u0069d": "\\u00e9", "title": "B\\"\\/"},\n'
+            '{"id": true, "title": "A"},\n{"id": 7.0, "title": "A"}\n]}')
+    lines = JsonLines(text)
+    assert [lines.find("id", 7), lines.find("id", "é"), lines.find("title", 'B"/'), lines.find("id", True),
+            lines.find("id", 7.0), lines.find("title", "A"), lines.find("id", 8), lines.find("macros", [])] == \
+        [2, 3, 3, 4, 5, 5, 0, 1]
+    # At or after the last one found, else the first.
+    assert JsonLines(text).find("title", "A") == 2

@@ -155,28 +155,63 @@ def decode(data: bytes, path: str) -> str:
                            "export or save it as UTF-8 (in a spreadsheet: CSV UTF-8)") from None
 
 
+# A JSON string and, when it is a key, its value: a string, a number or literal, or the bracket
+# that opens an object or array. Each string is read whole, so the scan never lands inside one
+# (outside strings, valid JSON holds no quote).
+_JSON_PAIR = re.compile(r'("[^"\\]*(?:\\.[^"\\]*)*")(?:\s*:\s*("[^"\\]*(?:\\.[^"\\]*)*"|[-+.\w]+|[\[{]))?')
+
+
+def _typed(value: Any) -> tuple[str, Any]:
+    """A JSON value as the line index holds it: with its type, since True == 1 == 1.0 in Python.
+    Objects and arrays are known by their type alone."""
+    return (type(value).__name__, None if isinstance(value, (dict, list)) else value)
+
+
+def _decoded(token: str) -> Any:
+    """A JSON token's value; the plain strings most tokens are skip the decoder."""
+    if token in "[{":
+        return {} if token == "{" else []
+    if token[0] == '"' and "\\" not in token:
+        return token[1:-1]
+    return json.loads(token)
+
+
 class JsonLines:
-    """Finds the line of `"key": value` in a JSON text, reading forward from the last one found.
+    """Finds the line of `"key": value` in a JSON text, at or after the last one found.
 
     The standard JSON reader keeps no positions; a reply's id or title is as good as a position,
-    since that is what a person looks for in the file. Replies are found in file order, so each
-    search starts where the previous one matched and the whole file is read about once.
+    since that is what a person looks for in the file. The first look-up of a key reads the text
+    once and notes where the key stands with each value, decoded, so a title written with `\\u`
+    escapes is found like any other, and each look-up after that is a dictionary and a bisection.
     """
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.newlines = [i for i, char in enumerate(text) if char == "\n"]
+        self.places: dict[str, dict[tuple[str, Any], list[tuple[int, int]]]] = {}
         self.after = 0
+
+    def _places(self, key: str) -> dict[tuple[str, Any], list[tuple[int, int]]]:
+        """Where `"key": value` stands, by value: (offset, line) in file order."""
+        if key not in self.places:
+            found: dict[tuple[str, Any], list[tuple[int, int]]] = {}
+            line, counted = 1, 0
+            for match in _JSON_PAIR.finditer(self.text):
+                if match.group(2) is None or _decoded(match.group(1)) != key:
+                    continue
+                line += self.text.count("\n", counted, match.start())
+                counted = match.start()
+                found.setdefault(_typed(_decoded(match.group(2))), []).append((counted, line))
+            self.places[key] = found
+        return self.places[key]
 
     def find(self, key: str, value: Any) -> int:
         """The line of `"key": value` at or after the last one found, else anywhere, else 0."""
-        for start in dict.fromkeys((self.after, 0)):
-            for encoded in dict.fromkeys((json.dumps(value, ensure_ascii=False), json.dumps(value))):
-                match = re.compile(rf'"{re.escape(key)}"\s*:\s*{re.escape(encoded)}(?![\w.])').search(self.text, start)
-                if match:
-                    self.after = match.start()
-                    return bisect.bisect_left(self.newlines, match.start()) + 1
-        return 0
+        places = self._places(key).get(_typed(value))
+        if not places:
+            return 0
+        at, line = places[bisect.bisect_left(places, self.after, key=lambda place: place[0]) % len(places)]
+        self.after = at
+        return line
 
 
 def plan(source: Source, read: Read, path: str, root: Path, kb: Any, options: Options) -> Plan:
