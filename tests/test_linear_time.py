@@ -378,3 +378,32 @@ def test_json_lines_finds_escaped_keys_and_values_in_file_order() -> None:
         [2, 3, 3, 4, 5, 5, 0, 1]
     # At or after the last one found, else the first.
     assert JsonLines(text).find("title", "A") == 2
+
+
+# -- kbtool import: ids for many groups -------------------------------------------------------------
+
+def same_id_categories(count: int) -> bytes:
+    """Categories whose names differ only in letters an id cannot hold, so all want one id."""
+    return macros([{"id": n, "title": f"Returns {chr(0x4E00 + n % 20_000)}{chr(0x4E00 + n // 20_000)}::Reply",
+                    "actions": [{"field": "comment_value", "value": "Hello"}]} for n in range(count)])
+
+
+def test_planning_many_groups_that_want_one_id_is_linear(kb: Any, kb_folder: Path) -> None:
+    assert_linear(same_id_categories, lambda data: import_plan(zendesk.SOURCE, data, kb, kb_folder), start=20)
+
+
+def test_groups_that_want_one_id_get_the_next_numbers(tmp_path: Path) -> None:
+    from kbtool.imports.common import write
+    from kbtool.source.kb import load_knowledge_base
+
+    root = write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES}, KB_YAML)
+    kb = load_knowledge_base(root)
+    planned = import_plan(zendesk.SOURCE, same_id_categories(3), kb, root)
+    assert [(s.id, s.existing) for s in planned.sets] == [("returns", False), ("returns-2", False),
+                                                          ("returns-3", False)]
+    write(planned.new, kb)
+    # Imported again with one group more, first: each group finds the file it made.
+    items = json.loads(same_id_categories(4))["macros"][::-1]
+    again = import_plan(zendesk.SOURCE, macros(items), kb, root)
+    assert [(s.id, s.existing) for s in again.sets] == [("returns-4", False), ("returns-3", True),
+                                                        ("returns-2", True), ("returns", True)]

@@ -257,7 +257,7 @@ def plan(source: Source, read: Read, path: str, root: Path, kb: Any, options: Op
         reply.title = title
         groups.setdefault(reply.group, []).append((reply, converted.text, converted.blanks, converted.optional))
 
-    taken_ids = set(kb.by_id)
+    set_ids = _SetIds(set(kb.by_id), folder)
     sets: list[PlannedSet] = []
     for group, members in groups.items():
         for part, chunk in enumerate(_chunks(members)):
@@ -275,7 +275,7 @@ def plan(source: Source, read: Read, path: str, root: Path, kb: Any, options: Op
                 blanks.update(used)
                 optional |= tested
             key = f"{source.name}:{label}"
-            entry_id, existing = _set_id(slugify(label, f"{source.name}-replies"), key, taken_ids, folder)
+            entry_id, existing = set_ids.get(slugify(label, f"{source.name}-replies"), key)
             planned = PlannedSet(entry_id, label, group, folder / f"{entry_id}.yaml", phrases,
                                  dict(sorted(blanks.items())), situation, channels, existing=existing,
                                  optional=optional & set(blanks))
@@ -337,18 +337,38 @@ def _channels(options: Options, source: Source, replies: list[Reply]) -> list[st
     return list(dict.fromkeys(given)) or list(source.default_channels)
 
 
-def _set_id(wanted: str, key: str, taken: set[str], folder: Path) -> tuple[str, bool]:
-    """A free id for a set, or the id of the file an earlier import of the same group wrote."""
-    candidate, n = wanted, 2
-    while True:
-        path = folder / f"{candidate}.yaml"
-        if _imported_as(path) == key:
-            taken.add(candidate)
-            return candidate, True
-        if candidate not in taken and not (path.exists() or path.is_symlink()):
-            taken.add(candidate)
-            return candidate, False
-        candidate, n = f"{wanted}-{n}", n + 1
+class _SetIds:
+    """Ids for new sets: `wanted`, `wanted-2`, `wanted-3`... the first free one, or the id of the
+    file an earlier import of the same group wrote.
+
+    Many groups can want one id (names that differ only in punctuation, or in letters an id cannot
+    hold). For each wanted id the numbers already tried are remembered, with the import marks of
+    the files among them: none of those ids is free any more, so the next group goes on from there
+    instead of trying every number again.
+    """
+
+    def __init__(self, taken: set[str], folder: Path) -> None:
+        self.taken = taken
+        self.folder = folder
+        self.tried: dict[str, tuple[int, dict[str, str]]] = {}  # wanted -> (next number, mark -> id)
+
+    def get(self, wanted: str, key: str) -> tuple[str, bool]:
+        """The set's id, and whether an earlier import of the group (`key`) made its file."""
+        n, marks = self.tried.get(wanted, (1, {}))
+        while key not in marks:
+            name = wanted if n == 1 else f"{wanted}-{n}"
+            path = self.folder / f"{name}.yaml"
+            n += 1
+            mark = _imported_as(path)
+            if mark is not None:
+                marks.setdefault(mark, name)
+            elif name not in self.taken and not (path.exists() or path.is_symlink()):
+                self.tried[wanted] = (n, marks)
+                self.taken.add(name)
+                return name, False
+        self.tried[wanted] = (n, marks)
+        self.taken.add(marks[key])
+        return marks[key], True
 
 
 def _imported_as(path: Path) -> str | None:
