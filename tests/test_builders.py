@@ -243,7 +243,7 @@ def test_the_site_works_the_same_from_either_builder(browser, site):
             for name, url in PAGES.items():
                 tab.goto(server + url)
                 tab.wait_for_load_state("load")
-                if name == "script":
+                if name == "script" and width > 720:  # on a phone a call flow is numbered steps instead
                     tab.wait_for_function(DRAWN + " > 0", timeout=10000)
                 states[name, width] = tab.evaluate(PAGE_STATE)
             if width == 1280:
@@ -267,7 +267,7 @@ def test_the_site_works_the_same_from_either_builder(browser, site):
     for (name, width), state in states.items():
         assert state["box"] == "kb-search-input" and state["boxes"] == 1, (builder, name, width, state)
         assert state["width"] <= width, (builder, name, width, state)
-        assert state["drawn"] == state["diagrams"], (builder, name, state)
+        assert width < 720 or state["drawn"] == state["diagrams"], (builder, name, state)
     assert states["script", 1280]["drawn"] >= 1
 
 

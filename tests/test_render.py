@@ -171,7 +171,7 @@ def test_standard_page_has_rules_targets_procedure(pages):
     page = pages["standards/phone-standard.md"]
     assert "{#answer-fast}" in page and "Waiting feels longer" in page
     assert "kb-do" in page and "kb-dont" in page
-    assert "<td>3 rings</td>" in page
+    assert '<td title="Within">3 rings</td>' in page
     assert '<ol class="kb-procedure">' in page
 
 
