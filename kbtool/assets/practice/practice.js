@@ -844,9 +844,13 @@
     var id = decodeURIComponent((location.hash || "").slice(1));
     if (!id) return;
     if (id === "ready" && ready) {
-      ready.scrollIntoView({ block: "start" });
-      var go = ready.querySelector(".kbp-ready-start");
-      if (go) go.focus({ preventScroll: true });
+      // The browser's own move to the fragment, when the page has loaded, would take the focus back.
+      var land = function () {
+        ready.scrollIntoView({ block: "start" });
+        var go = ready.querySelector(".kbp-ready-start");
+        if (go) go.focus({ preventScroll: true });
+      };
+      if (document.readyState === "complete") land(); else window.addEventListener("load", function () { setTimeout(land, 0); });
       return;
     }
     for (var i = 0; i < drills.length; i++) {
