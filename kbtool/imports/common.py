@@ -22,7 +22,17 @@ from typing import Any
 
 import yaml
 
-from kbtool.imports.text import Blank, convert_placeholders, html_to_text, one_line, slugify, tidy, unique
+from kbtool.imports.text import (
+    Blank,
+    clean,
+    convert_placeholders,
+    html_to_text,
+    looks_like_html,
+    one_line,
+    slugify,
+    tidy,
+    unique,
+)
 
 # An export bigger than this is not a help desk's replies; reading it would only use memory.
 MAX_INPUT_BYTES = 20 * 1024 * 1024
@@ -66,6 +76,19 @@ class Reply:
     keywords: list[str] = field(default_factory=list)
     situation: str | None = None
     channels: list[str] = field(default_factory=list)
+    customer_says: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # Every source makes its replies here, so this is the one place a text from any of them is
+        # made safe: a name on one line, a text with its line breaks, neither with control
+        # characters or lone surrogates (which YAML, the loader and the terminal all refuse).
+        self.title = one_line(self.title)
+        self.text = clean(self.text)
+        self.group = one_line(self.group)
+        self.keywords = [k for k in (one_line(k) for k in self.keywords) if k]
+        self.situation = one_line(self.situation) or None if self.situation is not None else None
+        self.channels = [c for c in (one_line(c) for c in self.channels) if c]
+        self.customer_says = [c for c in (one_line(c) for c in self.customer_says) if c]
 
 
 @dataclass
@@ -129,6 +152,29 @@ class Plan:
     @property
     def new(self) -> list[PlannedSet]:
         return [s for s in self.sets if not s.existing]
+
+
+_TYPE_WORDS = {str: "text", int: "a number", float: "a decimal number", bool: "true or false", list: "a list",
+               dict: "an object", type(None): "null"}
+
+
+def _json_type(value: Any) -> str:
+    return _TYPE_WORDS.get(type(value), type(value).__name__)
+
+
+def expect(value: Any, types: tuple[type, ...], what: str, path: str, line: int, hint: str = "") -> Any:
+    """`value` when it is one of `types`, else an InputProblem naming the field and the type it
+    must have. A reader checks each field it uses here, where it reads it, so a list where a help
+    desk puts a number is a FILE:LINE message rather than a failure somewhere further on."""
+    # JSON's true and false are Python ints too; a field wanting a number does not want them.
+    if isinstance(value, types) and not (isinstance(value, bool) and bool not in types):
+        return value
+    # Null stands for a field left out, which is not worth naming as a choice.
+    wanted = " or ".join(dict.fromkeys(_TYPE_WORDS.get(t, t.__name__) for t in types if t is not type(None)))
+    raise InputProblem(path, line, f"{what} must be {wanted}, not {_json_type(value)}", hint)
+
+
+ID_TYPES = (int, str, type(None))
 
 
 def load_json(data: bytes, path: str) -> tuple[Any, str]:
@@ -233,14 +279,16 @@ def plan(source: Source, read: Read, path: str, root: Path, kb: Any, options: Op
     groups: dict[str, list[tuple[Reply, str, dict[str, Blank], set[str]]]] = {}
     for reply in read.replies:
         title = one_line(reply.title)
-        if reply.html:
-            body, removed = html_to_text(reply.text)
+        if reply.html or looks_like_html(reply.text):
+            # A plain text with tags in it (a CSV cell pasted from a help desk) goes the same way
+            # as an HTML reply; its own line breaks are kept, where HTML's are only spacing.
+            html = reply.text if reply.html else reply.text.replace("\r\n", "\n").replace("\n", "<br>")
+            body, removed = html_to_text(html)
             if removed:
                 notes.append((reply.line, f"'{title}': removed the content of <{'>, <'.join(sorted(removed))}> "
                                           "from the HTML"))
         else:
-            # Markdown and plain replies may hold HTML comments (notes to whoever used the reply).
-            body = tidy(_COMMENT.sub("", reply.text))
+            body = tidy(reply.text)
         # Checked before the placeholders are converted too, so a reply far past the limit is skipped
         # without being read for them; conversion can lengthen a text ("{{a}}" -> "{{ a }}").
         if len(body) > MAX_REPLY_CHARS:
@@ -283,9 +331,6 @@ def plan(source: Source, read: Read, path: str, root: Path, kb: Any, options: Op
                 planned.text = entry_yaml(planned, source, path, key, options)
             sets.append(planned)
     return Plan(sets, sorted(notes, key=lambda n: n[0]), len(read.replies))
-
-
-_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 
 
 def _too_long(text: str) -> str:

@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from kbtool.imports.common import InputProblem, InputProblems, JsonLines, Read, Reply, Source, load_json
+from kbtool.imports.common import (
+    ID_TYPES,
+    InputProblem,
+    InputProblems,
+    JsonLines,
+    Read,
+    Reply,
+    Source,
+    expect,
+    load_json,
+)
 
 SHAPE_HINT = ("save the response of GET /api/v2/canned_response_folders/ID/responses (a list of "
               "{\"title\", \"content_html\", \"folder_id\"}), or see docs/import-export.md for the other shapes")
@@ -19,30 +29,39 @@ RESPONSE_KEYS = ("responses", "canned_responses")
 
 def read(data: bytes, path: str) -> Read:
     doc, text = load_json(data, path)
+    lines = JsonLines(text)
     folders: dict[Any, str] = {}
     responses: list[tuple[Any, str]] = []  # (response, folder name if known from nesting)
+    problems: list[InputProblem] = []
     if isinstance(doc, dict) and ("folders" in doc or "responses" in doc):
-        for folder in _list(doc.get("folders", []), "folders", text, path):
-            if isinstance(folder, dict) and "id" in folder and isinstance(folder.get("name"), str):
-                folders[folder["id"]] = folder["name"]
+        for n, folder in enumerate(_list(doc.get("folders", []), "folders", text, path), 1):
+            line = _line(lines, folder)
+            try:
+                expect(folder, (dict,), f"folder {n}", path, line, SHAPE_HINT)
+                folder_id = expect(folder.get("id"), ID_TYPES, f"the \"id\" of folder {n}", path, line, SHAPE_HINT)
+                name = expect(folder.get("name"), (str, type(None)), f"the \"name\" of folder {n}", path, line,
+                              SHAPE_HINT)
+            except InputProblem as problem:
+                problems.append(problem)
+                continue
+            if folder_id is not None and name is not None:
+                folders[folder_id] = name
         responses = [(r, "") for r in _list(doc.get("responses", []), "responses", text, path)]
     elif isinstance(doc, dict) and any(k in doc for k in RESPONSE_KEYS):
-        responses = _folder(doc, text, path)
+        responses = _folder(doc, text, path, lines)
     elif isinstance(doc, list):
         for item in doc:
             if isinstance(item, dict) and "title" not in item and any(k in item for k in RESPONSE_KEYS):
-                responses.extend(_folder(item, text, path))
+                responses.extend(_folder(item, text, path, lines))
             else:
                 responses.append((item, ""))
     else:
         raise InputProblem(path, 1, "this is not a Freshdesk canned responses export", SHAPE_HINT)
     found = Read([])
-    problems: list[InputProblem] = []
-    lines = JsonLines(text)
     for n, (response, folder) in enumerate(responses, 1):
         line = _line(lines, response)
         try:
-            reply = _reply(response, n, line, path, folder or _folder_name(response, folders))
+            reply = _reply(response, n, line, path, folder or _folder_name(response, folders, n, line, path))
         except InputProblem as problem:
             problems.append(problem)
             continue
@@ -61,24 +80,32 @@ def _list(value: Any, name: str, text: str, path: str) -> list[Any]:
     return value
 
 
-def _folder(folder: dict[str, Any], text: str, path: str) -> list[tuple[Any, str]]:
+def _folder(folder: dict[str, Any], text: str, path: str, lines: JsonLines) -> list[tuple[Any, str]]:
     key = next(k for k in RESPONSE_KEYS if k in folder)
-    name = folder.get("name") if isinstance(folder.get("name"), str) else ""
-    return [(r, name) for r in _list(folder[key], key, text, path)]
+    name = expect(folder.get("name"), (str, type(None)), "the folder's \"name\"", path,
+                  lines.find("name", folder.get("name")) or 1, SHAPE_HINT)
+    return [(r, name or "") for r in _list(folder[key], key, text, path)]
 
 
-def _folder_name(response: Any, folders: dict[Any, str]) -> str:
-    if isinstance(response, dict) and isinstance(response.get("folder"), str):
-        return response["folder"]  # kbtool's own export names the folder
-    if isinstance(response, dict) and "folder_id" in response:
-        return folders.get(response["folder_id"], f"Folder {response['folder_id']}")
-    return ""
+def _folder_name(response: Any, folders: dict[Any, str], n: int, line: int, path: str) -> str:
+    if not isinstance(response, dict):
+        return ""  # _reply says what is wrong with it
+    # kbtool's own export names the folder.
+    name = expect(response.get("folder"), (str, type(None)), f"the \"folder\" of canned response {n}", path, line,
+                  SHAPE_HINT)
+    if name is not None:
+        return name
+    folder_id = expect(response.get("folder_id"), ID_TYPES, f"the \"folder_id\" of canned response {n}", path,
+                       line, SHAPE_HINT)
+    if folder_id is None:
+        return ""
+    return folders.get(folder_id, f"Folder {folder_id}")
 
 
 def _line(lines: JsonLines, response: Any) -> int:
     if isinstance(response, dict):
-        for key in ("id", "title"):
-            if isinstance(response.get(key), (str, int)):
+        for key in ("id", "title", "name"):
+            if key in response:
                 found = lines.find(key, response[key])
                 if found:
                     return found
@@ -88,8 +115,10 @@ def _line(lines: JsonLines, response: Any) -> int:
 def _reply(response: Any, n: int, line: int, path: str, folder: str) -> Reply | None:
     if not isinstance(response, dict):
         raise InputProblem(path, line, f"canned response {n} is not an object", SHAPE_HINT)
-    title = response.get("title")
-    if not isinstance(title, str) or not title.strip():
+    expect(response.get("id"), ID_TYPES, f"the \"id\" of canned response {n}", path, line, SHAPE_HINT)
+    title = expect(response.get("title"), (str, type(None)), f"the \"title\" of canned response {n}", path, line,
+                   SHAPE_HINT)
+    if title is None or not title.strip():
         raise InputProblem(path, line, f"canned response {n} has no title", "every response needs a \"title\" text")
     html, plain = response.get("content_html"), response.get("content")
     for name, value in (("content_html", html), ("content", plain)):

@@ -12,14 +12,17 @@ in entries. A reply may carry `category` (or `folder`) to group it; otherwise al
 from __future__ import annotations
 
 from kbtool.imports.common import InputProblem, InputProblems, Read, Reply, Source, decode
+from kbtool.imports.text import clean
 from kbtool.source.loader import Mapping, Scalar, Sequence, load_bytes
 
 SHAPE_HINT = "the file holds `replies:`, a list of items with `name:` and `body:`"
 
 
 def read(data: bytes, path: str) -> Read:
-    decode(data, path)  # the size limit and UTF-8 check, with their messages
-    source = load_bytes(data, path)
+    # The size limit and UTF-8 check, with their messages. Control characters typed into the file
+    # are removed as from any other source; written as escapes ("\e"), the loader names their line.
+    text = decode(data, path)
+    source = load_bytes(clean(text).encode("utf-8"), path)
     if source.problems:
         first = source.problems[0]
         if first.rule == "not-a-mapping":

@@ -20,7 +20,9 @@ _DROPPED = frozenset({"script", "style", "head", "title", "template", "noscript"
 _BLOCKS = frozenset({"p", "div", "section", "article", "header", "footer", "blockquote", "pre", "table",
                      "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "form", "address", "figure"})
 _LINES = frozenset({"br", "tr", "li", "dt", "dd"})
-_HTML_HINT = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&[a-zA-Z]+;|&#\d+;")
+# A closed tag, a comment or an entity. Every repeat is bounded, so a text of `<a<a<a...` is read
+# in time proportional to its length.
+_HTML_HINT = re.compile(r"<!--|</?[a-zA-Z][a-zA-Z0-9]{0,20}(?:\s[^<>]{0,500})?/?>|&[a-zA-Z]{1,30};|&#\d{1,8};")
 
 
 # One piece of markup at a `<`: a comment, a start or end tag, or a bogus comment (`<!DOCTYPE>`,
@@ -168,12 +170,24 @@ def looks_like_html(text: str) -> bool:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]")
 
 
+# What a Python string decoded from JSON \\u escapes or YAML can hold but UTF-8 cannot: a lone
+# surrogate (a pair is decoded to one character before it gets here).
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """Any text read from any source, fit to be written and printed: lone surrogates as U+FFFD
+    (as kbtool shows undecodable input elsewhere), control characters and direction overrides
+    removed. Line breaks and tabs stay, for `tidy` or `one_line` to settle."""
+    return _CONTROL.sub("", _SURROGATE.sub("\ufffd", text.replace("\u0085", "\n")))
+
+
 def tidy(text: str) -> str:
     """One text as an entry holds it: LF line breaks, no control characters, no trailing spaces,
     at most one blank line in a row, nothing blank at either end."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = text.replace("\u0085", "\n").replace("\xa0", " ")
-    text = _CONTROL.sub("", text)
+    text = clean(text)
     lines = [line.strip(" \t") for line in text.split("\n")]
     text = "\n".join(lines)
     text = re.sub(r"\n{3,}", "\n\n", text)
@@ -324,11 +338,13 @@ def _output_tags(text: str, replace: Callable[[str, str], str]) -> str:
     out: list[str] = []
     done = 0
     while (at := text.find("{{", done)) >= 0:
-        start = _SPACES.match(text, at + 3 if text.startswith("{", at + 2) else at + 2).end()
+        triple = text.startswith("{", at + 2)
+        start = _SPACES.match(text, at + 3 if triple else at + 2).end()
         close = text.find("}}", start)
         if close < 0:
             break
-        end = close + 3 if text.startswith("}", close + 2) else close + 2
+        # Only a tag opened with three braces closes with three: `{{a}}}}` leaves `}}` as text.
+        end = close + 3 if triple and text.startswith("}", close + 2) else close + 2
         out += (text[done:at], replace(text[at:end], text[start:close]))
         done = end
     out.append(text[done:])
@@ -355,12 +371,30 @@ def convert_placeholders(text: str, desk: str, shared: set[str]) -> Converted:
     return converted
 
 
+# Names a blank cannot have: the template language's words (`{{ not }}` is an expression, not a
+# blank), Jinja's own names, and the built-in blanks, which kbtool fills itself and never declares.
+RESERVED_NAMES = frozenset({"and", "or", "not", "in", "is", "if", "else", "elif", "endif", "true", "false", "none",
+                            "for", "endfor", "loop", "self", "super", "caller", "varargs", "kwargs", "block",
+                            "set", "with", "import", "from", "as", "include", "macro", "call", "filter",
+                            "range", "dict", "lipsum", "cycler", "joiner", "namespace", *BUILTIN_VARIABLES})
+
+
+def blank_name(path: str) -> str:
+    """The blank an unknown placeholder path becomes: always a valid, unreserved name, and the
+    same one for the same path (`ticket.order_id` -> `order_id`, `ticket.not` -> `ticket_not`)."""
+    words = re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_")
+    # `ticket.` starts nearly every help-desk path; the rest says what the value is.
+    name = re.sub(r"[^a-z0-9]+", "_", path.lower().removeprefix("ticket.")).strip("_")
+    for candidate in (name, words):
+        if candidate[:1].isalpha() and candidate not in RESERVED_NAMES:
+            return candidate
+    return f"v_{words or 'blank'}"
+
+
 def _blank_for(path: str, desk: str, out: Converted, shared: set[str], noted: set[str]) -> Blank:
     blank = KNOWN_PLACEHOLDERS.get(path.lower())
     if blank is None:
-        # `ticket.` starts nearly every help-desk path; the rest says what the value is.
-        name = re.sub(r"[^a-z0-9]+", "_", path.lower().removeprefix("ticket.")).strip("_")
-        name = name if re.match(r"[a-z_]", name) else f"v_{name}"
+        name = blank_name(path)
         blank = Blank(name, f"What {desk} filled in for {{{{{path}}}}}; fill it in by hand.", path)
         note = f"{{{{{path}}}}} has no kbtool equivalent: it became the blank '{name}'"
         # A set, not the list: a reply of thousands of distinct placeholders is one look-up each.
@@ -423,6 +457,8 @@ def _convert(text: str, desk: str, shared: set[str], keep_conditions: bool) -> C
     if _STRAY.search(converted):
         out.notes.append("left-over braces such as '{{' or '%}' were split with a space")
         converted = _STRAY.sub(lambda m: "{ " if m.group(0) == "{" else " }", converted)
+    # A brace of the text right beside a converted tag would make it `{{ a }}}`: keep them apart.
+    converted = re.sub(r"(?<=\x00)\}", " }", re.sub(r"\{(?=\x00)", "{ ", converted))
     out.text = re.sub(r"\x00(\d+)\x00", lambda m: marks[int(m.group(1))], converted)
     out.text = re.sub(r"[ \t]{2,}", " ", out.text).strip()
     return out

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from kbtool.imports.common import InputProblem, InputProblems, JsonLines, Read, Reply, Source, load_json
+from kbtool.imports.common import (
+    ID_TYPES,
+    InputProblem,
+    InputProblems,
+    JsonLines,
+    Read,
+    Reply,
+    Source,
+    expect,
+    load_json,
+)
 
 SHAPE_HINT = 'save the response of GET /api/v2/macros.json, which looks like {"macros": [{"title": ..., "actions": [...]}]}'
 
@@ -38,13 +48,15 @@ def read(data: bytes, path: str) -> Read:
         if reply is None:
             title = macro.get("title", f"macro {n}")
             found.notes.append((line, f"'{title}' has no reply text (it only sets ticket fields); skipped"))
-        elif macro.get("active") is False:
+        elif macro["active"] is False:
             found.notes.append((line, f"'{macro['title']}' is inactive in Zendesk; skipped"))
         else:
             found.replies.append(reply)
     if problems:
         raise InputProblems(problems)
-    if isinstance(doc, dict) and doc.get("next_page"):
+    next_page = expect(doc.get("next_page"), (str, type(None)), "\"next_page\"", path,
+                       lines.find("next_page", doc.get("next_page")) or 1, SHAPE_HINT) if isinstance(doc, dict) else None
+    if next_page:
         found.notes.append((1, "this file is one page of the macros list: fetch next_page too and import "
                                "each page"))
     return found
@@ -53,7 +65,7 @@ def read(data: bytes, path: str) -> Read:
 def _line(lines: JsonLines, macro: Any) -> int:
     if isinstance(macro, dict):
         for key in ("id", "title"):
-            if key in macro and isinstance(macro[key], (str, int)):
+            if key in macro:
                 found = lines.find(key, macro[key])
                 if found:
                     return found
@@ -63,9 +75,12 @@ def _line(lines: JsonLines, macro: Any) -> int:
 def _reply(macro: Any, n: int, line: int, path: str) -> Reply | None:
     if not isinstance(macro, dict):
         raise InputProblem(path, line, f"macro {n} is not an object", SHAPE_HINT)
-    title = macro.get("title")
-    if not isinstance(title, str) or not title.strip():
+    expect(macro.get("id"), ID_TYPES, f"the \"id\" of macro {n}", path, line, SHAPE_HINT)
+    title = expect(macro.get("title"), (str, type(None)), f"the \"title\" of macro {n}", path, line, SHAPE_HINT)
+    if title is None or not title.strip():
         raise InputProblem(path, line, f"macro {n} has no title", "every macro needs a \"title\" text")
+    macro["active"] = expect(macro.get("active", True), (bool, type(None)), f"the \"active\" of '{title}'", path,
+                             line, SHAPE_HINT)
     actions = macro.get("actions", [])
     if not isinstance(actions, list):
         raise InputProblem(path, line, f"the actions of '{title}' are not a list", SHAPE_HINT)

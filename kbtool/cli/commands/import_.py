@@ -72,10 +72,11 @@ def import_(root: Path, source_name: str, file: Path, dry_run: bool, owner: str 
         _fail([problem])
     except InputProblems as problems:
         _fail(problems.problems)
+    from kbtool.imports.text import clean
     from kbtool.terminal import safe_for_terminal
 
     for line, note in planned.notes:
-        click.echo(safe_for_terminal(f"note: {shown}:{line}: {note}", True), err=True)
+        click.echo(safe_for_terminal(clean(f"note: {shown}:{line}: {note}"), True), err=True)
     for item in planned.sets:
         if item.existing:
             click.echo(f"skipped {_display(item.path, root)}: an earlier import of this {source.group_word} "
@@ -125,11 +126,13 @@ def _display(path: Path, root: Path) -> str:
 
 def _fail(problems: list[Any]) -> NoReturn:
     """Each problem as FILE:LINE: message (the form editors jump to), then exit 1."""
+    from kbtool.imports.text import clean
     from kbtool.terminal import safe_for_terminal
 
+    # A message may quote the input, which can hold lone surrogates no terminal can be sent.
     for problem in problems:
-        click.echo(safe_for_terminal(f"{problem.path}:{problem.line}: {problem.message}", True), err=True)
+        click.echo(safe_for_terminal(clean(f"{problem.path}:{problem.line}: {problem.message}"), True), err=True)
         if problem.hint:
-            click.echo(safe_for_terminal(f"  hint: {problem.hint}", True), err=True)
+            click.echo(safe_for_terminal(clean(f"  hint: {problem.hint}"), True), err=True)
     count = len(problems)
     raise click.ClickException(f"nothing imported: {count} problem{'s' * (count != 1)} in the input")
