@@ -273,3 +273,76 @@ def test_github_random_shapes_never_fail_unexpectedly_or_plan_an_invalid_file(re
     doc = {"replies": [{k: v if isinstance(v, str) else json.dumps(v) for k, v in r.items()} for r in replies]}
     _never_fails_unexpectedly("github", yaml.safe_dump(doc, allow_unicode=True).encode("utf-8", "surrogatepass"),
                               empty_kb)
+
+
+# 6. A phrases folder that is a link outside the knowledge base is refused before anything is written.
+
+CSV_ONE = "title,text\nThanks,Thanks for waiting.\n"
+
+
+def test_a_phrases_folder_linked_outside_the_knowledge_base_is_refused(cli, tmp_path):
+    root, outside = tmp_path / "kb", tmp_path / "elsewhere"
+    outside.mkdir()
+    (root / "scripts_library").mkdir(parents=True)
+    (root / PHRASES_DIR).symlink_to(outside, target_is_directory=True)
+    for extra in ((), ("--dry-run",)):
+        result = imported(cli, root, "csv", "in.csv", CSV_ONE, *extra)
+        assert result.code == 1, result.output
+        assert "scripts_library/phrases is a link to" in result.stderr and "outside the knowledge base" in result.stderr
+        assert list(outside.iterdir()) == []
+
+
+def test_a_linked_scripts_library_outside_is_refused_and_one_inside_is_used(cli, tmp_path):
+    root, outside = tmp_path / "kb", tmp_path / "elsewhere"
+    outside.mkdir()
+    root.mkdir()
+    (root / "scripts_library").symlink_to(outside, target_is_directory=True)
+    result = imported(cli, root, "csv", "in.csv", CSV_ONE)
+    assert result.code == 1 and "scripts_library is a link to" in result.stderr
+    assert list(outside.iterdir()) == []
+    (root / "scripts_library").unlink()
+    (root / "content").mkdir()
+    (root / "scripts_library").symlink_to(root / "content", target_is_directory=True)
+    assert_clean_import(imported(cli, root, "csv", "in.csv", CSV_ONE), root)
+
+
+def test_a_file_where_the_phrases_folder_should_be_is_a_message(cli, tmp_path):
+    root = tmp_path / "kb"
+    (root / "scripts_library").mkdir(parents=True)
+    (root / PHRASES_DIR).write_text("x", encoding="utf-8")
+    result = imported(cli, root, "csv", "in.csv", CSV_ONE)
+    assert result.code == 1 and "scripts_library/phrases is a file, not a folder" in result.stderr
+
+
+# 7. Temporary files of a killed import are removed by the next one, and ignored by git.
+
+def test_stale_temporary_files_are_removed_and_fresh_or_foreign_ones_kept(cli, tmp_path):
+    import os
+    import time
+
+    root = tmp_path / "kb"
+    folder = root / PHRASES_DIR
+    folder.mkdir(parents=True)
+    stale, fresh = folder / ".group-0.yaml.ab12_x9z.tmp", folder / ".other.yaml.zz12_x9z.tmp"
+    foreign, notes = folder / ".mine.tmp", folder / "notes.yaml.ab12_x9z.tmp"
+    for path in (stale, fresh, foreign, notes):
+        path.write_text("half", encoding="utf-8")
+    old = time.time() - 3600
+    for path in (stale, foreign, notes):
+        os.utime(path, (old, old))
+    assert_clean_import(imported(cli, root, "csv", "in.csv", CSV_ONE), root)
+    assert not stale.exists() and fresh.exists() and foreign.exists() and notes.exists()
+
+
+def test_a_killed_import_leaves_nothing_git_would_stage(tmp_path):
+    import subprocess
+
+    from kbtool.authoring.init import GITIGNORE
+
+    (tmp_path / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+    (tmp_path / "scripts_library/phrases").mkdir(parents=True)
+    (tmp_path / "scripts_library/phrases/.group-0.yaml.ab12_x9z.tmp").write_text("half", encoding="utf-8")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    listed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path, check=True,
+                            capture_output=True, text=True).stdout
+    assert ".tmp" not in listed

@@ -39,6 +39,8 @@ GITIGNORE = """\
 __pycache__/
 # kbtool export espanso writes its package here
 /dist/
+# a write that was stopped halfway (kbtool import removes its own on the next run)
+.*.tmp
 """
 
 PRE_COMMIT = """\

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -276,6 +277,7 @@ def plan(source: Source, read: Read, path: str, root: Path, kb: Any, options: Op
     situations = kb.config.situations
     _check_situations(read, path, situations)
     folder = root / REGISTRY["phrases"].source_folder
+    check_folder(root, folder)
     groups: dict[str, list[tuple[Reply, str, dict[str, Blank], set[str]]]] = {}
     for reply in read.replies:
         title = one_line(reply.title)
@@ -520,10 +522,63 @@ def write_new(path: Path, text: str) -> None:
         os.unlink(tmp)
 
 
+# What write_new (and every other kbtool write, through tempfile.mkstemp) names its temporary file:
+# a dot, the file's name, eight random characters, `.tmp`.
+_TEMP_NAME = re.compile(r"\.[^/]+\.[a-z0-9_]{8}\.tmp")
+# A temporary file this old belongs to a write that was killed: kbtool's own take milliseconds,
+# so one another import is writing right now is never this old.
+STALE_TEMP_SECONDS = 60
+
+
+def remove_stale_temp_files(folder: Path, now: float | None = None) -> list[Path]:
+    """Remove the temporary files a killed write left in `folder` (only kbtool's naming, only
+    regular files, only stale ones), so they are not committed by a later `git add -A`."""
+    import time
+
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    now = time.time() if now is None else now
+    for path in folder.iterdir():
+        if not _TEMP_NAME.fullmatch(path.name):
+            continue
+        try:
+            info = path.lstat()
+            if stat.S_ISREG(info.st_mode) and now - info.st_mtime > STALE_TEMP_SECONDS:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue  # gone meanwhile, or not ours to remove: either way nothing to do
+    return removed
+
+
+def check_folder(root: Path, folder: Path) -> None:
+    """Refuse a phrases folder the knowledge base would not read: a link (at any level below the
+    root) to a folder outside it, or something that is not a folder. Checked before planning, so
+    nothing is read or written through such a link."""
+    from kbtool.problems import KbError
+
+    real_root = root.resolve()
+    at = root
+    for part in folder.relative_to(root).parts:
+        at = at / part
+        shown = at.relative_to(root).as_posix()
+        if at.is_symlink():
+            target = at.resolve()
+            if not target.is_relative_to(real_root):
+                raise KbError(f"{shown} is a link to {target}, outside the knowledge base; kbtool validate "
+                              "does not read there, so nothing was imported. Make it a real folder inside "
+                              "the knowledge base (move the files in) and import again")
+        if at.exists() and not at.is_dir():
+            raise KbError(f"{shown} is a file, not a folder; nothing was imported. Move it aside and import again")
+
+
 def write(planned: list[PlannedSet], kb: Any) -> list[Path]:
     """Check every new file, then create them all; an error in any means none is written."""
     for item in planned:
         refuse_invalid(item, kb)
+    for folder in dict.fromkeys(item.path.parent for item in planned):
+        remove_stale_temp_files(folder)
     written: list[Path] = []
     for item in planned:
         write_new(item.path, item.text)

@@ -72,6 +72,8 @@ def import_(root: Path, source_name: str, file: Path, dry_run: bool, owner: str 
         _fail([problem])
     except InputProblems as problems:
         _fail(problems.problems)
+    except KbError as exc:
+        raise click.ClickException(str(exc)) from None
     from kbtool.imports.text import clean
     from kbtool.terminal import safe_for_terminal
 
