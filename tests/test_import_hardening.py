@@ -346,3 +346,22 @@ def test_a_killed_import_leaves_nothing_git_would_stage(tmp_path):
     listed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path, check=True,
                             capture_output=True, text=True).stdout
     assert ".tmp" not in listed
+
+
+# 10. The CSV's customer_says column.
+
+def test_csv_customer_says_becomes_each_phrases_customer_says_list(cli, tmp_path):
+    content = ("title,text,keywords,customer_says\n"
+               "Refund,Your refund is on its way.,money back,where is my refund; I still have no money back ;\n"
+               "Closing,Anything else?,,\n")
+    result = imported(cli, tmp_path / "kb", "csv", "in.csv", content)
+    assert_clean_import(result, tmp_path / "kb")
+    assert "customer_says" not in result.stderr  # a known column: no "ignored" note
+    (entry,) = created(tmp_path / "kb").values()
+    refund, closing = entry["phrases"]
+    assert refund["customer_says"] == ["where is my refund", "I still have no money back"]
+    assert refund["keywords"] == ["Refund", "money back"]
+    assert "customer_says" not in closing
+    loaded = check(tmp_path / "kb").kb.entries[0]
+    assert loaded.phrases[0].customer_says == ("where is my refund", "I still have no money back") or \
+        list(loaded.phrases[0].customer_says) == ["where is my refund", "I still have no money back"]

@@ -125,6 +125,7 @@ class Phrase:
     say: str
     keywords: list[str]
     line: int
+    customer_says: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -318,7 +319,8 @@ def plan(source: Source, read: Read, path: str, root: Path, kb: Any, options: Op
             channels = _channels(options, source, [r for r, *_ in chunk])
             phrase_ids: set[str] = set()
             phrases = [Phrase(unique(slugify(r.title, "reply"), phrase_ids), text,
-                              list(dict.fromkeys([r.title, *r.keywords])), r.line) for r, text, *_ in chunk]
+                              list(dict.fromkeys([r.title, *r.keywords])), r.line, list(dict.fromkeys(r.customer_says)))
+                       for r, text, *_ in chunk]
             blanks: dict[str, Blank] = {}
             optional: set[str] = set()
             for _, _, used, tested in chunk:
@@ -465,7 +467,8 @@ def entry_yaml(planned: PlannedSet, source: Source, path: str, key: str, options
         data["variables"] = {name: {"description": b.description, "example": b.example,
                                     **({"required": False} if name in planned.optional else {})}
                              for name, b in planned.variables.items()}
-    data["phrases"] = [{"id": p.id, "say": p.say, "keywords": p.keywords} for p in planned.phrases]
+    data["phrases"] = [{"id": p.id, "say": p.say, "keywords": p.keywords,
+                        **({"customer_says": p.customer_says} if p.customer_says else {})} for p in planned.phrases]
     body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000,
                      default_flow_style=False)
     header = (f"# yaml-language-server: $schema={'../' * depth}schema/entry.schema.json\n"

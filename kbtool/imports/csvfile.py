@@ -1,5 +1,6 @@
 """A spreadsheet of replies saved as CSV: a header row naming the columns `title` and `text`, and
-optionally `situation`, `channel` and `keywords` (several values in one cell separated by `;`).
+optionally `situation`, `channel`, `keywords` and `customer_says` (several values in one cell
+separated by `;`).
 
 Comma, semicolon (what spreadsheets in many European locales save) and tab separated files are
 all read; the header row decides which. Rows are grouped into phrase sets by situation.
@@ -15,8 +16,8 @@ from kbtool.format.vocab import CHANNELS
 from kbtool.imports.common import InputProblem, InputProblems, Read, Reply, Source, decode
 
 REQUIRED = ("title", "text")
-OPTIONAL = ("situation", "channel", "keywords")
-HEADER_HINT = "the first row names the columns: title,text and optionally situation,channel,keywords"
+OPTIONAL = ("situation", "channel", "keywords", "customer_says")
+HEADER_HINT = "the first row names the columns: title,text and optionally situation,channel,keywords,customer_says"
 # Spreadsheets cap a cell at 32,767 characters; a longer field means a quote was never closed.
 MAX_FIELD = 1_000_000
 
@@ -89,7 +90,7 @@ def _reply(cells: dict[str, str], line: int, path: str) -> Reply:
             hint = did_you_mean(channel, list(CHANNELS)) or f"use one of: {', '.join(CHANNELS)}"
             raise InputProblem(path, line, f"unknown channel '{channel}'", hint)
     return Reply(title, text, line, situation or "", keywords=_split(cells.get("keywords", "")),
-                 situation=situation, channels=channels)
+                 situation=situation, channels=channels, customer_says=_split(cells.get("customer_says", "")))
 
 
 SOURCE = Source("csv", "CSV", "situation", ("email",), read)

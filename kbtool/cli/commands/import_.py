@@ -27,7 +27,7 @@ def import_(root: Path, source_name: str, file: Path, dry_run: bool, owner: str 
 
     SOURCE is zendesk (the macros API's JSON), freshdesk (canned responses API JSON), github
     (.github/replies.yml saved replies) or csv (columns title,text and optionally
-    situation,channel,keywords). Replies are grouped into one phrase set per folder or category;
+    situation,channel,keywords,customer_says). Replies are grouped into one phrase set per folder or category;
     HTML becomes plain text and the help desk's placeholders ({{ticket.requester.first_name}}...)
     become kbtool blanks, declared with a description. Everything is created as a draft with
     kb.yaml's review period. Existing files are never overwritten: a set an earlier import of the
