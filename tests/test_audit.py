@@ -151,6 +151,7 @@ def test_the_input_is_told_from_its_content_and_input_forces_it(tmp_path, cli):
     assert detect((FIXTURES / "freshdesk_conversations.json").read_bytes()) == "freshdesk"
     assert detect(b"[09:02] Customer: hello\n[09:03] Sam: Hi there\n") == "transcripts"
     assert detect(b'{"name": "something else"}') is None
+    assert detect(b'{"conversation": "1", "author": "agent", "text": "Hi"\n{"conversation": "1"}\n') == "jsonl"
     odd = tmp_path / "chat.log"
     odd.write_text('{"conversation": "1", "author": "agent", "text": "Hi"}\n', encoding="utf-8")
     forced = cli("audit", str(odd), "--root", str(KB), "--input", "transcripts", "--format", "json", "-q")
@@ -399,6 +400,7 @@ def test_anonymise_gives_stable_pseudonyms_everywhere(tmp_path, cli):
     from kbtool.audit.pseudonyms import Pseudonyms
 
     assert Pseudonyms().of("sam  LEE") == Pseudonyms().of("Sam Lee") != Pseudonyms(b"team key").of("Sam Lee")
+    assert Pseudonyms(b"k" * 100).of("Sam Lee") != Pseudonyms(b"k" * 64).of("Sam Lee")
 
 
 def test_no_report_quotes_a_customer(tmp_path, cli):

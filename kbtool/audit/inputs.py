@@ -59,6 +59,8 @@ def detect(head: bytes) -> str | None:
         if isinstance(first, dict) and all(key in first for key in ROW_KEYS):
             return "jsonl"
         keys = set(_KEY.findall(text))
+        if all(key in keys for key in ROW_KEYS[:2]):
+            return "jsonl"  # messages whose first line is broken: the reader says where
         scores = {name: sum(mark in keys for mark in marks) for name, marks in _MARKS.items()}
         best = max(scores, key=lambda name: scores[name])
         if scores[best] and list(scores.values()).count(scores[best]) == 1:

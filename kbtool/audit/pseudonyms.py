@@ -24,7 +24,9 @@ class Pseudonyms:
 
     def __init__(self, key: bytes | None = None) -> None:
         env = os.environ.get(KEY_VARIABLE, "")
-        self.key = key if key is not None else (env.encode("utf-8") if env else DEFAULT_KEY)
+        key = key if key is not None else (env.encode("utf-8") if env else DEFAULT_KEY)
+        # BLAKE2b takes keys up to 64 bytes: a longer passphrase is hashed down, not cut short.
+        self.key = key if len(key) <= 64 else hashlib.blake2b(key).digest()
         self.known: dict[str, str] = {}
 
     def of(self, name: str | None) -> str | None:
@@ -32,7 +34,7 @@ class Pseudonyms:
             return None
         if name not in self.known:
             plain = " ".join(name.lower().split()).encode("utf-8")
-            digest = hashlib.blake2b(plain, key=self.key[:64], digest_size=8).digest()
+            digest = hashlib.blake2b(plain, key=self.key, digest_size=8).digest()
             # 25 bits: two of 200 agents share a pseudonym about once in 1,700 teams.
             self.known[name] = "Agent " + base64.b32encode(digest).decode("ascii")[:5]
         return self.known[name]

@@ -8,10 +8,10 @@ carry the knowledge base's wordings and rules, never the message text).
 from __future__ import annotations
 
 import csv
-import io
 import json
+import textwrap
 from collections.abc import Callable
-from typing import Any
+from typing import IO, Any
 
 from kbtool.audit.conversations import Audited
 from kbtool.audit.records import FINDING_FIELDS
@@ -19,7 +19,8 @@ from kbtool.audit.summary import Summary
 from kbtool.terminal import safe_for_terminal
 
 JSON_VERSION = 1
-Reporter = Callable[[Audited, Summary, "str | None"], str]
+# A reporter writes to a text stream: a month's findings as one string would double the peak memory.
+Reporter = Callable[[Audited, Summary, "str | None", IO[str]], None]
 BY_TITLES = {"channel": "By channel", "month": "By month", "agent": "Per agent, for coaching",
              "entry": "Standards and phrases broken most"}
 
@@ -72,7 +73,7 @@ def _bar(value: float | None, width: int = 20) -> str:
     return "\u2588" * filled + "\u2591" * (width - filled)
 
 
-def format_text(audited: Audited, summary: Summary, by: str | None = None) -> str:
+def format_text(audited: Audited, summary: Summary, by: str | None, out: IO[str]) -> None:
     span = f", {summary.first_day} to {summary.last_day}" if summary.first_day else ""
     lines = [f"Audit: {summary.conversations} conversations, {audited.messages} messages "
              f"({audited.agent_messages} from agents){span}",
@@ -116,17 +117,22 @@ def format_text(audited: Audited, summary: Summary, by: str | None = None) -> st
                           str(p["conversations"]), str(p["findings"])] for p in points], {1, 3, 4}) \
             if points else ["  none"]
         sections.append(trend)
-    out = lines
     for section in sections:
-        out += ["", *section]
-    return "\n".join(out) + "\n"
+        lines += ["", *section]
+    out.write("\n".join(lines) + "\n")
 
 
-def format_json(audited: Audited, summary: Summary, by: str | None = None) -> str:
-    document = {"version": JSON_VERSION, "conversations": summary.conversations, "messages": audited.messages,
-                "agent_messages": audited.agent_messages, "findings": [f.record() for f in audited.findings],
-                "summaries": summary.as_dict()}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+def format_json(audited: Audited, summary: Summary, by: str | None, out: IO[str]) -> None:
+    """The document `json.dumps(..., indent=2)` would give, written a finding at a time."""
+    def dumped(value: Any, indent: str) -> str:
+        return textwrap.indent(json.dumps(value, indent=2, ensure_ascii=False), indent)[len(indent):]
+
+    out.write(f'{{\n  "version": {JSON_VERSION},\n  "conversations": {summary.conversations},\n'
+              f'  "messages": {audited.messages},\n  "agent_messages": {audited.agent_messages},\n  "findings": [')
+    for n, finding in enumerate(audited.findings):
+        out.write(("," if n else "") + "\n    " + dumped(finding.record(), "    "))
+    out.write("\n  ],\n" if audited.findings else "],\n")
+    out.write(f'  "summaries": {dumped(summary.as_dict(), "  ")}\n}}\n')
 
 
 # A cell a spreadsheet would run as a formula; shown as text instead (OWASP's CSV injection advice).
@@ -144,8 +150,7 @@ def _cell(value: Any) -> str:
     return text
 
 
-def format_csv(audited: Audited, summary: Summary, by: str | None = None) -> str:
-    out = io.StringIO()
+def format_csv(audited: Audited, summary: Summary, by: str | None, out: IO[str]) -> None:
     writer = csv.writer(out, lineterminator="\n")
     if by:
         rows = summary.rows(by)
@@ -154,8 +159,7 @@ def format_csv(audited: Audited, summary: Summary, by: str | None = None) -> str
         writer.writerows([[_cell(row[c]) for c in columns] for row in rows])
     else:
         writer.writerow(FINDING_FIELDS)
-        writer.writerows([[_cell(getattr(f, name)) for name in FINDING_FIELDS] for f in audited.findings])
-    return out.getvalue()
+        writer.writerows([_cell(getattr(f, name)) for name in FINDING_FIELDS] for f in audited.findings)
 
 
 REPORTERS: dict[str, Reporter] = {"text": format_text, "json": format_json, "csv": format_csv}

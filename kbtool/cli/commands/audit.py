@@ -128,7 +128,8 @@ def audit(paths: tuple[Path, ...], root: Path, output_format: str, html_path: Pa
         raise click.ClickException(f"nothing audited: {count} problem{'s' * (count != 1)} in the input{more}")
     audited, summary = result.audited, result.summary
     assert audited is not None and summary is not None
-    click.echo(REPORTERS[output_format](audited, summary, by), nl=False)
+    REPORTERS[output_format](audited, summary, by, sys.stdout)
+    sys.stdout.flush()
     if html_path is not None:
         atomic_write_text(html_path, format_html(audited, summary))
     if not quiet:
