@@ -365,3 +365,38 @@ def test_csv_customer_says_becomes_each_phrases_customer_says_list(cli, tmp_path
     loaded = check(tmp_path / "kb").kb.entries[0]
     assert loaded.phrases[0].customer_says == ("where is my refund", "I still have no money back") or \
         list(loaded.phrases[0].customer_says) == ["where is my refund", "I still have no money back"]
+
+
+# 9. Another tool's placeholders: converted when the style is known, reported when left, and
+# flagged by `kbtool check` in a draft reply.
+
+def test_zammad_and_help_scout_placeholders_become_blanks_and_others_are_noted(cli, tmp_path):
+    content = ('title,text\nHello,"Hi #{ticket.customer.firstname}, I am #{ticket.owner.firstname}."\n'
+               'Scout,"Hi {%customer.firstName,fallback=there%}!"\nOdd,Dear [[Name]] about #{x}\n')
+    result = imported(cli, tmp_path / "kb", "csv", "in.csv", content)
+    assert_clean_import(result, tmp_path / "kb")
+    assert says(tmp_path / "kb") == ["Hi {{ customer_name }}, I am {{ agent_name }}.", "Hi {{ customer_name }}!",
+                                     "Dear [[Name]] about #{x}"]
+    assert "in.csv:4: 'Odd': [[Name]] looks like another tool's placeholder" in result.stderr
+    assert "in.csv:4: 'Odd': #{x} looks like another tool's placeholder" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def bundled_checker():
+    from kbtool.pipeline import check as checked
+    from kbtool.review import Checker, compile_rules
+    from tests.conftest import REPO
+
+    return Checker(compile_rules(checked(REPO).kb, lambda entry, item: f"{entry.id}#{item}"))
+
+
+@pytest.mark.parametrize("written", ["#{ticket.customer.firstname}", "${name}", "{ticket.customer.name}", "[[Name]]",
+                                     "%firstname%"])
+def test_kbtool_check_flags_another_tools_placeholder_in_a_draft_reply(bundled_checker, written):
+    found = bundled_checker.check(f"Agent: Hi {written}, your order has shipped.", "reply.txt")
+    assert [(p.rule, p.column) for p in found if p.rule == "unfilled-blank"] == [("unfilled-blank", 11)]
+
+
+def test_kbtool_check_leaves_percentages_and_plain_braces_alone(bundled_checker):
+    found = bundled_checker.check("Agent: We took 20% off and 5% more; see [a link](x) and 100%.", "reply.txt")
+    assert [p for p in found if p.rule == "unfilled-blank"] == []

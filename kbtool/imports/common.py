@@ -34,6 +34,7 @@ from kbtool.imports.text import (
     tidy,
     unique,
 )
+from kbtool.templating import foreign_placeholders
 
 # An export bigger than this is not a help desk's replies; reading it would only use memory.
 MAX_INPUT_BYTES = 20 * 1024 * 1024
@@ -299,6 +300,10 @@ def plan(source: Source, read: Read, path: str, root: Path, kb: Any, options: Op
             continue
         converted = convert_placeholders(body, source.label, shared)
         notes.extend((reply.line, f"'{title}': {note}") for note in converted.notes)
+        # The same detector `kbtool validate` warns with: what is left reaches no customer unseen.
+        for found in dict.fromkeys(f.written for f in foreign_placeholders(converted.text)):
+            notes.append((reply.line, f"'{title}': {found} looks like another tool's placeholder, which kbtool "
+                                      "would send as written; replace it with a kbtool blank, written {{ name }}"))
         if not converted.text:
             notes.append((reply.line, f"'{title}': no text left to say; skipped"))
             continue

@@ -253,15 +253,18 @@ KNOWN_PLACEHOLDERS: dict[str, Blank] = {
         "ticket.requester.display_name", "ticket.customer.first_name", "ticket.customer.firstname",
         "ticket.customer.name", "requester.first_name", "requester.name", "ticket.contact.name",
         "ticket.contact.first_name", "ticket.contact.firstname", "user.login", "author", "issue.user.login",
+        "customer.firstname", "customer.first_name", "customer.name",
     ), _CUSTOMER),
     **dict.fromkeys((
         "current_user.first_name", "current_user.firstname", "current_user.name", "ticket.assignee.first_name",
         "ticket.assignee.firstname", "ticket.assignee.name", "ticket.agent.name", "ticket.agent.first_name",
-        "ticket.agent.firstname", "user.firstname", "agent.name",
+        "ticket.agent.firstname", "user.firstname", "agent.name", "ticket.owner.firstname", "ticket.owner.name",
+        "user.name",
     ), _AGENT),
     **dict.fromkeys(("ticket.requester.last_name", "ticket.requester.lastname", "ticket.customer.last_name",
-                     "ticket.customer.lastname", "ticket.contact.last_name", "ticket.contact.lastname"), _LAST),
-    **dict.fromkeys(("ticket.requester.email", "ticket.customer.email", "ticket.contact.email"), _EMAIL),
+                     "ticket.customer.lastname", "customer.lastname", "customer.last_name", "ticket.contact.last_name", "ticket.contact.lastname"), _LAST),
+    **dict.fromkeys(("ticket.requester.email", "ticket.customer.email", "ticket.contact.email", "customer.email"),
+                    _EMAIL),
     **dict.fromkeys(("ticket.id", "ticket.number", "ticket.display_id", "number", "issue.number"), _TICKET),
     **dict.fromkeys(("ticket.title", "ticket.subject", "title", "issue.title"), _SUBJECT),
     **dict.fromkeys(("ticket.url", "ticket.link", "ticket.portal_url", "ticket.public_url", "html_url",
@@ -361,6 +364,10 @@ def convert_placeholders(text: str, desk: str, shared: set[str]) -> Converted:
     Liquid or Mustache logic cannot be carried over: its tags are removed, the text between
     them kept, and each is reported. `shared` holds kb.yaml's variables, which need no declaration.
     """
+    # Other tools' placeholders that name a value the same way: Zammad's `#{ticket.customer.firstname}`
+    # and Help Scout's `{%customer.firstName,fallback=there%}` are read as `{{path}}`.
+    text = _ZAMMAD.sub(r"{{\1}}", text)
+    text = _HELP_SCOUT.sub(r"{{\1}}", text)
     converted = _convert(text, desk, shared, keep_conditions=True)
     from kbtool.templating import analyse
 
@@ -389,6 +396,13 @@ def blank_name(path: str) -> str:
         if candidate[:1].isalpha() and candidate not in RESERVED_NAMES:
             return candidate
     return f"v_{words or 'blank'}"
+
+
+# Bounded repeats, so each is linear in the text. Only dotted paths: a lone `#{x}` says too little
+# to be sure it is a placeholder, and is reported instead (see foreign_placeholders).
+_ZAMMAD = re.compile(r"#\{[ \t]{0,5}([A-Za-z_][A-Za-z0-9_]{0,60}(?:\.[A-Za-z0-9_]{1,60}){1,8})[ \t]{0,5}\}")
+_HELP_SCOUT = re.compile(r"\{%[ \t]{0,5}((?:customer|user|mailbox|conversation)\.[A-Za-z_][A-Za-z0-9_]{0,60})"
+                         r"[ \t]{0,5}(?:,[ \t]{0,5}fallback=[^%{}\n]{0,200})?%\}")
 
 
 def _blank_for(path: str, desk: str, out: Converted, shared: set[str], noted: set[str]) -> Blank:

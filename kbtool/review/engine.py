@@ -33,7 +33,12 @@ RULES_VERSION = 1
 BLANK = (r"\{\{[^{}\n]*\}\}|\{%(?:[^{%\n]|\{(?!%(?!\}))|%(?!\}))*%\}|\{[a-z_]+\}"
          r"|\[[A-Z][A-Z0-9 _./-]*[A-Z0-9]\](?!\()"
          r"|\[(?:[Ii]nsert|[Ee]nter|[Aa]dd|[Cc]ustomer|[Nn]ame|[Yy]our|[Oo]rder|[Dd]ate|[Aa]gent)\b[^\]\n]{0,40}\](?!\()"
-         r"|<[A-Z][A-Z0-9 _-]*[A-Z0-9]>|\b[Xx]{3,}\b|_{3,}")
+         r"|<[A-Z][A-Z0-9 _-]*[A-Z0-9]>|\b[Xx]{3,}\b|_{3,}"
+         # Another tool's placeholders (the styles templating.foreign_placeholders knows), so a raw
+         # #{ticket.customer.firstname} pasted from a macro is never sent. Every repeat is bounded:
+         # the browser runs this pattern too, on whatever is pasted.
+         r"|[#$]\{[^{}\n]{1,200}\}|\{[A-Za-z_][A-Za-z0-9_]{0,60}(?:\.[A-Za-z0-9_]{1,60}){1,8}\}"
+         r"|\[\[[ \t]{0,5}[A-Za-z_][A-Za-z0-9_. -]{0,80}\]\]|%[A-Za-z_][A-Za-z0-9_.]{2,80}%")
 # "Agent:", "[10:02] Customer:", "14:03:10 Sam Lee:": an optional time, then a speaker's label.
 # Each optional part after the time carries its own leading spaces, so a run of spaces can be
 # read only one way (three `\s*` in a row made a time followed by spaces cost their cube).
