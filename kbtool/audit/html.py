@@ -44,6 +44,14 @@ ol.findings{padding-left:1.5rem}ol.findings li{margin:.75rem 0}
 .rule{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}
 .hint,.examples{color:var(--muted);display:block}
 footer{color:var(--muted);font-size:.9rem;margin:2rem 0 1rem}
+@media (max-width:40rem){
+.scroll table,.scroll tbody,.scroll tr{display:block;width:100%}
+.scroll thead tr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.scroll tbody tr{border:1px solid var(--line);border-radius:6px;margin:.5rem 0;padding:.25rem .5rem}
+.scroll th[scope=row]{display:block;border:0;padding:.25rem 0;min-width:0}
+.scroll td{display:flex;justify-content:space-between;gap:1rem;border:0;padding:.15rem 0;text-align:right}
+.scroll td::before{content:attr(data-label);color:var(--muted);text-align:left}
+.scroll td.n{white-space:normal}}
 """
 
 
@@ -65,15 +73,22 @@ def _link(url: str | None, text: str) -> str:
 
 
 def _table(caption: str, header: list[str], rows: list[list[str]], numeric: set[int]) -> str:
-    """A table in a scrolling region (focusable, so a keyboard can scroll it at phone width)."""
-    head = "".join(f'<th scope="col"{" class=n" if i in numeric else ""}>{escape(h)}</th>'
-                   for i, h in enumerate(header))
-    body = "".join("<tr>" + "".join(
-        (f'<th scope="row">{cell}</th>' if i == 0 else f'<td{" class=n" if i in numeric else ""}>{cell}</td>')
-        for i, cell in enumerate(row)) + "</tr>" for row in rows)
+    """A table that reads on a phone: below 40rem each row becomes a card of "label value" lines
+    (the roles are spelled out, since a browser may drop a table's semantics when CSS restyles it)."""
+    def cls(i: int) -> str:
+        return ' class="n"' if i in numeric else ""
+
+    head = "".join(f'<th scope="col" role="columnheader"{cls(i)}>{escape(h)}</th>' for i, h in enumerate(header))
+    body = []
+    for row in rows:
+        cells = [f'<th scope="row" role="rowheader">{row[0]}</th>'] + [
+            f'<td role="cell" data-label="{escape(header[i], quote=True)}"{cls(i)}>{cell}</td>'
+            for i, cell in enumerate(row) if i]
+        body.append('<tr role="row">' + "".join(cells) + "</tr>")
     return (f'<div class="scroll" role="region" aria-label="{escape(caption, quote=True)}" tabindex="0">'
-            f"<table><caption class=\"visually-hidden\">{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table></div>")
+            f'<table role="table"><caption class="visually-hidden">{escape(caption)}</caption>'
+            f'<thead role="rowgroup"><tr role="row">{head}</tr></thead>'
+            f'<tbody role="rowgroup">{"".join(body)}</tbody></table></div>')
 
 
 def _short_period(period: str, unit: str) -> str:
@@ -164,10 +179,11 @@ def format_html(audited: Audited, summary: Summary) -> str:
     out.append("<h2>Per agent, for coaching</h2>")
     if summary.by_agent:
         out.append(_table("Per agent", ["agent", "conversations", "messages", "findings", "per 100 messages",
-                                        "free of findings", "most often"],
+                                        "free of findings", "most often broken"],
                           [[_e(r["agent"]), _e(r["conversations"]), _e(r["messages"]), _e(r["findings"]),
                             _e(r["per_100_messages"]), _percent(r["clean_share"]),
-                            _e(", ".join(r["top_rules"]) or "-")] for r in summary.by_agent], {1, 2, 3, 4, 5}))
+                            _e(", ".join(r["top_entries"] or r["top_rules"]) or "-")] for r in summary.by_agent],
+                          {1, 2, 3, 4, 5}))
     else:
         out.append("<p>No agent messages.</p>")
 

@@ -45,6 +45,11 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int], indent: 
     return [line(header)] + [line(row) for row in rows]
 
 
+def _most_often(row: dict[str, Any]) -> str:
+    """What an agent breaks most: the entries (what to coach on), else the rules (style, blanks)."""
+    return ", ".join(row["top_entries"] or row["top_rules"]) or "-"
+
+
 def _breakdown(summary: Summary, by: str) -> list[str]:
     rows = summary.rows(by)
     if not rows:
@@ -55,9 +60,9 @@ def _breakdown(summary: Summary, by: str) -> list[str]:
                         for r in rows], {1, 2, 3})
     elif by == "agent":
         table = _table(["agent", "conversations", "messages", "findings", "per 100 messages", "free of findings",
-                        "most often"],
+                        "most often broken"],
                        [[_s(r["agent"]), str(r["conversations"]), str(r["messages"]), str(r["findings"]),
-                         _s(r["per_100_messages"]), percent(r["clean_share"]), _s(", ".join(r["top_rules"]) or "-")]
+                         _s(r["per_100_messages"]), percent(r["clean_share"]), _s(_most_often(r))]
                         for r in rows], {1, 2, 3, 4, 5})
     else:
         table = _table(["entry", "findings", "conversations", "agents", "page"],
