@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from kbtool.checks import avoided, duplicates, flow, format_rules, ids, references, review, style, templates
-from kbtool.checks.base import RuleDoc
+from kbtool.checks.base import RuleDoc, rules_off
 from kbtool.model import KnowledgeBase
 from kbtool.problems import Level, Problem
 from kbtool.source.kb import paused_gc
@@ -37,9 +37,15 @@ def fixed_rules() -> frozenset[str]:
 
 
 def run_checks(kb: KnowledgeBase) -> list[Problem]:
+    """Every check's problems. A check whose rules kb.yaml all turned off does not run; for one
+    with some rules off, their problems are made without looking up a position (dropped later)."""
+    off = frozenset(rule for rule, level in kb.config.rules.items() if level == "off") - fixed_rules()
     problems: list[Problem] = []
-    for module in CHECKS:
-        problems.extend(module.check(kb))
+    with rules_off(off):
+        for module in CHECKS:
+            if module.RULES and all(rule.id in off for rule in module.RULES):
+                continue
+            problems.extend(module.check(kb))
     return problems
 
 
