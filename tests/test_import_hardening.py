@@ -400,3 +400,57 @@ def test_kbtool_check_flags_another_tools_placeholder_in_a_draft_reply(bundled_c
 def test_kbtool_check_leaves_percentages_and_plain_braces_alone(bundled_checker):
     found = bundled_checker.check("Agent: We took 20% off and 5% more; see [a link](x) and 100%.", "reply.txt")
     assert [p for p in found if p.rule == "unfilled-blank"] == []
+
+
+# 5. A paged export: each page's replies end up in a file, none twice, none dropped.
+
+def _page(titles: list[str], next_page: str | None) -> str:
+    return json.dumps({"macros": [{"id": i, "title": f"Returns::{t}", "actions": [
+        {"field": "comment_value", "value": f"About {t.lower()}."}]} for i, t in enumerate(titles, 1)],
+        "next_page": next_page})
+
+
+def test_the_pages_of_a_paged_export_each_add_their_replies(cli, tmp_path):
+    root = tmp_path / "kb"
+    first = imported(cli, root, "zendesk", "page1.json", _page(["Refund", "Label"], "https://x.example/page=2"))
+    assert_clean_import(first, root)
+    assert "import each page" in first.stderr
+    second = imported(cli, root, "zendesk", "page2.json", _page(["Label", "Late parcel", "Damaged"], None))
+    assert_clean_import(second, root)
+    assert second.stdout.splitlines() == ["scripts_library/phrases/returns-2.yaml"]
+    assert "2 of the 3 replies of the category 'Returns' are not in its earlier import (returns.yaml)" in second.stderr
+    docs = created(root)
+    assert [p["keywords"][0] for p in docs["returns"]["phrases"]] == ["Refund", "Label"]
+    assert docs["returns-2"]["title"] == "Returns (2)"
+    assert [p["keywords"][0] for p in docs["returns-2"]["phrases"]] == ["Late parcel", "Damaged"]
+    # Importing either page again changes nothing.
+    before = {p: p.read_text(encoding="utf-8") for p in (root / PHRASES_DIR).iterdir()}
+    for name, page in (("page1.json", _page(["Refund", "Label"], "x")), ("page2.json", _page(["Label", "Late parcel",
+                                                                                              "Damaged"], None))):
+        again = imported(cli, root, "zendesk", name, page)
+        assert again.code == 0 and again.stdout == "" and "Created 0 phrase sets" in again.stderr
+    assert {p: p.read_text(encoding="utf-8") for p in (root / PHRASES_DIR).iterdir()} == before
+
+
+def test_a_file_from_before_replies_were_recorded_still_counts_as_the_whole_group(cli, tmp_path):
+    root = tmp_path / "kb"
+    assert_clean_import(imported(cli, root, "zendesk", "page1.json", _page(["Refund"], None)), root)
+    path = root / PHRASES_DIR / "returns.yaml"
+    path.write_text("".join(line for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+                            if not line.startswith("# kbtool-import-replies:")), encoding="utf-8")
+    again = imported(cli, root, "zendesk", "page2.json", _page(["Refund", "Label"], None))
+    assert again.code == 0 and again.stdout == ""
+    assert "skipped scripts_library/phrases/returns.yaml: an earlier import" in again.stderr
+
+
+def test_a_group_too_big_for_one_file_continues_in_numbered_sets_across_pages(cli, tmp_path, monkeypatch):
+    from kbtool.imports import common
+
+    monkeypatch.setattr(common, "MAX_PHRASES_PER_SET", 2)
+    root = tmp_path / "kb"
+    assert_clean_import(imported(cli, root, "zendesk", "page1.json", _page(["A1", "A2", "A3"], None)), root)
+    assert_clean_import(imported(cli, root, "zendesk", "page2.json", _page(["A4"], None)), root)
+    docs = created(root)
+    assert {k: (d["title"], [p["keywords"][0] for p in d["phrases"]]) for k, d in docs.items()} == {
+        "returns": ("Returns", ["A1", "A2"]), "returns-2": ("Returns (2)", ["A3"]),
+        "returns-3": ("Returns (3)", ["A4"])}

@@ -314,12 +314,27 @@ def plan(source: Source, read: Read, path: str, root: Path, kb: Any, options: Op
         groups.setdefault(reply.group, []).append((reply, converted.text, converted.blanks, converted.optional))
 
     set_ids = _SetIds(set(kb.by_id), folder)
+    earlier = _earlier_imports(folder)
     sets: list[PlannedSet] = []
     for group, members in groups.items():
-        for part, chunk in enumerate(_chunks(members)):
-            label = one_line(group) or f"{source.label} replies"
-            if part:
-                label = f"{label} ({part + 1})"
+        label = one_line(group) or f"{source.label} replies"
+        key = f"{source.name}:{label}"
+        before = earlier.get(key, [])
+        for entry_id, _ in before:
+            sets.append(PlannedSet(entry_id, label, group, folder / f"{entry_id}.yaml", [], {}, "", [],
+                                   existing=True))
+        if any(digests is None for _, digests in before):
+            continue  # made before imports recorded their replies: all of the group counts as imported
+        # A paged export (Zendesk's 100 macros a page) brings a group's replies in several files:
+        # the replies no earlier import of the group holds go to a new set beside its files.
+        seen = set().union(*(digests for _, digests in before if digests is not None))
+        fresh = [m for m in members if _digest(m[0]) not in seen]
+        if before and fresh:
+            notes.append((fresh[0][0].line, f"{len(fresh)} of the {len(members)} replies of the "
+                                            f"{source.group_word} '{label}' are not in its earlier import "
+                                            f"({', '.join(f'{i}.yaml' for i, _ in before)}): they go to a new set"))
+        for part, chunk in enumerate(_chunks(fresh) if fresh else [], len(before)):
+            title = f"{label} ({part + 1})" if part else label
             situation = _situation(options, chunk[0][0], group, situations)
             channels = _channels(options, source, [r for r, *_ in chunk])
             phrase_ids: set[str] = set()
@@ -331,13 +346,11 @@ def plan(source: Source, read: Read, path: str, root: Path, kb: Any, options: Op
             for _, _, used, tested in chunk:
                 blanks.update(used)
                 optional |= tested
-            key = f"{source.name}:{label}"
-            entry_id, existing = set_ids.get(slugify(label, f"{source.name}-replies"), key)
-            planned = PlannedSet(entry_id, label, group, folder / f"{entry_id}.yaml", phrases,
-                                 dict(sorted(blanks.items())), situation, channels, existing=existing,
+            entry_id = set_ids.get(slugify(title, f"{source.name}-replies"))
+            planned = PlannedSet(entry_id, title, group, folder / f"{entry_id}.yaml", phrases,
+                                 dict(sorted(blanks.items())), situation, channels,
                                  optional=optional & set(blanks))
-            if not existing:
-                planned.text = entry_yaml(planned, source, path, key, options)
+            planned.text = entry_yaml(planned, source, path, key, options, [_digest(r) for r, *_ in chunk])
             sets.append(planned)
     return Plan(sets, sorted(notes, key=lambda n: n[0]), len(read.replies))
 
@@ -392,51 +405,69 @@ def _channels(options: Options, source: Source, replies: list[Reply]) -> list[st
 
 
 class _SetIds:
-    """Ids for new sets: `wanted`, `wanted-2`, `wanted-3`... the first free one, or the id of the
-    file an earlier import of the same group wrote.
+    """Ids for new sets: `wanted`, `wanted-2`, `wanted-3`... the first one no entry and no file has.
 
     Many groups can want one id (names that differ only in punctuation, or in letters an id cannot
-    hold). For each wanted id the numbers already tried are remembered, with the import marks of
-    the files among them: none of those ids is free any more, so the next group goes on from there
-    instead of trying every number again.
+    hold). For each wanted id the next number to try is remembered: none below it is free any
+    more, so the next group goes on from there instead of trying every number again.
     """
 
     def __init__(self, taken: set[str], folder: Path) -> None:
         self.taken = taken
         self.folder = folder
-        self.tried: dict[str, tuple[int, dict[str, str]]] = {}  # wanted -> (next number, mark -> id)
+        self.tried: dict[str, int] = {}  # wanted -> the next number to try
 
-    def get(self, wanted: str, key: str) -> tuple[str, bool]:
-        """The set's id, and whether an earlier import of the group (`key`) made its file."""
-        n, marks = self.tried.get(wanted, (1, {}))
-        while key not in marks:
+    def get(self, wanted: str) -> str:
+        n = self.tried.get(wanted, 1)
+        while True:
             name = wanted if n == 1 else f"{wanted}-{n}"
-            path = self.folder / f"{name}.yaml"
             n += 1
-            mark = _imported_as(path)
-            if mark is not None:
-                marks.setdefault(mark, name)
-            elif name not in self.taken and not (path.exists() or path.is_symlink()):
-                self.tried[wanted] = (n, marks)
+            path = self.folder / f"{name}.yaml"
+            if name not in self.taken and not (path.exists() or path.is_symlink()):
+                self.tried[wanted] = n
                 self.taken.add(name)
-                return name, False
-        self.tried[wanted] = (n, marks)
-        self.taken.add(marks[key])
-        return marks[key], True
+                return name
 
 
-def _imported_as(path: Path) -> str | None:
-    """The import key an earlier import left in the file's first lines, if any."""
+REPLIES_MARK = "# kbtool-import-replies:"
+
+
+def _digest(reply: Reply) -> str:
+    """A reply as the import knows it again in a later page or run: its group, title and text."""
+    import hashlib
+
+    data = f"{reply.group}\0{reply.title}\0{reply.text}".encode("utf-8", "replace")
+    return hashlib.blake2b(data, digest_size=6).hexdigest()
+
+
+def _earlier_imports(folder: Path) -> dict[str, list[tuple[str, set[str] | None]]]:
+    """By import key, the files earlier imports wrote in `folder`: their ids and the digests of
+    the replies each holds (None for a file from before imports recorded them)."""
+    found: dict[str, list[tuple[str, set[str] | None]]] = {}
+    if not folder.is_dir():
+        return found
+    for path in sorted(folder.glob("*.yaml")):
+        mark = _imported_as(path)
+        if mark is not None:
+            found.setdefault(mark[0], []).append((path.stem, mark[1]))
+    return found
+
+
+def _imported_as(path: Path) -> tuple[str, set[str] | None] | None:
+    """The import key an earlier import left in the file's first lines, and the replies it recorded."""
     from kbtool.fileops import read_prefix
 
     try:
-        head = read_prefix(path, 4096).decode("utf-8", "replace")
+        head = read_prefix(path, 16_384).decode("utf-8", "replace")
     except OSError:
         return None
-    for line in head.splitlines()[:6]:
+    key: str | None = None
+    for line in head.splitlines()[:8]:
         if line.startswith(MARK):
-            return line[len(MARK):].strip()
-    return None
+            key = line[len(MARK):].strip()
+        elif line.startswith(REPLIES_MARK) and key is not None:
+            return key, set(line[len(REPLIES_MARK):].split())
+    return (key, None) if key is not None else None
 
 
 class _Dumper(yaml.SafeDumper):
@@ -450,7 +481,8 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
-def entry_yaml(planned: PlannedSet, source: Source, path: str, key: str, options: Options) -> str:
+def entry_yaml(planned: PlannedSet, source: Source, path: str, key: str, options: Options,
+               digests: list[str] | None = None) -> str:
     """The new entry file: a schema modeline, the import's mark, then the phrase set as YAML."""
     from kbtool.format.kinds import REGISTRY
 
@@ -478,9 +510,10 @@ def entry_yaml(planned: PlannedSet, source: Source, path: str, key: str, options
                      default_flow_style=False)
     header = (f"# yaml-language-server: $schema={'../' * depth}schema/entry.schema.json\n"
               f"# Imported by `kbtool import {source.name}` from {one_line(Path(path).name)}. Check each phrase,\n"
-              "# its blanks, situation and channels, then set status: approved. The next line lets a\n"
-              "# later import of the same file leave this one as it is.\n"
-              f"{MARK} {key}\n")
+              "# its blanks, situation and channels, then set status: approved. The next lines let a\n"
+              "# later import of the same file, or of another page of it, leave these replies as they are.\n"
+              f"{MARK} {key}\n"
+              + (f"{REPLIES_MARK} {' '.join(dict.fromkeys(digests))}\n" if digests else ""))
     return header + body
 
 
