@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from kbtool.format.types import Field, Obj, Text
@@ -172,7 +173,9 @@ these they thing this those want were what when where which will with would your
 don't won't isn't that's there's""".split())
 
 
-def _stems(text: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def _stems(text: str) -> frozenset[str]:
+    # Cached: a situation's lines are compared with every other moment on it.
     out = set()
     for word in re.findall(r"[a-z']+", text.casefold()):
         if len(word) <= 3 or word in _COMMON:
@@ -182,13 +185,13 @@ def _stems(text: str) -> set[str]:
                 word = word[: -len(ending)]
                 break
         out.add(word)
-    return out
+    return frozenset(out)
 
 
 def close_moments(a: Sequence[str], b: Sequence[str]) -> bool:
     """Whether two moments share enough words (two or more, common ones aside) that one moment's
     line might fairly answer the other's customer: such a line is no fair wrong answer."""
-    return len(_stems(" ".join(a)) & _stems(" ".join(b))) >= 2
+    return len(_stems("\n".join(a)) & _stems("\n".join(b))) >= 2
 
 
 def same_wording(a: str, b: str) -> bool:
