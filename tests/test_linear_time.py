@@ -93,7 +93,8 @@ def checker(rules: dict[str, Any]) -> Checker:
 CHECK_TOKENS = ["{{", "{%", "{#", "{%}", "%}", "}}", "{", "{a", "{{ a", "{% a", "[A", "[A ", "[Insert ", "[",
                 "]", "(", ")", "<A", "<A ", "<a>", "<", ">", "> ", "X", "x", "_", " ", "\t", "'", '"', "\u2019",
                 "a'", "\\u", ":", ".", "Agent: ", "Customer: ", "10:00 ", "[10:02] ", "a ", "calm down ",
-                "Yeah, what is it? ", "\U0001F600 a "]
+                "Yeah, what is it? ", "\U0001F600 a ", "#{", "${", "#{a", "{a.", "{a.b", "{a.b}", "[[", "[[a", "[[ a",
+                "%", "%a", "%ab", "%ab%", "a."]
 # Lines built around a run the patterns could read in many ways.
 CHECK_SHAPES: dict[str, Callable[[int], str]] = {
     "a time, then spaces": lambda n: "10:00" + " " * n + "1",
@@ -221,7 +222,8 @@ def test_check_page_port_is_linear(rules: dict[str, Any], checker: Checker, tmp_
 CONVERT_TOKENS = ["{{", "{%", "{#", "{{{", "}}}", "}}", "%}", "{", "}", "%", "-", "{%-", "-%}", "{{ ", "{% ",
                   "{% if ", "{% if a ", "{% else", "{% unless ", "{{a}}", "{{ a }}", "{{a|", "{{a|b}}", "{% if a %}",
                   "{% endif %}", "{{#a}}", "{{!", "|", ":", "'", '"', "\\u", "[", "]", "(", ")", " ", "\t", "\n",
-                  "{{ticket.id}}", "{{ticket.id | upcase}}"]
+                  "{{ticket.id}}", "{{ticket.id | upcase}}", "#{", "#{a.", "#{a.b}", "{%customer.", "{%customer.a,",
+                  "{%customer.a,fallback=", "{%customer.a%}"]
 CONVERT_SHAPES: dict[str, Callable[[int], str]] = {
     "an opener, then spaces": lambda n: "{{" + " " * n,
     "a condition, then spaces": lambda n: "{% if" + " " * n,

@@ -206,8 +206,8 @@ def decode(data: bytes, path: str) -> str:
 
 # A JSON string and, when it is a key, its value: a string, a number or literal, or the bracket
 # that opens an object or array. Each string is read whole, so the scan never lands inside one
-# (outside strings, valid JSON holds no quote).
-_JSON_PAIR = re.compile(r'("[^"\\]*(?:\\.[^"\\]*)*")(?:\s*:\s*("[^"\\]*(?:\\.[^"\\]*)*"|[-+.\w]+|[\[{]))?')
+# (outside strings, valid JSON holds no quote); possessively, as a string has one reading.
+_JSON_PAIR = re.compile(r'("[^"\\]*+(?:\\.[^"\\]*+)*+")(?:\s*:\s*("[^"\\]*+(?:\\.[^"\\]*+)*+"|[-+.\w]+|[\[{]))?')
 
 
 def _typed(value: Any) -> tuple[str, Any]:

@@ -28,11 +28,13 @@ _HTML_HINT = re.compile(r"<!--|</?[a-zA-Z][a-zA-Z0-9]{0,20}(?:\s[^<>]{0,500})?/?
 # One piece of markup at a `<`: a comment, a start or end tag, or a bogus comment (`<!DOCTYPE>`,
 # `<?xml?>`, `</ x>`). Each runs to its end or, left open, to the end of the input, as a browser
 # reads it, so each character is read once. (The standard library's HTMLParser, as Python 3.11
-# ships it, reads an unclosed `<a` or `<!--` again from every later `<`: its square in time.)
+# ships it, reads an unclosed `<a` or `<!--` again from every later `<`: its square in time.) A
+# tag's first reading always fits, so its repeats are possessive: nothing kept to go back to, which
+# a tag of a million `=` would otherwise pile up.
 _MARKUP = re.compile(r"""
     (?P<comment><!--(?:-?>|.*?--!?>|.*\Z))
-  | <(?P<end>/)?(?P<tag>[A-Za-z][^\t\n\r\f />\x00]*)
-     (?P<attrs>[^>=]*(?:=\s*(?:"[^"]*(?:"|\Z)|'[^']*(?:'|\Z))?[^>=]*)*)
+  | <(?P<end>/)?(?P<tag>[A-Za-z][^\t\n\r\f />\x00]*+)
+     (?P<attrs>[^>=]*+(?:=\s*+(?:"[^"]*+(?:"|\Z)|'[^']*+(?:'|\Z))?+[^>=]*+)*+)
      (?:(?P<closed>>)|\Z)
   | <(?:[!?]|/(?!\Z))[^>]*>?
 """, re.VERBOSE | re.DOTALL)

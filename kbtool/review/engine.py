@@ -30,7 +30,7 @@ RULES_VERSION = 1
 # Written in the regex syntax Python and JavaScript share, since the page uses it as it is.
 # A `{% %}` blank ends at its first `%}` and holds no other `{%` (as a `{{ }}` one holds no brace):
 # a line of openers with no closer is then read once, not once from every opener to the line's end.
-BLANK = (r"\{\{[^{}\n]*\}\}|\{%(?:[^{%\n]|\{(?!%(?!\}))|%(?!\}))*%\}|\{[a-z_]+\}"
+BLANK = (r"\{\{[^{}\n]*\}\}|\{%[^{%\n]*(?:(?:\{(?!%(?!\}))|%(?!\}))[^{%\n]*)*%\}|\{[a-z_]+\}"
          r"|\[[A-Z][A-Z0-9 _./-]*[A-Z0-9]\](?!\()"
          r"|\[(?:[Ii]nsert|[Ee]nter|[Aa]dd|[Cc]ustomer|[Nn]ame|[Yy]our|[Oo]rder|[Dd]ate|[Aa]gent)\b[^\]\n]{0,40}\](?!\()"
          r"|<[A-Z][A-Z0-9 _-]*[A-Z0-9]>|\b[Xx]{3,}\b|_{3,}"
