@@ -10,11 +10,12 @@ from typing import Any
 import click
 
 from kbtool.cli.options import check_or_fail, root_option
+from kbtool.reporters import REPORTERS
 
 
 @click.command()
 @root_option
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text",
+@click.option("--format", "output_format", type=click.Choice(list(REPORTERS)), default="text",
               show_default=True, help="text for people, json for tools, github for workflow annotations.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too, not only on errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Print problems only, without the summary line.")
