@@ -629,15 +629,7 @@ def test_engine_ranks_exactly_as_kbtool_search(page, server, built):
         for query, filt in cases:
             expected.append([[h.id, h.item] for h in run_query(index, query, limit=10, **filt).hits])
     page.goto(f"{server}/index.html")
-    got = page.evaluate("""async cases => {
-        await KbSearch.run();  // the index loads on first use
-        const ready = await (KbSearch.ready || (document.querySelector('#kb-search-input').focus(), KbSearch.ready));
-        const index = await ready, out = [];
-        const load = n => Promise.all(n.map(s => new Promise((ok, bad) => {
-            const tag = document.createElement('script');
-            tag.src = new URL('kbsearch/p' + s + '.js', location.href).href;
-            tag.onload = () => { index.addShard(s, self.__kbsearch['p' + s]); ok(); };
-            tag.onerror = bad; document.head.append(tag); })));
+    got = page.evaluate("async cases => {" + ENGINE_IN_PAGE + """
         for (const [query, filters] of cases) {
             const found = await index.search(query, filters, 10, load);
             out.push(found.hits.map(h => h[0]));
@@ -648,6 +640,20 @@ def test_engine_ranks_exactly_as_kbtool_search(page, server, built):
     same = sum(1 for want, hits in zip(expected, got, strict=True) if want == [docs[d] for d in hits])
     print(f"\nsame top 10 as kbtool search: {same} of {len(cases)} query/filter pairs")
     assert same == len(cases)
+
+
+# The page's engine with its index loaded, and `load` for the postings a query needs: what the
+# box runs, driven without the box so every case takes one round trip.
+ENGINE_IN_PAGE = """
+        await KbSearch.run();  // the index loads on first use
+        const ready = await (KbSearch.ready || (document.querySelector('#kb-search-input').focus(), KbSearch.ready));
+        const index = await ready, out = [];
+        const load = n => Promise.all(n.map(s => new Promise((ok, bad) => {
+            const tag = document.createElement('script');
+            tag.src = new URL('kbsearch/p' + s + '.js', location.href).href;
+            tag.onload = () => { index.addShard(s, self.__kbsearch['p' + s]); ok(); };
+            tag.onerror = bad; document.head.append(tag); })));
+"""
 
 
 def json_docs(site: Path) -> list[list[str | None]]:
@@ -710,15 +716,7 @@ def test_rows_close_flags_and_folded_items_are_kbtool_searchs(page, server, buil
             rows = search_rows(index, query, limit=10, prefer=prefer, **filters).hits
             expected.append([[h.id, h.item, h.close, [[m.id, m.item] for m in h.more]] for h in rows])
     page.goto(f"{server}/index.html")
-    got = page.evaluate("""async cases => {
-        await KbSearch.run();  // the index loads on first use
-        const ready = await (KbSearch.ready || (document.querySelector('#kb-search-input').focus(), KbSearch.ready));
-        const index = await ready, out = [];
-        const load = n => Promise.all(n.map(s => new Promise((ok, bad) => {
-            const tag = document.createElement('script');
-            tag.src = new URL('kbsearch/p' + s + '.js', location.href).href;
-            tag.onload = () => { index.addShard(s, self.__kbsearch['p' + s]); ok(); };
-            tag.onerror = bad; document.head.append(tag); })));
+    got = page.evaluate("async cases => {" + ENGINE_IN_PAGE + """
         for (const [query, option] of cases) {
             const filters = Object.assign({}, option); delete filters.prefer;
             const found = await index.search(query, filters, index.core.rowDepth, load);
