@@ -1,11 +1,12 @@
 """Whether a hit is a close match for the query: how much of the query's weight it really holds.
 
 Each word typed (but the words of the question itself, `FUNCTION_WORDS`) is a slot weighing its
-rarity (the idf of the word, or of its correction; a word nothing holds and nothing corrects weighs most). A hit holds a slot
-in full when it holds the word typed, for less when it holds it only through a synonym or only
-once corrected. A hit is close when it holds at least CLOSE_AT of the query's weight: an
-off-topic question that ranks something through a corrected or expanded word stays weak.
-The site's box decides the same way (kbtool/assets/kbsearch/kbsearch-engine.js, `closeness`).
+rarity: the idf of the word, or of its correction; a word nothing holds and nothing corrects
+weighs most. A hit holds a slot in full when it holds the word typed, for less when it holds it
+only through a synonym or only once corrected. A hit is close when it holds at least CLOSE_AT of
+the query's weight: an off-topic question that ranks something through a corrected or expanded
+word stays weak. The site's box decides the same way, step for step
+(kbtool/assets/kbsearch/kbsearch-engine.js: `credits`, `coverage`, `isClose`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Slot:
 
 
 def is_slot(word: str) -> bool:
+    """Whether a typed word is one a close hit must hold (not a word of the question itself)."""
     return word not in FUNCTION_WORDS
 
 
