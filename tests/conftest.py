@@ -181,6 +181,20 @@ def new_page(browser, width: int = 1280, height: int = 900, **options):
     return tab
 
 
+def keep_local(tab, server: str) -> None:
+    """Let `tab` talk only to `server`: any other request is refused and recorded in `tab.elsewhere`."""
+    tab.elsewhere = []
+
+    def route(request_route):
+        if request_route.request.url.startswith(server):
+            request_route.continue_()
+        else:
+            tab.elsewhere.append(request_route.request.url)
+            request_route.abort()
+
+    tab.route("**/*", route)
+
+
 @pytest.fixture
 def page(browser):
     tab = new_page(browser)

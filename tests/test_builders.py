@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, serve_folder
+from conftest import REPO, keep_local, serve_folder
 
 # -- the lock, the swap and rollback (builders/lock.py, builders/sitefolder.py) ----------------------
 
@@ -204,16 +204,7 @@ def open_tab(browser, server, width=1280, scheme="light"):
     """A tab that may only talk to the local server: any other request is refused and recorded."""
     context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
     tab = context.new_page()
-    tab.elsewhere = []
-
-    def route(request_route):
-        if request_route.request.url.startswith(server):
-            request_route.continue_()
-        else:
-            tab.elsewhere.append(request_route.request.url)
-            request_route.abort()
-
-    tab.route("**/*", route)
+    keep_local(tab, server)
     return context, tab
 
 

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO, serve_folder
+from conftest import REPO, keep_local, serve_folder
 
 from kbtool.format.kinds import kind_of
 from kbtool.pipeline import check
@@ -41,17 +41,9 @@ def open_tab(browser, server, width=1280, scheme="light", **options):
     context = browser.new_context(viewport={"width": width, "height": 900 if width > 600 else 844},
                                   color_scheme=scheme, **options)
     tab = context.new_page()
-    tab.elsewhere, tab.errors = [], []
+    tab.errors = []
     tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
-
-    def route(request_route):
-        if request_route.request.url.startswith(server):
-            request_route.continue_()
-        else:
-            tab.elsewhere.append(request_route.request.url)
-            request_route.abort()
-
-    tab.route("**/*", route)
+    keep_local(tab, server)
     return tab
 
 

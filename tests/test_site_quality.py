@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO, serve_folder
+from conftest import REPO, keep_local, serve_folder
 
 pytestmark = pytest.mark.browser
 axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
@@ -56,16 +56,7 @@ def open_tab(browser, server, width=1280, scheme="light", **options):
     context = browser.new_context(viewport={"width": width, "height": 900 if width > 600 else 844},
                                   color_scheme=scheme, **options)
     tab = context.new_page()
-    tab.elsewhere = []
-
-    def route(request_route):
-        if request_route.request.url.startswith(server):
-            request_route.continue_()
-        else:
-            tab.elsewhere.append(request_route.request.url)
-            request_route.abort()
-
-    tab.route("**/*", route)
+    keep_local(tab, server)
     return context, tab
 
 
