@@ -55,8 +55,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=500)
     args = parser.parse_args()
 
+    from kbtool.assemble import load_knowledge_base
     from kbtool.search.api import build_index, open_index, run_query
-    from kbtool.source.kb import load_knowledge_base
 
     rng = random.Random(7)
     words = sorted({w for w in vocabulary() if len(w) >= 5})

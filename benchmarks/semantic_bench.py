@@ -79,11 +79,11 @@ def percentile(samples: list[float], p: float) -> float:
 
 def build(root: Path) -> tuple[float, float, int]:
     """Index and vectors for `root`: seconds for each, and the vectors file's size."""
+    from kbtool.assemble import load_knowledge_base
     from kbtool.publish.documents import documents
     from kbtool.publish.urls import site_address
     from kbtool.search import semantic
     from kbtool.search.api import build_index
-    from kbtool.source.kb import load_knowledge_base
 
     kb = load_knowledge_base(root)
     start = time.perf_counter()

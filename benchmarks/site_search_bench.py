@@ -145,10 +145,10 @@ def material_sizes(site: Path) -> dict[str, Any]:
 def generated_site(entries: int, work: Path) -> tuple[Path, float]:
     """A generated KB's kbtool index and a bare page loading the search; returns the site and the
     CPU seconds the index took to build."""
+    from kbtool.assemble import load_knowledge_base
     from kbtool.publish.urls import SiteAddress
     from kbtool.sitesearch.hooks import write_standalone
     from kbtool.sitesearch.index import build_site_index
-    from kbtool.source.kb import load_knowledge_base
 
     root = generate(work / f"kb-{entries}", entries)
     kb = load_knowledge_base(root)

@@ -19,8 +19,9 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_kb import generate  # noqa: E402
 
+from kbtool.assemble import load_knowledge_base  # noqa: E402
 from kbtool.checks import validate  # noqa: E402
-from kbtool.source.kb import content_files, load_knowledge_base  # noqa: E402
+from kbtool.reading.layout import content_files
 
 
 def parse_only(root: Path) -> list[object]:

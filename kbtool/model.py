@@ -14,7 +14,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from kbtool.format.vocab import BUILTIN_SITUATIONS, BUILTIN_VARIABLES
 from kbtool.problems import Problem
-from kbtool.source.loader import SourceFile, locate
+from kbtool.reading.loader import SourceFile, locate
 
 Pointer = tuple[Any, ...]
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from kbtool.model import KnowledgeBase
 from kbtool.problems import Level, Problem
+from kbtool.reading.rules import INVALID_VALUE
 
 
 @dataclass
@@ -39,14 +40,24 @@ class Checked:
         return len(self.kb.files) + (1 if self.kb.config.source is not None else 0)
 
 
+def rule_ids() -> tuple[str, ...]:
+    """The rule ids kb.yaml's `rules:` may set: every check's, and those `kbtool check` reports on
+    replies and transcripts (its own, beside the content rules it shares)."""
+    from kbtool.checks import all_rules
+    from kbtool.review.rules import RULES as REPLY_RULES
+
+    ids = [rule.id for rule in all_rules()]
+    return tuple(ids + [rule.id for rule in REPLY_RULES if rule.id not in ids])
+
+
 def check(root: Path | str, reuse: Any = None) -> Checked:
     """Load and validate the knowledge base at `root`. Raises KbError only for an unusable root.
 
-    `reuse` is a `kbtool.source.kb.LoadCache` a long-running caller keeps between runs.
+    `reuse` is a `kbtool.assemble.LoadCache` a long-running caller keeps between runs.
     """
-    from kbtool.checks import rule_ids, validate
+    from kbtool.assemble import load_knowledge_base
+    from kbtool.checks import validate
     from kbtool.matching import words
-    from kbtool.source.kb import load_knowledge_base
 
     kb = load_knowledge_base(root, {"rule": rule_ids()}, reuse)
     problems = apply_levels(validate(kb), kb)
@@ -83,7 +94,7 @@ def apply_levels(problems: list[Problem], kb: KnowledgeBase) -> list[Problem]:
     for rule in sorted(set(levels) & fixed):
         if levels[rule] != "error":
             line, column = kb.config.pos("rules", rule, "#key")
-            out.append(Problem("kb.yaml", line, column, Level.ERROR, "invalid-value",
+            out.append(Problem("kb.yaml", line, column, Level.ERROR, INVALID_VALUE.id,
                                f"rule '{rule}' guards the file format and cannot be set to '{levels[rule]}'",
                                "remove the line: format errors always stop a build"))
     return sorted(out)

@@ -54,3 +54,14 @@ class KbError(Exception):
 
     Raised by library code; the CLI edge turns it into a clean message and exit 1.
     """
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    """One rule: its id, default level, what it means, and YAML that breaks and keeps it."""
+
+    id: str
+    level: Level
+    summary: str
+    bad: str = ""
+    good: str = ""

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from kbtool.problems import Level, RuleDoc
+
 SIMPLE_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 ANY_TEMPLATE_SYNTAX = re.compile(r"\{[{%#]|[}%#]\}")
 ALLOWED_FILTERS = frozenset({"default", "title", "upper", "lower", "trim", "capitalize"})
@@ -24,6 +26,29 @@ MAX_OUTPUT_CHARS = 100_000
 MAX_ENTRY_OUTPUT_CHARS = 1_000_000
 MAX_TEMPLATE_CHARS = 50_000
 
+
+# The rules a template can break, declared here where they are found; checks/templates.py reports them.
+TEMPLATE_SYNTAX = RuleDoc(
+    "template-syntax", Level.ERROR,
+    "A {{ placeholder }} or {% if %} block is malformed: a brace missing or one too many, a blank's name "
+    "written as two words, a condition without its {% endif %}. The braces would reach the customer as written.",
+    bad="say: Thanks for calling {{ company_name }", good="say: Thanks for calling {{ company_name }}",
+)
+TEMPLATE_FORBIDDEN = RuleDoc(
+    "template-forbidden", Level.ERROR,
+    "The template uses something beyond placeholders, if/else and the text filters default, title, upper, lower, "
+    "trim, capitalize (loops, attribute access, arithmetic, macros...). Templates are written by many people and "
+    "rendered for customers, so only the harmless subset is allowed.",
+    bad="body: \"{{ ''.__class__.__mro__ }}\"", good="body: \"Dear {{ customer_name | title }},\"",
+)
+TEMPLATE_TOO_LARGE = RuleDoc(
+    "template-too-large", Level.ERROR,
+    f"A template is longer than {MAX_TEMPLATE_CHARS:,} characters, or fills to more than {MAX_OUTPUT_CHARS:,} "
+    f"(all of an entry's texts together: {MAX_ENTRY_OUTPUT_CHARS:,}) with kb.yaml's values and the examples. "
+    "A long kb.yaml value used many times multiplies: pages, search hits and letters would be megabytes.",
+    bad="# kb.yaml: terms: <a 10,000-character text>\nsay: \"{{ terms }} {{ terms }} ... (used 20 times)\"",
+    good="# kb.yaml: terms_url: fernleaf-home.example/terms\nsay: \"Our terms are at {{ terms_url }}.\"",
+)
 
 @dataclass(frozen=True)
 class TemplateIssue:
@@ -122,7 +147,7 @@ def _analyse_with_jinja(text: str) -> tuple[list[Placeholder], list[TemplateIssu
     from jinja2 import TemplateSyntaxError, nodes
 
     if len(text) > MAX_TEMPLATE_CHARS:
-        return [], [TemplateIssue(1, "template-too-large", f"the text is {len(text):,} characters; "
+        return [], [TemplateIssue(1, TEMPLATE_TOO_LARGE.id, f"the text is {len(text):,} characters; "
                                   f"templates are limited to {MAX_TEMPLATE_CHARS:,}")]
     misnamed = _misnamed_blank(text)
     if misnamed is not None:
@@ -132,7 +157,7 @@ def _analyse_with_jinja(text: str) -> tuple[list[Placeholder], list[TemplateIssu
     except TemplateSyntaxError as exc:
         return [], [explain_syntax_error(text, exc.lineno or 1, str(exc.message or ""))]
     except RecursionError:
-        return [], [TemplateIssue(1, "template-forbidden", "the template nests too deeply")]
+        return [], [TemplateIssue(1, TEMPLATE_FORBIDDEN.id, "the template nests too deeply")]
     placeholders: list[Placeholder] = []
     issues: list[TemplateIssue] = []
     allowed = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.If, nodes.Filter,
@@ -143,12 +168,12 @@ def _analyse_with_jinja(text: str) -> tuple[list[Placeholder], list[TemplateIssu
         node, depth = stack.pop()
         line = getattr(node, "lineno", 1) or 1
         if depth > 30:
-            issues.append(TemplateIssue(line, "template-forbidden", "the template nests too deeply"))
+            issues.append(TemplateIssue(line, TEMPLATE_FORBIDDEN.id, "the template nests too deeply"))
             continue
         if not isinstance(node, allowed):
             dotted = _dotted_name(node)
             if dotted:
-                issues.append(TemplateIssue(line, "template-forbidden", f"{{{{ {dotted} }}}} is another tool's "
+                issues.append(TemplateIssue(line, TEMPLATE_FORBIDDEN.id, f"{{{{ {dotted} }}}} is another tool's "
                                             "placeholder, not a kbtool blank: a blank is one name",
                                             FOREIGN_HINT, dotted))
                 continue
@@ -160,32 +185,32 @@ def _analyse_with_jinja(text: str) -> tuple[list[Placeholder], list[TemplateIssu
                 issues.append(stray)
         if isinstance(node, nodes.Name):
             if node.ctx != "load":
-                issues.append(TemplateIssue(line, "template-forbidden", "templates cannot assign values"))
+                issues.append(TemplateIssue(line, TEMPLATE_FORBIDDEN.id, "templates cannot assign values"))
                 continue
             placeholders.append(Placeholder(node.name, line))
         elif isinstance(node, nodes.Filter):
             if node.name not in ALLOWED_FILTERS:
-                issues.append(TemplateIssue(line, "template-forbidden", f"the filter '{node.name}' is not allowed",
+                issues.append(TemplateIssue(line, TEMPLATE_FORBIDDEN.id, f"the filter '{node.name}' is not allowed",
                                             f"allowed filters: {', '.join(sorted(ALLOWED_FILTERS))}", node.name))
                 continue
             if node.kwargs or node.dyn_args or node.dyn_kwargs:
-                issues.append(TemplateIssue(line, "template-forbidden", "filters take plain text arguments only"))
+                issues.append(TemplateIssue(line, TEMPLATE_FORBIDDEN.id, "filters take plain text arguments only"))
                 continue
         elif isinstance(node, nodes.Const):
             if not isinstance(node.value, (str, bool)) and node.value is not None:
-                issues.append(TemplateIssue(line, "template-forbidden",
+                issues.append(TemplateIssue(line, TEMPLATE_FORBIDDEN.id,
                                             "numbers and arithmetic are not allowed in templates",
                                             "write the number as text outside the {{ }}"))
                 continue
             if isinstance(node.value, str) and len(node.value) > 1000:
-                issues.append(TemplateIssue(line, "template-forbidden", "a text constant is too long"))
+                issues.append(TemplateIssue(line, TEMPLATE_FORBIDDEN.id, "a text constant is too long"))
                 continue
         elif isinstance(node, nodes.Operand) and node.op not in ("eq", "ne"):
-            issues.append(TemplateIssue(line, "template-forbidden", f"the comparison '{node.op}' is not allowed",
+            issues.append(TemplateIssue(line, TEMPLATE_FORBIDDEN.id, f"the comparison '{node.op}' is not allowed",
                                         "compare with == or != only"))
             continue
         elif isinstance(node, nodes.Test) and node.name not in ("defined", "undefined", "none"):
-            issues.append(TemplateIssue(line, "template-forbidden", f"the test '{node.name}' is not allowed"))
+            issues.append(TemplateIssue(line, TEMPLATE_FORBIDDEN.id, f"the test '{node.name}' is not allowed"))
             continue
         for child in node.iter_child_nodes():
             stack.append((child, depth + 1))
@@ -213,7 +238,7 @@ _KEYWORDS = frozenset({"and", "or", "not", "in", "is", "if", "else", "elif", "en
 def _issue_at(text: str, start: int, end: int, message: str, hint: str) -> TemplateIssue:
     """A template-syntax issue pointing at text[start:end] (its first line gives the column)."""
     shown = text[start:end].split("\n", 1)[0]
-    return TemplateIssue(_line_of(text, start), "template-syntax", message, hint, shown)
+    return TemplateIssue(_line_of(text, start), TEMPLATE_SYNTAX.id, message, hint, shown)
 
 
 def _misnamed_blank(text: str) -> TemplateIssue | None:
@@ -242,7 +267,7 @@ def explain_syntax_error(text: str, line: int, jinja_message: str) -> TemplateIs
     found = _first_malformed(text, line)
     if found is not None:
         return found
-    return TemplateIssue(line, "template-syntax", f"template syntax error: {jinja_message}", SYNTAX_HINT)
+    return TemplateIssue(line, TEMPLATE_SYNTAX.id, f"template syntax error: {jinja_message}", SYNTAX_HINT)
 
 
 def _first_malformed(text: str, error_line: int) -> TemplateIssue | None:
@@ -398,12 +423,12 @@ def _stray_closing(text: str, node_line: int, data: str) -> TemplateIssue | None
             short = match
             break
     if short is not None:
-        return TemplateIssue(line, "template-syntax", f"the blank {short.group()} is missing an opening brace: "
+        return TemplateIssue(line, TEMPLATE_SYNTAX.id, f"the blank {short.group()} is missing an opening brace: "
                              f"write {{{{ {short.group(1)} }}}}", "a blank opens with {{ and closes with }}",
                              short.group())
     closer = data[at:at + 2]
     opener = "{{" if closer == "}}" else "{%"
-    return TemplateIssue(line, "template-syntax", f"{closer} without its {opener}: the braces would be shown as "
+    return TemplateIssue(line, TEMPLATE_SYNTAX.id, f"{closer} without its {opener}: the braces would be shown as "
                          "written", f"open it with {opener}, or remove {closer}", closer)
 
 
@@ -440,7 +465,7 @@ def _dotted_name(node: Any) -> str:
 def _forbidden(node: Any, line: int) -> TemplateIssue:
     name = type(node).__name__
     what = _NODE_WORDS.get(name, f"'{name}' constructs")
-    return TemplateIssue(line, "template-forbidden", f"{what} are not allowed in templates",
+    return TemplateIssue(line, TEMPLATE_FORBIDDEN.id, f"{what} are not allowed in templates",
                          "use {{ name }} placeholders, {% if %}, and the filters default, title, upper, lower, trim")
 
 

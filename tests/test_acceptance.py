@@ -26,7 +26,7 @@ import pytest
 
 from kbtool.checks import all_rules
 from kbtool.format.kinds import KIND_NAMES
-from kbtool.source.loader import MAX_FILE_BYTES
+from kbtool.reading.loader import MAX_FILE_BYTES
 from kbtool.templating import MAX_TEMPLATE_CHARS
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
@@ -150,7 +150,7 @@ def test_generated_cases_have_folders():
 def test_file_without_read_permission_is_unreadable(cli, tmp_path, monkeypatch):
     import errno
 
-    from kbtool.source import loader
+    from kbtool.reading import loader
 
     root = knowledge_base("pass-phrases", tmp_path)
     path = root / "scripts_library" / "phrases" / "thanks.yaml"

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kbtool.assemble import load_knowledge_base
 from kbtool.search import closeness
 from kbtool.search.api import build_index, open_index, search_rows
 from kbtool.search.misses import NOT_CLOSE, read_misses
 from kbtool.search.weights import CORRECTED_CREDIT, UNLIKELY_CORRECTION_CREDIT
-from kbtool.source.kb import load_knowledge_base
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))

@@ -93,6 +93,54 @@ def test_the_loop_finder_finds_a_loop():
     assert loops({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
+# The floors of the house, lowest first (docs/architecture.md draws them). A module belongs to the
+# longest prefix listed; it may import from its own floor and the floors below, never above.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("kbtool", "kbtool.problems", "kbtool.terminal", "kbtool.fileops", "kbtool.memory", "kbtool.matching",
+     "kbtool.templating"),
+    ("kbtool.reading",),
+    ("kbtool.format.vocab",),
+    ("kbtool.model",),
+    ("kbtool.format",),
+    ("kbtool.kbyaml", "kbtool.assemble"),
+    ("kbtool.checks",),
+    ("kbtool.review",),
+    ("kbtool.pipeline", "kbtool.reporters"),
+    ("kbtool.publish",),
+    ("kbtool.search",),
+    ("kbtool.sitesearch", "kbtool.authoring", "kbtool.exports", "kbtool.imports", "kbtool.audit"),
+    ("kbtool.site",),
+    ("kbtool.builders",),
+    ("kbtool.mkdocs",),
+    ("kbtool.builders.build", "kbtool.builders.zensical"),
+    ("kbtool.cli", "kbtool.__main__"),
+)
+
+
+def floor(module: str) -> int:
+    best, found = -1, -1
+    for level, prefixes in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best:
+                best, found = len(prefix), level
+    return found
+
+
+def test_every_module_has_a_floor():
+    assert [name for name in modules() if floor(name) < 0] == []
+
+
+def test_no_import_runs_up_a_floor():
+    upward = sorted(f"{source} (floor {floor(source)}) -> {target} (floor {floor(target)})"
+                    for source, targets in graph().items() for target in targets if floor(target) > floor(source))
+    assert upward == []
+
+
+def test_the_floor_check_sees_an_upward_import():
+    assert floor("kbtool.search.ranking") > floor("kbtool.model") > floor("kbtool.reading.loader")
+    assert floor("kbtool.builders.build") > floor("kbtool.mkdocs.plugin") > floor("kbtool.builders.staging")
+
+
 def test_no_module_takes_another_modules_private_names():
     taken = []
     for name, path in modules().items():
@@ -124,3 +172,18 @@ def test_architecture_md_names_every_module():
         if path.name not in text and relative not in text:
             missing.append(relative)
     assert missing == [], "add these modules to docs/architecture.md"
+
+
+def test_each_rule_id_is_written_once_in_its_declaration():
+    """Code raises a problem through the rule's constant (`YAML_SYNTAX.id`), never by retyping its id."""
+    from kbtool.pipeline import rule_ids
+
+    ids = set(rule_ids())
+    retyped = []
+    for name, path in modules().items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        declared = {id(call.args[0]) for call in ast.walk(tree)
+                    if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "RuleDoc" and call.args}
+        retyped += [f"{name}:{node.lineno} {node.value!r}" for node in ast.walk(tree)
+                    if isinstance(node, ast.Constant) and node.value in ids and id(node) not in declared]
+    assert retyped == []

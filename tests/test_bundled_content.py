@@ -11,13 +11,13 @@ import re
 
 import pytest
 
+from kbtool.assemble import load_knowledge_base
 from kbtool.checks import validate
 from kbtool.format.kinds.letter import Letter
 from kbtool.format.kinds.phrases import PhraseSet
 from kbtool.format.kinds.script import Script
 from kbtool.format.kinds.standard import Standard
 from kbtool.matching import words
-from kbtool.source.kb import load_knowledge_base
 from tests.conftest import REPO
 
 CONVERSATIONAL = ("phone", "email", "chat", "in_person", "social")

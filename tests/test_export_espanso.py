@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from kbtool.assemble import load_knowledge_base
 from kbtool.checks import validate
 from kbtool.exports.espanso import (
     assign_triggers,
@@ -23,7 +24,6 @@ from kbtool.exports.espanso import (
 from kbtool.format.kinds.letter import Letter
 from kbtool.format.kinds.phrases import PhraseSet
 from kbtool.problems import Level
-from kbtool.source.kb import load_knowledge_base
 from kbtool.templating import analyse
 from tests.conftest import REPO
 from tests.export_fixtures import FILES, KB_YAML

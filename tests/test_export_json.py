@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 
 from kbtool import __version__
+from kbtool.assemble import load_knowledge_base
 from kbtool.exports.json_export import FORMAT, VERSION, export_document, export_json_schema, export_text, schema_text
-from kbtool.source.kb import load_knowledge_base
 from tests.conftest import REPO
 from tests.export_fixtures import FILES, KB_YAML
 

@@ -7,9 +7,9 @@ import asyncio
 import pytest
 import textual  # noqa: E402,F401  - a declared dependency: fail, never skip, when it is missing
 
+from kbtool.assemble import load_knowledge_base
 from kbtool.cli.commands.find import make_app
 from kbtool.search.api import build_index, open_index
-from kbtool.source.kb import load_knowledge_base
 from tests.test_search import FILES, KB_YAML
 
 

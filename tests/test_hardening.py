@@ -129,7 +129,7 @@ def test_searches_during_index_rebuilds_always_answer(built):
 
 
 def test_entry_count_limit_is_a_clear_error(cli, kb_root, monkeypatch):
-    from kbtool.source import kb as kb_module
+    from kbtool import assemble as kb_module
     from tests.test_validate import GOOD
 
     monkeypatch.setattr(kb_module, "MAX_ENTRIES", 2)

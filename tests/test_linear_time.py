@@ -247,7 +247,7 @@ def test_placeholder_conversion_is_linear_on_shapes(shape: str) -> None:
 
 @pytest.fixture(scope="module")
 def kb(kb_folder: Path) -> Any:
-    from kbtool.source.kb import load_knowledge_base
+    from kbtool.assemble import load_knowledge_base
 
     return load_knowledge_base(kb_folder)
 
@@ -395,8 +395,8 @@ def test_planning_many_groups_that_want_one_id_is_linear(kb: Any, kb_folder: Pat
 
 
 def test_groups_that_want_one_id_get_the_next_numbers(tmp_path: Path) -> None:
+    from kbtool.assemble import load_knowledge_base
     from kbtool.imports.common import write
-    from kbtool.source.kb import load_knowledge_base
 
     root = write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES}, KB_YAML)
     kb = load_knowledge_base(root)

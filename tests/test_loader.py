@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from kbtool.source.loader import MAX_FILE_BYTES, Mapping, Scalar, Sequence, load_bytes
+from kbtool.reading.loader import MAX_FILE_BYTES, Mapping, Scalar, Sequence, load_bytes
 from tests.conftest import PHRASES
 
 
@@ -181,14 +181,14 @@ def test_ordinary_escapes_are_fine():
 def test_a_loaded_entry_lets_its_tree_go_and_still_points_at_lines(tmp_path):
     # The node trees were twice the size of the model at 10,000 entries; positions are made
     # again from the text, and must come out exactly as before.
-    from kbtool.source.kb import load_knowledge_base
+    from kbtool.assemble import load_knowledge_base
     from tests.conftest import write_kb
 
     kb = load_knowledge_base(write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES}))
     entry = kb.entries[0]
     assert entry.source._tree is None and entry.source.text == PHRASES
     fresh = load_bytes(PHRASES.encode(), entry.path)
-    from kbtool.source.loader import locate
+    from kbtool.reading.loader import locate
 
     for ptr in [("review_by",), ("review_by", "#key"), ("phrases", 1, "say"), ("phrases", 9), ("nothing",)]:
         assert entry.pos(*ptr) == locate(fresh.root, ptr)

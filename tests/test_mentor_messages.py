@@ -269,7 +269,7 @@ def test_every_line_of_the_bundled_scripts_moved_by_a_space_gets_a_message_about
     fails, and an indentation message names the line it is reported at."""
     import re
 
-    from kbtool.source.loader import parse
+    from kbtool.reading.loader import parse
     from tests.conftest import REPO
 
     explained = 0

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kbtool.assemble import load_knowledge_base
 from kbtool.checks import validate
 from kbtool.problems import Problem
-from kbtool.source.kb import load_knowledge_base
-from kbtool.source.loader import load_bytes
+from kbtool.reading.loader import load_bytes
 from tests.test_validate import GOOD
 
 SETTINGS = settings(max_examples=150, deadline=None,

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kbtool.assemble import load_knowledge_base
 from kbtool.search.api import build_index, open_index, run_query
-from kbtool.source.kb import load_knowledge_base
 
 REPO = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent

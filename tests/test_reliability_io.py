@@ -255,7 +255,7 @@ def test_link_to_a_device_is_reported_not_read(small_kb, cli):
         pytest.skip("no /dev/zero here")
     link = small_kb / "scripts_library" / "phrases" / "zero.yaml"
     link.symlink_to("/dev/zero")
-    from kbtool.source.loader import load_file
+    from kbtool.reading.loader import load_file
 
     source = load_file(link, "zero.yaml")
     assert [p.rule for p in source.problems] == ["unreadable-file"]
@@ -267,7 +267,7 @@ def test_link_to_a_device_is_reported_not_read(small_kb, cli):
 def test_size_cap_holds_while_reading_a_file_that_grew(tmp_path, monkeypatch):
     import os
 
-    from kbtool.source import loader
+    from kbtool.reading import loader
 
     path = tmp_path / "grows.yaml"
     path.write_bytes(b"a: " + b"x" * loader.MAX_FILE_BYTES + b"\n")
@@ -302,7 +302,7 @@ def test_linked_content_folders_inside_are_followed_and_others_reported(small_kb
     import json
 
     assert [p for p in json.loads(run.stdout) if p["level"] == "error"] == [], run.stdout
-    from kbtool.source.kb import load_knowledge_base
+    from kbtool.assemble import load_knowledge_base
 
     assert "thanks" in load_knowledge_base(small_kb).by_id  # was skipped without a word
 
@@ -337,7 +337,7 @@ def test_raw_control_character_points_at_its_line_and_column(kb_root, cli, char)
 
 
 def test_reader_errors_are_positioned_with_either_parser():
-    from kbtool.source.loader import parse
+    from kbtool.reading.loader import parse
 
     for text in ("a: é\nb: c\x0bd\n", "a: é\nb: c\x0bd\n" + "[" * 300 + "]" * 300):
         root, problems = parse(text, "x.yaml")

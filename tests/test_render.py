@@ -69,8 +69,8 @@ procedure: [Pick up, Greet]
 
 @pytest.fixture
 def pages(tmp_path):
+    from kbtool.assemble import load_knowledge_base
     from kbtool.site.pages import SiteOptions, render_site
-    from kbtool.source.kb import load_knowledge_base
 
     root = write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES,
                                "scripts_library/scripts/call.yaml": SCRIPT,
@@ -187,8 +187,8 @@ def test_index_pages(pages):
 
 
 def test_start_here_follows_kb_yaml(tmp_path):
+    from kbtool.assemble import load_knowledge_base
     from kbtool.site.pages import render_site
-    from kbtool.source.kb import load_knowledge_base
 
     root = write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES,
                                "scripts_library/letters/delay.yaml": LETTER},
@@ -198,16 +198,16 @@ def test_start_here_follows_kb_yaml(tmp_path):
 
 
 def test_retired_entries_are_not_published(tmp_path):
+    from kbtool.assemble import load_knowledge_base
     from kbtool.site.pages import render_site
-    from kbtool.source.kb import load_knowledge_base
 
     root = write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES.replace("approved", "retired")})
     assert "phrases/greetings.md" not in {p.src_uri for p in render_site(load_knowledge_base(root))}
 
 
 def test_team_templates_override_by_name(tmp_path):
+    from kbtool.assemble import load_knowledge_base
     from kbtool.site.pages import SiteOptions, render_site
-    from kbtool.source.kb import load_knowledge_base
 
     root = write_kb(tmp_path / "kb", {"scripts_library/phrases/greetings.yaml": PHRASES})
     custom = tmp_path / "templates"
@@ -266,8 +266,8 @@ def test_stash_agrees_with_markdown_on_edge_cases(text):
 
 
 def test_mentors_guide_shows_kb_yaml_style_rules_once_escaped(tmp_path):
+    from kbtool.assemble import load_knowledge_base
     from kbtool.site.pages import render_site
-    from kbtool.source.kb import load_knowledge_base
 
     root = write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES},
                     kb_yaml="style:\n  phrases:\n    - text: \"<script>alert(1)</script> won't\"\n      why: x\n")

@@ -112,9 +112,9 @@ def test_letter_example_values_count_too(cli, kb_root):
 
 
 def test_search_documents_stay_bounded_when_validation_fails(kb_root):
+    from kbtool.assemble import load_knowledge_base
     from kbtool.publish.documents import documents
     from kbtool.publish.urls import SiteAddress
-    from kbtool.source.kb import load_knowledge_base
 
     files = {**GOOD, "scripts_library/phrases/big.yaml": _phrases(PLAIN)}
     root = kb_root(files, kb_yaml=f"variables:\n  blob: {BLOB}\n")

@@ -7,9 +7,9 @@ import email.policy
 
 import pytest
 
+from kbtool.assemble import load_knowledge_base
 from kbtool.authoring.letters import LetterError, render_letter
 from kbtool.model import KbConfig
-from kbtool.source.kb import load_knowledge_base
 
 LETTER = """\
 kind: letter

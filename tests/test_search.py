@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from kbtool.assemble import load_knowledge_base
 from kbtool.search.api import (
     build_index,
     cache_dir,
@@ -24,7 +25,6 @@ from kbtool.search.api import (
     search,
 )
 from kbtool.search.store import remove_old_builds
-from kbtool.source.kb import load_knowledge_base
 from tests.conftest import REPO
 
 COMMON = """\
@@ -369,7 +369,7 @@ def test_search_during_concurrent_rebuilds_never_sees_an_empty_index(kb):
 
 def test_search_during_rebuilds_in_another_process(kb):
     code = (
-        "import sys; from kbtool.source.kb import load_knowledge_base; from kbtool.search.api import build_index\n"
+        "import sys; from kbtool.assemble import load_knowledge_base; from kbtool.search.api import build_index\n"
         f"kb = load_knowledge_base({str(kb)!r})\n"
         "for _ in range(15): build_index(kb)\n"
     )

@@ -71,8 +71,8 @@ def test_titles_that_look_like_the_miss_are_suggested_without_a_lexicon_group():
     import tempfile
     from pathlib import Path
 
+    from kbtool.assemble import load_knowledge_base
     from kbtool.search.suggest import advise
-    from kbtool.source.kb import load_knowledge_base
 
     with tempfile.TemporaryDirectory() as work:
         root = knowledge_base(Path(work))
@@ -86,8 +86,8 @@ def test_nonsense_gets_no_suggestion():
     import tempfile
     from pathlib import Path
 
+    from kbtool.assemble import load_knowledge_base
     from kbtool.search.suggest import advise
-    from kbtool.source.kb import load_knowledge_base
 
     with tempfile.TemporaryDirectory() as work:
         kb = load_knowledge_base(knowledge_base(Path(work)))

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from kbtool.assemble import load_knowledge_base
 from kbtool.publish.documents import documents
 from kbtool.publish.urls import site_address
 from kbtool.search import semantic, semantic_model, semantic_vectors
 from kbtool.search.api import Results, build_index, open_index, run_query
-from kbtool.source.kb import load_knowledge_base
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_relevance import QUERY_SETS, copy_bundled, load_queries, matches  # noqa: E402

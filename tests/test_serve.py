@@ -76,8 +76,8 @@ def test_an_edit_rebuilds_only_the_pages_it_changes(tmp_path):
 
 
 def test_a_rebuild_parses_only_the_files_that_changed(tmp_path, monkeypatch):
+    from kbtool import assemble as kb_module
     from kbtool.mkdocs.config import mkdocs_config_file
-    from kbtool.source import kb as kb_module
 
     root = small_kb(tmp_path / "kb")
     parsed: list[str] = []
@@ -85,7 +85,7 @@ def test_a_rebuild_parses_only_the_files_that_changed(tmp_path, monkeypatch):
     monkeypatch.setattr(kb_module, "load_file", lambda file, *rest: parsed.append(Path(file).name) or real(file, *rest))
     # Trees are let go after loading and parsed again for positions (pages, search documents):
     # an unedited entry keeps the positions it was asked for, so its file is not parsed again.
-    from kbtool.source import loader
+    from kbtool.reading import loader
 
     reparsed: list[str] = []
     monkeypatch.setattr(loader, "_REPARSED_KEEP", 0)  # as in a large knowledge base: no tree stays

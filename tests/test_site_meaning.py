@@ -92,9 +92,9 @@ def test_the_sites_document_vectors_are_the_terminals_exactly(built, data):
 
 
 def test_off_unless_kb_yaml_asks(tmp_path):
+    from kbtool.assemble import load_knowledge_base
     from kbtool.publish.urls import SiteAddress
     from kbtool.sitesearch.index import build_site_index
-    from kbtool.source.kb import load_knowledge_base
 
     plain = build_site_index(load_knowledge_base(REPO), SiteAddress())
     assert not [name for name in plain.files if re.search(r"/m(tok|t\d+|v\d+)\.js$", name)]
@@ -133,9 +133,9 @@ def test_kb_yaml_schema_knows_the_setting_and_rejects_a_non_boolean(tmp_path):
 @needs_chromium
 @pytest.mark.browser
 def test_the_browser_tokenizes_as_the_terminal_on_every_text(page, server, built):
+    from kbtool.assemble import load_knowledge_base
     from kbtool.publish.documents import documents
     from kbtool.publish.urls import site_address
-    from kbtool.source.kb import load_knowledge_base
 
     kb = load_knowledge_base(built)
     texts = [semantic.document_text(d) for d in documents(kb, site_address(built, kb.config.site_url))]
@@ -208,10 +208,10 @@ def test_a_rebuild_embeds_only_the_documents_an_edit_changed(built, monkeypatch)
     """`kbtool serve` rebuilds the index on every edit: unchanged documents keep their vectors."""
     from dataclasses import replace
 
+    from kbtool.assemble import load_knowledge_base
     from kbtool.publish.documents import documents
     from kbtool.publish.urls import site_address
     from kbtool.sitesearch import meaning
-    from kbtool.source.kb import load_knowledge_base
 
     kb = load_knowledge_base(built)
     docs = documents(kb, site_address(built, kb.config.site_url))

@@ -60,8 +60,8 @@ def injection_site(tmp_path_factory):
 
 
 def test_injection_kb_validates_without_errors(tmp_path):
+    from kbtool.assemble import load_knowledge_base
     from kbtool.checks import validate
-    from kbtool.source.kb import load_knowledge_base
 
     kb = load_knowledge_base(write_injection_kb(tmp_path))
     errors = [p for p in validate(kb) if p.level.value == "error"]

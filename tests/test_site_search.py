@@ -57,7 +57,7 @@ def built(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def kb(built):
-    from kbtool.source.kb import load_knowledge_base
+    from kbtool.assemble import load_knowledge_base
 
     return load_knowledge_base(built)
 
@@ -149,7 +149,7 @@ def test_index_files_are_data_only(built):
 
 
 def test_feedback_is_absent_without_a_kb_yaml_address(tmp_path):
-    from kbtool.source.kb import load_knowledge_base
+    from kbtool.assemble import load_knowledge_base
 
     root = write_kb(tmp_path, {"scripts_library/phrases/greetings.yaml": PHRASES})
     index = build_site_index(load_knowledge_base(root), SiteAddress())
@@ -163,7 +163,7 @@ def test_every_injection_payload_stays_data_in_the_index(tmp_path):
     from test_injection_suite import SITE_PAYLOADS
     from test_injection_suite import write_kb as write_injection_kb
 
-    from kbtool.source.kb import load_knowledge_base
+    from kbtool.assemble import load_knowledge_base
 
     index = build_site_index(load_knowledge_base(write_injection_kb(tmp_path, SITE_PAYLOADS)), SiteAddress())
     says = []
@@ -516,8 +516,8 @@ def test_injection_payloads_in_results_show_as_text_and_never_run(browser, tmp_p
     from test_injection_suite import SITE_PAYLOADS
     from test_injection_suite import write_kb as write_injection_kb
 
+    from kbtool.assemble import load_knowledge_base
     from kbtool.sitesearch.hooks import write_standalone
-    from kbtool.source.kb import load_knowledge_base
 
     index = build_site_index(load_knowledge_base(write_injection_kb(tmp_path / "kb", SITE_PAYLOADS)), SiteAddress())
     page_file = write_standalone(tmp_path / "site", index)

@@ -329,7 +329,7 @@ def test_schema_describes_every_kind(cli):
 
 
 def test_every_bundled_file_has_the_schema_modeline():
-    from kbtool.source.kb import content_files
+    from kbtool.reading.layout import content_files
     from tests.conftest import REPO
 
     for path in content_files(REPO):

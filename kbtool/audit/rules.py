@@ -3,8 +3,7 @@ message (the audit reports those under their own ids and kb.yaml levels)."""
 
 from __future__ import annotations
 
-from kbtool.checks.base import RuleDoc
-from kbtool.problems import Level
+from kbtool.problems import Level, RuleDoc
 
 NO_FOLLOW_UP = RuleDoc(
     "no-follow-up", Level.WARNING,

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kbtool.assemble import MAX_ENTRIES
 from kbtool.format.kinds import REGISTRY
 from kbtool.model import Entry, KnowledgeBase
 from kbtool.problems import KbError, Level
-from kbtool.source.kb import CONFIG_FILE, CONTENT_DIRS, MAX_ENTRIES
-from kbtool.source.loader import MAX_FILE_BYTES
+from kbtool.reading.layout import CONFIG_FILE, CONTENT_DIRS
+from kbtool.reading.loader import MAX_FILE_BYTES
+from kbtool.reading.rules import NO_CONTENT
 
 if TYPE_CHECKING:  # pragma: no cover - for annotations only
     from kbtool.pipeline import Checked
@@ -282,7 +284,7 @@ def _invalid_files(checked: Checked, side: str) -> list[InvalidFile]:
     for problem in checked.problems:
         if problem.level is not Level.ERROR:
             continue
-        if side == "base" and problem.rule == "no-content":
+        if side == "base" and problem.rule == NO_CONTENT.id:
             continue  # a base from before the knowledge base existed is simply empty
         by_path.setdefault(problem.path, []).append(problem)
     return [InvalidFile(path, side, len(found), f"{found[0].line}:{found[0].column} {found[0].message}")

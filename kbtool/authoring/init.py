@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kbtool.fileops import atomic_write_text
-from kbtool.source.layout import CONFIG_FILE, CONTENT_DIRS
+from kbtool.reading.layout import CONFIG_FILE, CONTENT_DIRS
 
 KB_YAML = """\
 # yaml-language-server: $schema=schema/kb.schema.json

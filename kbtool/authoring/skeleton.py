@@ -128,9 +128,9 @@ def write_missing_schema(root: Path, situations: tuple[str, ...]) -> list[Path]:
     """
     import json
 
-    from kbtool.checks import rule_ids
     from kbtool.fileops import atomic_write_text
     from kbtool.format.jsonschema import entry_json_schema, kb_json_schema
+    from kbtool.pipeline import rule_ids
 
     schemas = {
         "entry.schema.json": lambda: json.dumps(entry_json_schema(situations), indent=2, ensure_ascii=False),
@@ -153,8 +153,8 @@ def write_missing_schema(root: Path, situations: tuple[str, ...]) -> list[Path]:
 def _refuse_invalid(text: str, name: str, situation: str | None) -> None:
     """The second wall behind the checks above: the skeleton goes through the loader and the format
     before it is written, so `kbtool new` never leaves a file that `kbtool validate` refuses."""
-    from kbtool.source.kb import build_entry
-    from kbtool.source.loader import load_bytes
+    from kbtool.assemble import build_entry
+    from kbtool.reading.loader import load_bytes
 
     source = load_bytes(text.encode("utf-8"), name)
     problems = list(source.problems)

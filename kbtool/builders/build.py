@@ -58,7 +58,7 @@ def configured_builder(root: Path) -> str | None:
     """kb.yaml's `site: {builder: ...}`, if it names one (validation reports anything else)."""
     import yaml
 
-    from kbtool.source.layout import CONFIG_FILE
+    from kbtool.reading.layout import CONFIG_FILE
 
     # Read here rather than carried on KbConfig: one small file, and only `kbtool build` asks.
     try:

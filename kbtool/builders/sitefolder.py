@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kbtool.builders.errors import SiteError, UnsafeSiteDir
 from kbtool.builders.lock import build_lock
-from kbtool.source.layout import CONTENT_DIRS
+from kbtool.reading.layout import CONTENT_DIRS
 
 
 def previous_dir(site_dir: Path) -> Path:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from kbtool.checks import avoided, duplicates, flow, format_rules, ids, references, review, style, templates
-from kbtool.checks.base import RuleDoc, rules_off
+from kbtool.assemble import paused_gc
+from kbtool.checks import avoided, duplicates, flow, ids, references, review, style, templates
+from kbtool.checks.base import rules_off
 from kbtool.model import KnowledgeBase
-from kbtool.problems import Level, Problem
-from kbtool.source.kb import paused_gc
+from kbtool.problems import Level, Problem, RuleDoc
+from kbtool.reading import rules as reading_rules
 
 # Order matters only for reading the docs; problems are sorted by position afterwards.
 CHECKS: tuple[ModuleType, ...] = (ids, references, flow, templates, review, style, avoided, duplicates)
@@ -16,24 +17,15 @@ CHECKS: tuple[ModuleType, ...] = (ids, references, flow, templates, review, styl
 
 def all_rules() -> list[RuleDoc]:
     """Every rule a report can show, in documentation order."""
-    rules = list(format_rules.RULES)
+    rules = list(reading_rules.RULES)
     for module in CHECKS:
         rules.extend(module.RULES)
     return rules
 
 
-def rule_ids() -> tuple[str, ...]:
-    """The rule ids kb.yaml's `rules:` may set: every check's, and those `kbtool check` reports on
-    replies and transcripts (its own, beside the content rules it shares)."""
-    from kbtool.review.rules import RULES as REPLY_RULES
-
-    ids = [rule.id for rule in all_rules()]
-    return tuple(ids + [rule.id for rule in REPLY_RULES if rule.id not in ids])
-
-
 def fixed_rules() -> frozenset[str]:
     """Rules a team may not lower or turn off: format errors the model is built around."""
-    return frozenset(rule.id for rule in format_rules.RULES if rule.level is Level.ERROR)
+    return frozenset(rule.id for rule in reading_rules.RULES if rule.level is Level.ERROR)
 
 
 def run_checks(kb: KnowledgeBase) -> list[Problem]:

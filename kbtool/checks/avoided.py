@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from kbtool.checks.base import RuleDoc, at
+from kbtool.checks.base import at
 from kbtool.checks.style import CUSTOMER_FACING
 from kbtool.matching import PhraseMatcher
 from kbtool.model import Entry, KnowledgeBase
-from kbtool.problems import Level, Problem
+from kbtool.problems import Level, Problem, RuleDoc
 
 AVOIDED_PHRASE = RuleDoc(
     "avoided-phrase", Level.WARNING,

@@ -7,23 +7,10 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
 from kbtool.model import Entry
-from kbtool.problems import Level, Problem
-
-
-@dataclass(frozen=True)
-class RuleDoc:
-    """One rule: its id, default level, what it means, and YAML that breaks and keeps it."""
-
-    id: str
-    level: Level
-    summary: str
-    bad: str = ""
-    good: str = ""
-
+from kbtool.problems import Problem, RuleDoc
 
 # The rules kb.yaml turned off for the checks running now: their problems are dropped by the
 # engine, so `at` does not look up where they are (a position can mean parsing the file again).

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from kbtool.checks.base import RuleDoc, at
+from kbtool.checks.base import at
 from kbtool.format.kinds import REGISTRY
 from kbtool.matching import words
 from kbtool.model import Entry, KnowledgeBase
-from kbtool.problems import Level, Problem
+from kbtool.problems import Level, Problem, RuleDoc
 
 DUPLICATE_TEXT = RuleDoc(
     "duplicate-text", Level.WARNING,

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from kbtool.checks.base import RuleDoc, at
+from kbtool.checks.base import at
 from kbtool.format.kinds import ENTRY_TYPES, REGISTRY
 from kbtool.format.types import Obj, closest, did_you_mean
 from kbtool.model import KnowledgeBase
-from kbtool.problems import Level, Problem
-from kbtool.source.loader import Mapping, Sequence
+from kbtool.problems import Level, Problem, RuleDoc
+from kbtool.reading.loader import Mapping, Sequence
 
 UNKNOWN_STEP = RuleDoc(
     "unknown-step", Level.ERROR, "`next` names a step that is not in this script.",

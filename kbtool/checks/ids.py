@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kbtool.checks.base import RuleDoc, at
+from kbtool.checks.base import at
 from kbtool.format.kinds import REGISTRY
 from kbtool.model import Entry, KnowledgeBase
-from kbtool.problems import Level, Problem
+from kbtool.problems import Level, Problem, RuleDoc
 
 DUPLICATE_ID = RuleDoc(
     "duplicate-id", Level.ERROR, "Two entries use the same id; ids name pages and links, so they must be unique.",

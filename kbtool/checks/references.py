@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kbtool.checks.base import RuleDoc, at
+from kbtool.checks.base import at
 from kbtool.format.types import did_you_mean
 from kbtool.model import KnowledgeBase
-from kbtool.problems import Level, Problem
+from kbtool.problems import Level, Problem, RuleDoc
 
 UNKNOWN_REFERENCE = RuleDoc(
     "unknown-reference", Level.ERROR, "`related` names an entry id that does not exist.",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kbtool.checks.base import RuleDoc, at, today
+from kbtool.checks.base import at, today
 from kbtool.model import KnowledgeBase
-from kbtool.problems import Level, Problem
+from kbtool.problems import Level, Problem, RuleDoc
 
 STALE_REVIEW = RuleDoc(
     "stale-review", Level.WARNING, "The entry is past its `review_by` date; its owner should review it.",

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kbtool.checks.base import RuleDoc, at
+from kbtool.checks.base import at
 from kbtool.matching import PhraseMatcher
 from kbtool.model import KnowledgeBase, StyleRule
-from kbtool.problems import Level, Problem
+from kbtool.problems import Level, Problem, RuleDoc
 
 CUSTOMER_FACING = frozenset({"say", "do", "subject", "body"})
 # The texts of a letter or email, where over-promising words are checked too.

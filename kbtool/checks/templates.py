@@ -7,42 +7,22 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from kbtool.checks.base import RuleDoc
 from kbtool.format.types import did_you_mean
 from kbtool.format.vocab import BUILTIN_VARIABLE_EXAMPLES
 from kbtool.model import Entry, KnowledgeBase
-from kbtool.problems import Level, Problem
+from kbtool.problems import Level, Problem, RuleDoc
 from kbtool.templating import (
     MAX_ENTRY_OUTPUT_CHARS,
     MAX_OUTPUT_CHARS,
-    MAX_TEMPLATE_CHARS,
+    TEMPLATE_FORBIDDEN,
+    TEMPLATE_SYNTAX,
+    TEMPLATE_TOO_LARGE,
     Placeholder,
     analyse,
     expanded_size,
     foreign_placeholders,
 )
 
-TEMPLATE_SYNTAX = RuleDoc(
-    "template-syntax", Level.ERROR,
-    "A {{ placeholder }} or {% if %} block is malformed: a brace missing or one too many, a blank's name "
-    "written as two words, a condition without its {% endif %}. The braces would reach the customer as written.",
-    bad="say: Thanks for calling {{ company_name }", good="say: Thanks for calling {{ company_name }}",
-)
-TEMPLATE_FORBIDDEN = RuleDoc(
-    "template-forbidden", Level.ERROR,
-    "The template uses something beyond placeholders, if/else and the text filters default, title, upper, lower, "
-    "trim, capitalize (loops, attribute access, arithmetic, macros...). Templates are written by many people and "
-    "rendered for customers, so only the harmless subset is allowed.",
-    bad="body: \"{{ ''.__class__.__mro__ }}\"", good="body: \"Dear {{ customer_name | title }},\"",
-)
-TEMPLATE_TOO_LARGE = RuleDoc(
-    "template-too-large", Level.ERROR,
-    f"A template is longer than {MAX_TEMPLATE_CHARS:,} characters, or fills to more than {MAX_OUTPUT_CHARS:,} "
-    f"(all of an entry's texts together: {MAX_ENTRY_OUTPUT_CHARS:,}) with kb.yaml's values and the examples. "
-    "A long kb.yaml value used many times multiplies: pages, search hits and letters would be megabytes.",
-    bad="# kb.yaml: terms: <a 10,000-character text>\nsay: \"{{ terms }} {{ terms }} ... (used 20 times)\"",
-    good="# kb.yaml: terms_url: fernleaf-home.example/terms\nsay: \"Our terms are at {{ terms_url }}.\"",
-)
 UNDECLARED_PLACEHOLDER = RuleDoc(
     "undeclared-placeholder", Level.ERROR,
     "A placeholder is used but has no value: declare it in the entry's `variables` (any kind may declare its "

@@ -33,7 +33,7 @@ def check_kind(index: Any, kind: str | None) -> None:
 
 def require_knowledge_base(root: Path) -> None:
     """Exit 1 with a clear message when `root` holds no knowledge base (nothing is written there)."""
-    from kbtool.source.layout import has_knowledge_base
+    from kbtool.reading.layout import has_knowledge_base
 
     if not Path(root).is_dir():
         raise click.ClickException(f"knowledge-base root '{root}' is not a folder")

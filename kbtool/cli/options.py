@@ -95,7 +95,7 @@ def complete_entry_ids(ctx: click.Context, param: click.Parameter, incomplete: s
     """
     from click.shell_completion import CompletionItem
 
-    from kbtool.source.kb import content_files
+    from kbtool.reading.layout import content_files
 
     root = ctx.params.get("root") or Path(".")
     kinds = getattr(param, "kbtool_kinds", None)

@@ -14,7 +14,17 @@ from typing import Any
 
 from kbtool.format.vocab import SLUG, VARIABLE_NAME
 from kbtool.problems import Level, Problem
-from kbtool.source.loader import Mapping, Node, Scalar, Sequence
+from kbtool.reading.loader import Mapping, Node, Scalar, Sequence
+from kbtool.reading.rules import (
+    INVALID_DATE,
+    INVALID_NAME,
+    INVALID_SLUG,
+    INVALID_VALUE,
+    REQUIRED_FIELD,
+    UNKNOWN_FIELD,
+    UNKNOWN_VALUE,
+    WRONG_TYPE,
+)
 
 MISSING: Any = object()
 
@@ -25,7 +35,7 @@ class Text:
 
     description: str = ""
     pattern: str | None = None
-    pattern_rule: str = "invalid-value"
+    pattern_rule: str = INVALID_VALUE.id
     pattern_hint: str = ""
     enum: tuple[str, ...] | None = None
     vocabulary: str | None = None  # named vocabulary resolved at run time (kb.yaml extends it)
@@ -95,7 +105,7 @@ _SLUG_HINT = "use lower-case letters, digits and hyphens, starting with a letter
 
 
 def slug(description: str) -> Text:
-    return Text(description, pattern=SLUG, pattern_rule="invalid-slug", pattern_hint=_SLUG_HINT)
+    return Text(description, pattern=SLUG, pattern_rule=INVALID_SLUG.id, pattern_hint=_SLUG_HINT)
 
 
 def template(description: str, one_line: bool = False) -> Text:
@@ -180,7 +190,7 @@ def convert(node: Node, t: Type, conv: Conversion, ptr: tuple[Any, ...], label: 
 def _convert_bool(node: Node, t: Bool, conv: Conversion, ptr: tuple[Any, ...]) -> Any:
     if type(node) is Scalar and node.style is None and node.value in ("true", "false", "True", "False"):
         return node.value in ("true", "True")
-    conv.report(node, "wrong-type", f"'{label_of(ptr)}' must be true or false", "write true or false (without quotes)")
+    conv.report(node, WRONG_TYPE.id, f"'{label_of(ptr)}' must be true or false", "write true or false (without quotes)")
     return MISSING
 
 
@@ -188,10 +198,10 @@ def _convert_list(node: Node, t: ListOf, conv: Conversion, ptr: tuple[Any, ...])
     if type(node) is not Sequence:
         hint = f"write it as a list: [{node.value}]" if type(node) is Scalar and node.value else \
             "write it as a list, one '- item' per line"
-        conv.report(node, "wrong-type", f"'{label_of(ptr)}' must be a list, found {_describe(node)}", hint)
+        conv.report(node, WRONG_TYPE.id, f"'{label_of(ptr)}' must be a list, found {_describe(node)}", hint)
         return MISSING
     if len(node.items) < t.min_items:
-        conv.report(node, "required-field", f"'{label_of(ptr)}' must not be empty", "add at least one item")
+        conv.report(node, REQUIRED_FIELD.id, f"'{label_of(ptr)}' must not be empty", "add at least one item")
     out = []
     item_type = t.item
     convert_item = _CONVERTERS[type(item_type)]
@@ -204,17 +214,17 @@ def _convert_list(node: Node, t: ListOf, conv: Conversion, ptr: tuple[Any, ...])
 
 def _convert_map(node: Node, t: MapOf, conv: Conversion, ptr: tuple[Any, ...]) -> Any:
     if type(node) is not Mapping:
-        conv.report(node, "wrong-type", f"'{label_of(ptr)}' must be a mapping of name: value, found {_describe(node)}")
+        conv.report(node, WRONG_TYPE.id, f"'{label_of(ptr)}' must be a mapping of name: value, found {_describe(node)}")
         return MISSING
     result = {}
     for key, (key_node, value_node) in node.items.items():
         if not re.fullmatch(t.key_pattern, key):
-            conv.report(key_node, "invalid-name", f"'{key}' is not a valid name in '{label_of(ptr)}'", t.key_hint)
+            conv.report(key_node, INVALID_NAME.id, f"'{key}' is not a valid name in '{label_of(ptr)}'", t.key_hint)
             continue
         if t.key_vocabulary is not None:
             choices = conv.vocabularies.get(t.key_vocabulary, ())
             if key not in choices:
-                conv.report(key_node, "unknown-value", f"'{key}' is not a known {t.key_vocabulary}",
+                conv.report(key_node, UNKNOWN_VALUE.id, f"'{key}' is not a known {t.key_vocabulary}",
                             did_you_mean(key, choices) or f"see the {t.key_vocabulary}s in the mentors' guide")
                 continue
         value = convert(value_node, t.value, conv, ptr + (key,))
@@ -229,14 +239,14 @@ def _convert_one_of(node: Node, t: OneOf, conv: Conversion, ptr: tuple[Any, ...]
             return convert(node, option, conv, ptr)
         if isinstance(option, Obj) and type(node) is Mapping:
             return convert(node, option, conv, ptr)
-    conv.report(node, "wrong-type", f"'{label_of(ptr)}' must be {_type_name(t)}")
+    conv.report(node, WRONG_TYPE.id, f"'{label_of(ptr)}' must be {_type_name(t)}")
     return MISSING
 
 
 def convert_object(node: Node, t: Obj, conv: Conversion, ptr: tuple[Any, ...], label: str = "",
                    check_unknown: bool = True) -> Any:
     if type(node) is not Mapping:
-        conv.report(node, "wrong-type", f"'{label_of(ptr) or t.name}' must be a mapping of fields, "
+        conv.report(node, WRONG_TYPE.id, f"'{label_of(ptr) or t.name}' must be a mapping of fields, "
                     f"found {_describe(node)}", "write 'field: value' lines indented under it")
         return MISSING
     fields = t.field_map()
@@ -247,13 +257,13 @@ def convert_object(node: Node, t: Obj, conv: Conversion, ptr: tuple[Any, ...], l
         if spec is None:
             unknown.append(key)
             if check_unknown:
-                conv.report(key_node, "unknown-field", f"unknown field '{key}' in {t.name}",
+                conv.report(key_node, UNKNOWN_FIELD.id, f"unknown field '{key}' in {t.name}",
                             did_you_mean(key, list(fields)) or f"allowed fields: {', '.join(fields)}")
             continue
         value_ptr = ptr + (key,)
         if type(value_node) is Scalar and value_node.value is None:
             if spec.required:
-                conv.report(value_node, "required-field", f"'{label_of(value_ptr)}' is empty",
+                conv.report(value_node, REQUIRED_FIELD.id, f"'{label_of(value_ptr)}' is empty",
                             f"give {t.name} a {key}: {spec.description}".rstrip(": "))
                 _stand_in_empty(spec, result)
             continue
@@ -269,7 +279,7 @@ def convert_object(node: Node, t: Obj, conv: Conversion, ptr: tuple[Any, ...], l
             # A misspelt required field is reported once, as the unknown field with its suggestion.
             if check_unknown and unknown and closest(spec.name, unknown):
                 continue
-            conv.report(node, "required-field", f"{t.name} is missing the required field '{spec.name}'",
+            conv.report(node, REQUIRED_FIELD.id, f"{t.name} is missing the required field '{spec.name}'",
                         f"add '{spec.name}:' ({spec.description})" if spec.description else f"add '{spec.name}:'")
             _stand_in_empty(spec, result)
     return result
@@ -324,19 +334,19 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def _convert_text(node: Node, t: Text, conv: Conversion, ptr: tuple[Any, ...]) -> Any:
     if type(node) is not Scalar:
-        conv.report(node, "wrong-type", f"'{label_of(ptr)}' must be text, found {_describe(node)}",
+        conv.report(node, WRONG_TYPE.id, f"'{label_of(ptr)}' must be text, found {_describe(node)}",
                     'if the text contains ": " or starts with "[" or "{", put it in double quotes')
         return MISSING
     value = node.value
     if value is None:
-        conv.report(node, "required-field", f"'{label_of(ptr)}' is empty")
+        conv.report(node, REQUIRED_FIELD.id, f"'{label_of(ptr)}' is empty")
         return MISSING
     if t.integer and node.style is not None:
-        conv.report(node, "wrong-type", f"'{label_of(ptr)}' must be a whole number, without quotes",
+        conv.report(node, WRONG_TYPE.id, f"'{label_of(ptr)}' must be a whole number, without quotes",
                     f"write {value.strip()} without quotes" if value.strip().isdigit() else "write a whole number")
         return MISSING
     if t.one_line and "\n" in value.strip():
-        conv.report(node, "wrong-type", f"'{label_of(ptr)}' must be a single line")
+        conv.report(node, WRONG_TYPE.id, f"'{label_of(ptr)}' must be a single line")
         return MISSING
     if t.enum is not None or t.vocabulary is not None:
         choices = t.enum if t.enum is not None else conv.vocabularies.get(t.vocabulary, ())  # type: ignore[arg-type]
@@ -345,7 +355,7 @@ def _convert_text(node: Node, t: Text, conv: Conversion, ptr: tuple[Any, ...]) -
             if t.vocabulary:
                 hint += f" (add new {t.vocabulary}s under '{t.vocabulary}s:' in kb.yaml)"
             name = next((p for p in reversed(ptr) if isinstance(p, str)), "value")
-            conv.report(node, "unknown-value", f"'{value}' is not a valid {name}", hint)
+            conv.report(node, UNKNOWN_VALUE.id, f"'{value}' is not a valid {name}", hint)
             return MISSING
     if t.pattern is not None and not re.fullmatch(t.pattern, value):
         conv.report(node, t.pattern_rule, f"'{value}' is not a valid {label_of(ptr)}", t.pattern_hint)
@@ -356,7 +366,7 @@ def _convert_text(node: Node, t: Text, conv: Conversion, ptr: tuple[Any, ...]) -
                 raise ValueError
             return dt.date.fromisoformat(value)
         except ValueError:
-            conv.report(node, "invalid-date", f"'{value}' is not a date", "write the date as YYYY-MM-DD")
+            conv.report(node, INVALID_DATE.id, f"'{value}' is not a date", "write the date as YYYY-MM-DD")
             return MISSING
     return value
 

@@ -520,11 +520,11 @@ def entry_yaml(planned: PlannedSet, source: Source, path: str, key: str, options
 def refuse_invalid(planned: PlannedSet, kb: Any) -> None:
     """The second wall: a planned file goes through the loader, the format and the template rules
     before it is written, so an import never leaves a file `kbtool validate` calls an error."""
+    from kbtool.assemble import build_entry
     from kbtool.checks import templates
     from kbtool.model import KnowledgeBase
     from kbtool.problems import KbError, Level
-    from kbtool.source.kb import build_entry
-    from kbtool.source.loader import load_bytes
+    from kbtool.reading.loader import load_bytes
 
     source = load_bytes(planned.text.encode("utf-8"), planned.path.name)
     problems = list(source.problems)

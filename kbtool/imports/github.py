@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from kbtool.imports.common import InputProblem, InputProblems, Read, Reply, Source, decode
 from kbtool.imports.text import clean
-from kbtool.source.loader import Mapping, Scalar, Sequence, load_bytes
+from kbtool.reading.loader import Mapping, Scalar, Sequence, load_bytes
+from kbtool.reading.rules import NOT_A_MAPPING
 
 SHAPE_HINT = "the file holds `replies:`, a list of items with `name:` and `body:`"
 
@@ -25,7 +26,7 @@ def read(data: bytes, path: str) -> Read:
     source = load_bytes(clean(text).encode("utf-8"), path)
     if source.problems:
         first = source.problems[0]
-        if first.rule == "not-a-mapping":
+        if first.rule == NOT_A_MAPPING.id:
             raise InputProblem(path, first.line, "the top level must be a mapping holding `replies:`", SHAPE_HINT)
         raise InputProblem(path, first.line, first.message, first.hint)
     root = source.root

@@ -348,7 +348,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
 
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
-        from kbtool.source.kb import CONFIG_FILE, CONTENT_DIRS
+        from kbtool.reading.layout import CONFIG_FILE, CONTENT_DIRS
 
         assert self.root is not None
         for name in (*CONTENT_DIRS, CONFIG_FILE):

@@ -94,7 +94,7 @@ class Preview:
     last_pages_rendered: int = 0
 
     def _stamps(self, templates_dir: Path | None) -> tuple[float, ...]:
-        from kbtool.source.kb import CONFIG_FILE
+        from kbtool.reading.layout import CONFIG_FILE
 
         paths = [self.root / CONFIG_FILE, self.config_file]
         if templates_dir is not None and templates_dir.is_dir():
@@ -186,7 +186,7 @@ def _serve(root: Path, config_file: Path, dev_addr: str, checked: Any, progress:
     from mkdocs.config import load_config
     from mkdocs.livereload import LiveReloadServer
 
-    from kbtool.source.kb import CONFIG_FILE, CONTENT_DIRS
+    from kbtool.reading.layout import CONFIG_FILE, CONTENT_DIRS
 
     site_dir = Path(tempfile.mkdtemp(prefix="kbtool-preview-"))
     preview = Preview(root, config_file, site_dir, progress)

@@ -14,10 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kbtool.checks.base import RuleDoc
 from kbtool.format.vocab import CHANNEL_LABELS, CHANNELS
 from kbtool.model import Entry, KnowledgeBase
-from kbtool.problems import Level, Problem
+from kbtool.problems import Level, Problem, RuleDoc
 from kbtool.review import rules as r
 from kbtool.review.words import WILDCARD, tables, tokens
 

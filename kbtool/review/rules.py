@@ -7,9 +7,8 @@ under the same ids and levels whether they turn up in the content or in a real c
 from __future__ import annotations
 
 from kbtool.checks.avoided import AVOIDED_PHRASE
-from kbtool.checks.base import RuleDoc
 from kbtool.checks.style import OVERPROMISE, STYLE_PHRASE
-from kbtool.problems import Level
+from kbtool.problems import Level, RuleDoc
 
 UNFILLED_BLANK = RuleDoc(
     "unfilled-blank", Level.ERROR,

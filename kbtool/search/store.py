@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kbtool.source.layout import CONTENT_DIRS, content_files, has_knowledge_base
+from kbtool.reading.layout import CONTENT_DIRS, content_files, has_knowledge_base
 
 CACHE_DIR = ".kbtool"
 CURRENT = "index"  # the symbolic link (or, where links are unavailable, pointer file) naming the live build

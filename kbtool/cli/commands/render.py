@@ -56,7 +56,7 @@ def check_address(ctx: click.Context, param: click.Parameter, value: str) -> str
 
 def read_vars_file(path: Path) -> dict[str, str]:
     """A flat YAML mapping of name -> text, read with the safe loader; problems name file:line."""
-    from kbtool.source.loader import Mapping, Scalar, load_file
+    from kbtool.reading.loader import Mapping, Scalar, load_file
 
     if not path.is_file():
         raise click.ClickException(f"{path}: no such file")

@@ -44,10 +44,10 @@ def schema(root: Path, output: Path | None, to_stdout: bool, force: bool) -> Non
       kbtool schema
       kbtool schema --stdout | jq .
     """
-    from kbtool.checks import rule_ids
     from kbtool.fileops import WouldOverwrite, atomic_write_text, refuse_overwrite
     from kbtool.format.jsonschema import entry_json_schema, kb_json_schema
-    from kbtool.source.config import load_config
+    from kbtool.kbyaml import load_config
+    from kbtool.pipeline import rule_ids
 
     config, _ = load_config(root)
     entry = json.dumps(entry_json_schema(tuple(config.situations)), indent=2, ensure_ascii=False) + "\n"

@@ -233,10 +233,10 @@ MISS_ADVICE_LIMIT = 50  # suggestions for the most frequent misses; the rest are
 
 def _miss_advice(root: Path, misses: list[Any]) -> dict[tuple[str, str], Any]:
     """Suggestions per missed query, from the search index and the lexicon ({} when there is no index)."""
+    from kbtool.assemble import load_knowledge_base
     from kbtool.cli.index_access import open_fresh
     from kbtool.publish.synonyms import search_synonyms
     from kbtool.search.suggest import advise
-    from kbtool.source.kb import load_knowledge_base
 
     kb = load_knowledge_base(root)
     index = open_fresh(root)

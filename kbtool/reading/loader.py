@@ -29,6 +29,24 @@ from yaml.events import (
 )
 
 from kbtool.problems import Level, Problem
+from kbtool.reading.rules import (
+    BIDI_CONTROL,
+    CONTROL_CHARACTER,
+    DUPLICATE_KEY,
+    EMPTY_FILE,
+    FILE_TOO_LARGE,
+    INVALID_UTF8,
+    MULTIPLE_DOCUMENTS,
+    NON_STRING_KEY,
+    NOT_A_MAPPING,
+    TAB_INDENTATION,
+    TOO_DEEP,
+    UNREADABLE_FILE,
+    YAML_ALIAS,
+    YAML_ANCHOR,
+    YAML_SYNTAX,
+    YAML_TAG,
+)
 
 try:  # libyaml parses about ten times faster; both are SafeLoader-family and keep marks.
     from yaml import CSafeLoader as FastSafeLoader
@@ -205,7 +223,7 @@ def decode(data: bytes, path: str) -> tuple[str | None, Problem | None]:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         return None, _problem(
-            path, line, column, "invalid-utf8",
+            path, line, column, INVALID_UTF8.id,
             f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x} cannot start a character)",
             "save the file as UTF-8 in your editor (most editors: File > Save with Encoding > UTF-8)",
         )
@@ -231,7 +249,7 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         line = text.count("\n", 0, tab.start()) + 1
         column = tab.end() - tab.start()
         return None, [_problem(
-            path, line, column, "tab-indentation", "a tab is used for indentation",
+            path, line, column, TAB_INDENTATION.id, "a tab is used for indentation",
             "YAML indentation must be spaces; replace the tab with spaces (two per level)",
         )]
     loader_class = PureSafeLoader if _needs_pure_parser(text) else FastSafeLoader
@@ -251,9 +269,9 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
             plain = explain_syntax_error(text, line, column, message)
         if plain is not None:
             column, plain_message, hint = plain
-            return None, [_problem(path, line, column, "yaml-syntax", plain_message, hint)]
+            return None, [_problem(path, line, column, YAML_SYNTAX.id, plain_message, hint)]
         return None, [_problem(
-            path, line, column, "yaml-syntax", f"YAML syntax error: {message}", _syntax_hint(message)
+            path, line, column, YAML_SYNTAX.id, f"YAML syntax error: {message}", _syntax_hint(message)
         )]
     except yaml.reader.ReaderError as exc:
         # Not reached for control characters (raw_control_character finds them first), but a
@@ -261,9 +279,9 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         # the Python one's characters, and the first occurrence of the character is where both stopped.
         at = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
         return None, [raw_control_character(text, path, at) if at >= 0 else
-                      _problem(path, 1, 1, "yaml-syntax", f"YAML error: {exc}", "")]
+                      _problem(path, 1, 1, YAML_SYNTAX.id, f"YAML error: {exc}", "")]
     except yaml.YAMLError as exc:
-        return None, [_problem(path, 1, 1, "yaml-syntax", f"YAML error: {exc}", "")]
+        return None, [_problem(path, 1, 1, YAML_SYNTAX.id, f"YAML error: {exc}", "")]
     finally:
         if loader is not None:
             loader.dispose()
@@ -286,7 +304,7 @@ def raw_control_character(text: str, path: str, at: int | None = None) -> Proble
     hint = ("delete it; word processors insert U+000B for a line break, so retype the line break in a text editor"
             if code == 0x0B else "delete it; YAML files cannot hold raw control characters, and they could rewrite "
             "a terminal or hide text")
-    return _problem(path, line, column, "control-character",
+    return _problem(path, line, column, CONTROL_CHARACTER.id,
                     f"the file contains the control character U+{code:04X}{name}", hint)
 
 
@@ -478,7 +496,7 @@ def _build(loader: yaml.SafeLoader, path: str, problems: list[Problem]) -> Node 
         if key is None:
             if type(node) is not Scalar or node.value is None:
                 problems.append(_problem(
-                    path, node.line, node.column, "non-string-key",
+                    path, node.line, node.column, NON_STRING_KEY.id,
                     "a mapping key must be a plain word, not a list, mapping or empty value",
                     "write 'name: value'",
                 ))
@@ -486,7 +504,7 @@ def _build(loader: yaml.SafeLoader, path: str, problems: list[Problem]) -> Node 
             else:
                 if node.style is None and _NON_STRING_KEY.match(node.value):
                     problems.append(_problem(
-                        path, node.line, node.column, "non-string-key",
+                        path, node.line, node.column, NON_STRING_KEY.id,
                         f"the key '{node.value}' is read as a boolean, number or null by YAML 1.1 tools",
                         "use a word as the key (field names are lower-case words)",
                     ))
@@ -499,7 +517,7 @@ def _build(loader: yaml.SafeLoader, path: str, problems: list[Problem]) -> Node 
         first = top.items.get(name)  # type: ignore[arg-type]
         if first is not None:
             problems.append(_problem(
-                path, key.line, key.column, "duplicate-key",
+                path, key.line, key.column, DUPLICATE_KEY.id,
                 f"duplicate key '{name}': also defined on line {first[0].line}",
                 f"keep one '{name}' (lines {first[0].line} and {key.line}); YAML would silently keep the last",
             ))
@@ -542,7 +560,7 @@ def _build(loader: yaml.SafeLoader, path: str, problems: list[Problem]) -> Node 
             add(container)
             if len(stack) >= MAX_DEPTH:
                 problems.append(_problem(
-                    path, container.line, container.column, "too-deep",
+                    path, container.line, container.column, TOO_DEEP.id,
                     f"nesting is deeper than {MAX_DEPTH} levels",
                     "entries never need this much nesting; check the indentation",
                 ))
@@ -555,7 +573,7 @@ def _build(loader: yaml.SafeLoader, path: str, problems: list[Problem]) -> Node 
         elif cls is AliasEvent:
             mark = event.start_mark
             problems.append(_problem(
-                path, mark.line + 1, mark.column + 1, "yaml-alias",
+                path, mark.line + 1, mark.column + 1, YAML_ALIAS.id,
                 f"YAML alias '*{event.anchor}' is not allowed",
                 "write the value out in full; anchors and aliases are not supported",
             ))
@@ -565,7 +583,7 @@ def _build(loader: yaml.SafeLoader, path: str, problems: list[Problem]) -> Node 
             if documents > 1:
                 mark = event.start_mark
                 problems.append(_problem(
-                    path, mark.line + 1, mark.column + 1, "multiple-documents",
+                    path, mark.line + 1, mark.column + 1, MULTIPLE_DOCUMENTS.id,
                     "the file holds more than one YAML document",
                     "put one entry per file; remove the '---' line and move the rest to a new file",
                 ))
@@ -586,13 +604,13 @@ def _check_anchor_tag(event: ScalarEvent | MappingStartEvent | SequenceStartEven
     mark = event.start_mark
     if event.anchor is not None:
         problems.append(_problem(
-            path, mark.line + 1, mark.column + 1, "yaml-anchor",
+            path, mark.line + 1, mark.column + 1, YAML_ANCHOR.id,
             f"YAML anchor '&{event.anchor}' is not allowed",
             "write the value out in full; anchors and aliases are not supported",
         ))
     if event.tag is not None and event.tag != "!":
         problems.append(_problem(
-            path, mark.line + 1, mark.column + 1, "yaml-tag",
+            path, mark.line + 1, mark.column + 1, YAML_TAG.id,
             f"YAML tag '{event.tag}' is not allowed",
             "remove the tag; kbtool reads every value as text and checks its type itself",
         ))
@@ -612,13 +630,13 @@ def _character_problems(root: Node, path: str) -> list[Problem]:
             control = _CONTROL.search(node.value)
             if control:
                 problems.append(_problem(
-                    path, node.line, node.column, "control-character",
+                    path, node.line, node.column, CONTROL_CHARACTER.id,
                     f"the text contains the control character U+{ord(control.group()):04X}",
                     "remove the escape sequence; it could rewrite a terminal or hide text",
                 ))
             elif _BIDI.search(node.value):
                 problems.append(Problem(
-                    path, node.line, node.column, Level.WARNING, "bidi-control",
+                    path, node.line, node.column, Level.WARNING, BIDI_CONTROL.id,
                     "the text contains a bidirectional override, so it displays in a different order than stored",
                     "remove the U+202A-U+202E / U+2066-U+2069 characters; right-to-left text needs none",
                 ))
@@ -656,7 +674,7 @@ def read_content(file: Path, display_path: str, root: Path | None = None) -> tup
     since a file can grow after stat(). With `root`, a symbolic link must lead inside it.
     """
     def refuse(message: str, hint: str = "") -> tuple[None, Problem]:
-        return None, _problem(display_path, 1, 1, "unreadable-file", message, hint)
+        return None, _problem(display_path, 1, 1, UNREADABLE_FILE.id, message, hint)
 
     link = ""
     try:
@@ -712,7 +730,7 @@ def read_content(file: Path, display_path: str, root: Path | None = None) -> tup
 
 
 def _too_large(display_path: str, size: str) -> Problem:
-    return _problem(display_path, 1, 1, "file-too-large", f"the file is {size}; the limit is {MAX_FILE_BYTES:,}",
+    return _problem(display_path, 1, 1, FILE_TOO_LARGE.id, f"the file is {size}; the limit is {MAX_FILE_BYTES:,}",
                     "split it into several entries")
 
 
@@ -742,7 +760,7 @@ def load_bytes(data: bytes, display_path: str) -> SourceFile:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         source.problems.append(_problem(
-            display_path, line, 1, "yaml-syntax", "the file contains a NUL character",
+            display_path, line, 1, YAML_SYNTAX.id, "the file contains a NUL character",
             "this looks like a binary file; entries are plain text",
         ))
         return source
@@ -756,13 +774,13 @@ def load_bytes(data: bytes, display_path: str) -> SourceFile:
         source.problems.extend(_character_problems(root, display_path))
     if root is None and not problems:
         source.problems.append(_problem(
-            display_path, 1, 1, "empty-file", "the file is empty",
+            display_path, 1, 1, EMPTY_FILE.id, "the file is empty",
             "write an entry (kbtool new KIND ID makes a skeleton) or delete the file",
         ))
     elif root is not None and type(root) is not Mapping:
         what = "a list" if type(root) is Sequence else "a single value"
         source.problems.append(_problem(
-            display_path, root.line, root.column, "not-a-mapping",
+            display_path, root.line, root.column, NOT_A_MAPPING.id,
             f"the top level of the file is {what}; an entry is a mapping of fields",
             "start the file with 'kind: ...' and 'id: ...' lines",
         ))

@@ -11,11 +11,12 @@ from typing import Any
 
 from kbtool.format.kinds import COMMON_ENTRY, ENTRY_TYPES, REGISTRY
 from kbtool.format.types import Conversion, closest, convert_object, did_you_mean
+from kbtool.kbyaml import load_config
 from kbtool.model import Entry, KnowledgeBase, Variable
 from kbtool.problems import KbError, Level, Problem
-from kbtool.source.config import load_config
-from kbtool.source.layout import CONFIG_FILE, CONTENT_DIRS, content_files, has_knowledge_base
-from kbtool.source.loader import SourceFile, load_file
+from kbtool.reading.layout import CONFIG_FILE, CONTENT_DIRS, content_files, has_knowledge_base
+from kbtool.reading.loader import SourceFile, load_file
+from kbtool.reading.rules import NO_CONTENT, REQUIRED_FIELD
 
 # A guard against pointing --root at a home folder by mistake, and a cap on memory.
 MAX_ENTRIES = 50_000
@@ -45,7 +46,7 @@ def build_entry(source: SourceFile, vocabularies: dict[str, tuple[str, ...]]) ->
     data = convert_object(root, entry_type, conv, (), "")
     if declared.requires_situation and "situation" not in root.items \
             and not _misspelt("situation", root, entry_type):
-        conv.report(root, "required-field", f"a {kind} entry is missing the required field 'situation'",
+        conv.report(root, REQUIRED_FIELD.id, f"a {kind} entry is missing the required field 'situation'",
                     f"add 'situation:' with one of: {', '.join(vocabularies['situation'][:6])}, ...")
     if "id" not in data or "title" not in data or not data["title"] and not _written(root, "title"):
         # No title at all (the converter's empty stand-in is for items, not a whole entry): the
@@ -130,13 +131,13 @@ def _load(root: Path, vocabularies: dict[str, tuple[str, ...]], reuse: LoadCache
                       "Is --root pointing at the right folder?")
     if not files and not (root / CONFIG_FILE).exists():
         if has_knowledge_base(root):
-            problems.append(Problem(".", 1, 1, Level.WARNING, "no-content",
+            problems.append(Problem(".", 1, 1, Level.WARNING, NO_CONTENT.id,
                                     "no entries found: standards/ and scripts_library/ hold no entry files yet",
                                     "kbtool new KIND ID starts an entry"))
         else:
             # Nothing here is a knowledge base (--root / or a mistyped folder): passing would let CI
             # go green on the wrong folder, so it is an error.
-            problems.append(Problem(".", 1, 1, Level.ERROR, "no-content",
+            problems.append(Problem(".", 1, 1, Level.ERROR, NO_CONTENT.id,
                                     "no knowledge base here: there is no kb.yaml, standards/ or "
                                     "scripts_library/ in this folder",
                                     "run kbtool from the knowledge base's folder, or pass --root DIR"))

@@ -9,8 +9,8 @@ from kbtool.format.types import MISSING, Conversion, convert_object
 from kbtool.format.vocab import BUILTIN_SITUATIONS
 from kbtool.model import DEFAULT_LETTER_WORDS, DEFAULT_STYLE_PHRASES, KbConfig, StyleRule
 from kbtool.problems import Problem
-from kbtool.source.layout import CONFIG_FILE
-from kbtool.source.loader import load_file
+from kbtool.reading.layout import CONFIG_FILE
+from kbtool.reading.loader import load_file
 
 
 def load_config(root: Path, vocabularies: dict[str, tuple[str, ...]] | None = None) -> tuple[KbConfig, list[Problem]]:
