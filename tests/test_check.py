@@ -273,22 +273,22 @@ def test_cli_without_a_knowledge_base_fails_cleanly(cli, tmp_path):
 # -- the site pages' data ---------------------------------------------------------------------------
 
 def test_review_pages_carry_the_rules_and_the_scorecards(bundled):
-    from kbtool.site import reviewpages
+    from kbtool.site import review_forms
+    from kbtool.site.escaping import sanitise_page
     from kbtool.site.pages import SiteOptions, SiteRenderer
-    from kbtool.site.text import sanitise_page
 
     renderer = SiteRenderer(bundled, SiteOptions(directory_urls=False))
-    pages = {page.src_uri: page for page in reviewpages.pages(renderer)}
+    pages = {page.src_uri: page for page in review_forms.pages(renderer)}
     check_page = pages.pop("mentors/check-a-reply.md")
     # For everyone, not under Mentors: the navigation lists it at the top level.
-    assert check_page.section is None and check_page.assets == reviewpages.CHECK_ASSETS
+    assert check_page.section is None and check_page.assets == review_forms.CHECK_ASSETS
     rules = check_page.page_data()["rules"]
     json.dumps(check_page.page_data())  # shipped as a data script: plain JSON only
     greeting = next(p for p in rules["patterns"] if p["message"].startswith('wording to avoid: "Yeah, hello?"'))
     assert greeting["link"] == "../phrases/greetings.html#phone-name-first"
     # The placeholder the script builds into survives the page sanitiser.
     assert '<div id="kb-check" class="kb-review">' in sanitise_page(check_page.markdown)
-    assert sorted(pages) == sorted(reviewpages.review_src(c) for c in renderer.scorecard_channels())
+    assert sorted(pages) == sorted(review_forms.review_src(c) for c in renderer.scorecard_channels())
     phone = pages["mentors/review-phone.md"].page_data()
     scorecard_rules = dict(renderer.scorecards())["phone"]
     assert sum(len(s["rules"]) for s in phone["sections"]) == len(scorecard_rules)

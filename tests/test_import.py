@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from kbtool.imports import common
-from kbtool.imports.text import convert_placeholders, html_to_text, slugify
+from kbtool.imports.helpdesk_text import convert_placeholders, html_to_text, slugify
 from kbtool.pipeline import check
 from tests.conftest import KB_YAML, PHRASES, write_kb
 

@@ -12,7 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kbtool.imports.text import RESERVED_NAMES, blank_name
+from kbtool.imports.helpdesk_text import RESERVED_NAMES, blank_name
 from kbtool.pipeline import check
 
 PHRASES_DIR = Path("scripts_library/phrases")
@@ -144,7 +144,7 @@ def test_a_placeholder_named_like_a_template_keyword_is_imported(cli, tmp_path):
 @pytest.mark.parametrize(("text", "expected"), [("{{a.b}}}}", "{{ a_b }} } }"), ("{{a.b}}}", "{{ a_b }} }"),
                                               ("{{{a.b}}}", "{{ a_b }}"), ("{% if a %}}x{% endif %}", "{% if a %} }x{% endif %}")])
 def test_a_brace_beside_a_converted_placeholder_stays_apart_from_it(text, expected):
-    from kbtool.imports.text import convert_placeholders
+    from kbtool.imports.helpdesk_text import convert_placeholders
 
     assert convert_placeholders(text, "Zendesk", set()).text == expected
 

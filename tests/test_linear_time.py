@@ -25,7 +25,7 @@ from conftest import KB_YAML, PHRASES, REPO, write_kb
 
 from kbtool.imports import csvfile, zendesk
 from kbtool.imports.common import JsonLines, Options, plan
-from kbtool.imports.text import convert_placeholders, html_to_text
+from kbtool.imports.helpdesk_text import convert_placeholders, html_to_text
 from kbtool.review import Checker, compile_rules
 
 CHECK_JS = REPO / "kbtool" / "assets" / "review" / "check.js"

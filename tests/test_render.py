@@ -84,7 +84,7 @@ def pages(tmp_path):
 
 
 def test_heading_escapes_markdown_and_html():
-    from kbtool.site.text import heading
+    from kbtool.site.escaping import heading
 
     out = str(heading("<b>Hi</b> *x* {: onclick=y}"))
     assert "<" not in out and "*" not in out and "{" not in out
@@ -92,7 +92,7 @@ def test_heading_escapes_markdown_and_html():
 
 
 def test_block_keeps_inline_markdown_and_drops_markup():
-    from kbtool.site.text import block
+    from kbtool.site.escaping import block
 
     out = str(block('**bold** <script>alert(1)</script> [a](javascript:alert(1)) [b](https://example.com)'))
     assert "<strong>bold</strong>" in out
@@ -103,7 +103,7 @@ def test_block_keeps_inline_markdown_and_drops_markup():
 
 
 def test_block_lists_and_mailto():
-    from kbtool.site.text import block
+    from kbtool.site.escaping import block
 
     out = str(block("- one\n- two\n\n[mail](mailto:help@example.com)"))
     assert "<ul>" in out and "<li>one</li>" in out
@@ -113,7 +113,7 @@ def test_block_lists_and_mailto():
 def test_page_title_survives_striptags():
     from markupsafe import Markup
 
-    from kbtool.site.text import page_title
+    from kbtool.site.escaping import page_title
 
     title = page_title('<img src=x onerror="y">')
     assert "<" not in Markup(title).striptags()
@@ -218,7 +218,7 @@ def test_team_templates_override_by_name(tmp_path):
 
 
 def test_sanitise_page_allows_structure_and_drops_handlers():
-    from kbtool.site.text import sanitise_page
+    from kbtool.site.escaping import sanitise_page
 
     html = ('<h2 id="x">T<a class="headerlink" href="#x">¶</a></h2><button class="kb-copy" '
             'data-clipboard-text="hi" onclick="y()"></button><img src=x onerror=y><script>z</script>')

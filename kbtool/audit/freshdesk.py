@@ -131,7 +131,7 @@ def _text(record: dict[str, Any], plain: str, html: str) -> str | None:
     if isinstance(record.get(plain), str):
         return record[plain]
     if isinstance(record.get(html), str):
-        from kbtool.imports.text import html_to_text
+        from kbtool.imports.helpdesk_text import html_to_text
 
         return html_to_text(record[html])[0]
     return None

@@ -123,7 +123,7 @@ def _text(comment: dict[str, Any]) -> str | None:
         if isinstance(comment.get(key), str):
             return comment[key]
     if isinstance(comment.get("html_body"), str):
-        from kbtool.imports.text import html_to_text
+        from kbtool.imports.helpdesk_text import html_to_text
 
         return html_to_text(comment["html_body"])[0]
     return None

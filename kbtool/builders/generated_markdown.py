@@ -18,8 +18,8 @@ from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
 from kbtool.builders.staging import GENERATED_MARK
+from kbtool.site.escaping import sanitise_page
 from kbtool.site.rawhtml import stash_extension
-from kbtool.site.text import sanitise_page
 
 _FLAG = "kbtool_generated"
 # Where the tags listing goes: Zensical fills it in after the page is rendered, so the sanitiser

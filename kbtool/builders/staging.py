@@ -70,12 +70,12 @@ def staged_text(page: Any) -> str:
     """A generated page as its staged Markdown file: front matter, the mark, then the body.
 
     The front matter carries the page's title made safe for themes that print it raw in <title>
-    (kbtool.site.text.page_title), as the MkDocs plugin sets it; without it a builder takes the
+    (kbtool.site.escaping.page_title), as the MkDocs plugin sets it; without it a builder takes the
     first heading and may unescape it there.
     """
     import json
 
-    from kbtool.site.text import page_title
+    from kbtool.site.escaping import page_title
 
     title = f"title: {json.dumps(page_title(page.title))}\n" if page.title else ""
     front = page.front

@@ -5,14 +5,14 @@ from __future__ import annotations
 from types import ModuleType
 
 from kbtool.assemble import paused_gc
-from kbtool.checks import avoided, duplicates, flow, ids, references, review, style, templates
+from kbtool.checks import avoided, duplicates, flow, ids, references, review_dates, style, templates
 from kbtool.checks.base import rules_off
 from kbtool.model import KnowledgeBase
 from kbtool.problems import Level, Problem, RuleDoc
 from kbtool.reading import rules as reading_rules
 
 # Order matters only for reading the docs; problems are sorted by position afterwards.
-CHECKS: tuple[ModuleType, ...] = (ids, references, flow, templates, review, style, avoided, duplicates)
+CHECKS: tuple[ModuleType, ...] = (ids, references, flow, templates, review_dates, style, avoided, duplicates)
 
 
 def all_rules() -> list[RuleDoc]:

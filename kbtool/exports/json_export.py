@@ -17,8 +17,7 @@ from kbtool.format.exportshapes import nullable as _nullable
 from kbtool.format.exportshapes import obj as _obj
 from kbtool.format.exportshapes import text as _str
 from kbtool.format.exportshapes import texts as _strings
-from kbtool.format.kinds import KIND_NAMES as KINDS
-from kbtool.format.kinds import REGISTRY
+from kbtool.format.kinds import KIND_NAMES, REGISTRY
 from kbtool.format.vocab import BUILTIN_VARIABLE_EXAMPLES, BUILTIN_VARIABLES, CHANNELS, SLUG, STATUSES
 from kbtool.model import Entry, KnowledgeBase
 from kbtool.publish.urls import SiteAddress, anchor, site_address
@@ -121,7 +120,7 @@ _VARIABLES = {"type": "object", "propertyNames": {"pattern": r"^[a-z_][a-z0-9_]*
               "description": "The entry's own placeholders (a letter's order number, say)."}
 
 _COMMON = {
-    "kind": {"enum": list(KINDS), "description": f"{', '.join(KINDS[:-1])} or {KINDS[-1]}."},
+    "kind": {"enum": list(KIND_NAMES), "description": f"{', '.join(KIND_NAMES[:-1])} or {KIND_NAMES[-1]}."},
     "id": _str("Unique id across the knowledge base.", pattern=SLUG),
     "title": _str("The title shown to staff."),
     "summary": _str("One line on what the entry is for (may be empty)."),

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from kbtool.imports.text import (
+from kbtool.imports.helpdesk_text import (
     Blank,
     clean,
     convert_placeholders,

@@ -12,7 +12,7 @@ in entries. A reply may carry `category` (or `folder`) to group it; otherwise al
 from __future__ import annotations
 
 from kbtool.imports.common import InputProblem, InputProblems, Read, Reply, Source, decode
-from kbtool.imports.text import clean
+from kbtool.imports.helpdesk_text import clean
 from kbtool.reading.loader import Mapping, Scalar, Sequence, load_bytes
 from kbtool.reading.rules import NOT_A_MAPPING
 

@@ -1,7 +1,7 @@
 """The way back: phrase sets as the payloads Zendesk's and Freshdesk's APIs accept for creating
 macros and canned responses, with kbtool's blanks written as the help desk's placeholders.
 
-The inverse of the import's mapping (kbtool/imports/text.py), so importing an export gives back
+The inverse of the import's mapping (kbtool/imports/helpdesk_text.py), so importing an export gives back
 the same texts. kb.yaml's values are filled in (the help desk does not know them); a blank the
 help desk has no placeholder for is reported, and kept as `{{name}}` for a person to replace.
 """
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from kbtool.imports.text import KNOWN_PLACEHOLDERS
+from kbtool.imports.helpdesk_text import KNOWN_PLACEHOLDERS
 
 # kbtool blank -> the help desk's placeholder path. Built-ins first; the rest follow the import
 # table, so each blank goes back to the placeholder it most often came from.

@@ -23,7 +23,7 @@ def default_config(site_name: str) -> dict[str, Any]:
     """kbtool's built-in site settings (mkdocs.yml's), for a root without a mkdocs.yml of its own."""
     import yaml
 
-    from kbtool.site.text import heading
+    from kbtool.site.escaping import heading
 
     data = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     # site_name reaches every page's <title> unescaped by the theme, so it is escaped here.

@@ -292,7 +292,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         self.stashing = False
         if page.file.src_uri not in self.generated:
             return html
-        from kbtool.site.text import page_title, sanitise_page
+        from kbtool.site.escaping import page_title, sanitise_page
 
         generated = self.by_src.get(page.file.src_uri)
         if generated is not None and generated.entry is not None:

@@ -30,7 +30,7 @@ WORKFLOW = """\
 
 def esc(text: str) -> str:
     """Contributor text (kb.yaml's style rules and situations) for a Markdown table cell: inert."""
-    from kbtool.site.text import heading
+    from kbtool.site.escaping import heading
 
     return str(heading(text))
 

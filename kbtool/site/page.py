@@ -1,6 +1,6 @@
 """What a builder receives for each generated page, and the names several page modules share.
 
-A floor below the page producers (kbtool.site.pages, practice, reviewpages), so they can share
+A floor below the page producers (kbtool.site.pages, practice, review_forms), so they can share
 these records without importing one another.
 """
 
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kbtool.format.kinds import REGISTRY
 from kbtool.format.vocab import CHANNEL_LABELS
 from kbtool.model import Entry, KnowledgeBase
-from kbtool.site import text as t
+from kbtool.site import escaping as t
 
 if TYPE_CHECKING:  # pragma: no cover - the renderer's template environment, for annotations only
     import jinja2
@@ -85,7 +85,7 @@ def scorecard_src(channel: str) -> str:
 
 
 class Renderer(Protocol):
-    """What a page producer (practice, reviewpages) asks of the site renderer (pages.SiteRenderer)."""
+    """What a page producer (practice, review_forms) asks of the site renderer (pages.SiteRenderer)."""
 
     kb: KnowledgeBase
     options: SiteOptions

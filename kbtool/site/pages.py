@@ -3,7 +3,7 @@
 Each page is Markdown whose headings carry explicit anchors (so the table of contents and
 search sections work) and whose bodies are raw HTML written by Jinja2 templates with
 autoescaping on. Contributor text reaches a template only through the filters in
-`kbtool.site.text`, so it is escaped or allowlist-sanitised before it is ever markup.
+`kbtool.site.escaping`, so it is escaped or allowlist-sanitised before it is ever markup.
 The templates live in kbtool/templates/; a team can override any of them by name.
 """
 
@@ -20,8 +20,8 @@ from kbtool.format.kinds import KIND_NAMES, REGISTRY
 from kbtool.format.vocab import BUILTIN_VARIABLE_EXAMPLES, CHANNEL_LABELS
 from kbtool.model import Entry, KnowledgeBase
 from kbtool.publish.urls import entry_src, relative_url
-from kbtool.site import practice, reviewpages
-from kbtool.site import text as t
+from kbtool.site import practice, review_forms
+from kbtool.site import escaping as t
 from kbtool.site.page import Page, SiteOptions, channel_label, kind_index_src, scorecard_src
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -109,7 +109,7 @@ def front_matter(tags: Iterable[str]) -> str:
 
 
 def fill_with_blanks(text: str, values: dict[str, str]) -> str:
-    """`text` with `values` filled in and every other placeholder a marked blank (kbtool.site.text)."""
+    """`text` with `values` filled in and every other placeholder a marked blank (kbtool.site.escaping)."""
     from kbtool.templating import analyse, render_lenient
 
     if "{" not in text:
@@ -222,10 +222,10 @@ class SiteRenderer:
             Page(HOME, kb.config.name, self._later("home.md.j2", HOME, entries=entries,
                                                       counts=self._counts(), attention=self._attention(),
                                                       browse=BROWSE_PAGES, start_here=START_HERE,
-                                                      check_reply=reviewpages.CHECK_PAGE,
+                                                      check_reply=review_forms.CHECK_PAGE,
                                                       needs_attention=NEEDS_ATTENTION)),
             Page(START_HERE, "Start here", self._later("start-here.md.j2", START_HERE, path=self.path,
-                                                       check_reply=reviewpages.CHECK_PAGE),
+                                                       check_reply=review_forms.CHECK_PAGE),
                  assets=(PATH_SCRIPT,)),
             Page("browse/kinds.md", "By kind", self._later("by-kind.md.j2", "browse/kinds.md", groups=[
                 (kind, [e for e in entries if e.kind == kind]) for kind in KIND_ORDER])),
@@ -252,8 +252,8 @@ class SiteRenderer:
             # the channel's call-review form fills in.
             src = scorecard_src(channel)
             pages.append(Page(src, f"Scorecard: {channel_label(channel)}", self._later(
-                "scorecard.md.j2", src, channel=channel, rules=rules, review_form=reviewpages.review_src(channel)),
-                assets=reviewpages.REVIEW_ASSETS, data=partial(reviewpages.review_data, self, channel, rules, src)))
+                "scorecard.md.j2", src, channel=channel, rules=rules, review_form=review_forms.review_src(channel)),
+                assets=review_forms.REVIEW_ASSETS, data=partial(review_forms.review_data, self, channel, rules, src)))
         return pages
 
     def pages(self) -> list[Page]:
@@ -364,7 +364,7 @@ def render_entry(kb: KnowledgeBase, entry: Entry, options: SiteOptions | None = 
 
 def page_sets() -> list[Callable[[SiteRenderer], list[Page]]]:
     """Page producers beyond the entry and index pages, each in its own module."""
-    return [practice.pages, reviewpages.pages]
+    return [practice.pages, review_forms.pages]
 
 
 def navigation(pages: list[Page], renderer_channels: list[str]) -> list[Any]:
@@ -383,8 +383,8 @@ def navigation(pages: list[Page], renderer_channels: list[str]) -> list[Any]:
     nav: list[Any] = [{"Home": HOME}, {"Start here": START_HERE}]
     if practice.SECTION in sections:
         nav.append({practice.SECTION: sections.pop(practice.SECTION)})
-    if reviewpages.CHECK_PAGE in present:
-        nav.append({"Check a reply": reviewpages.CHECK_PAGE})
+    if review_forms.CHECK_PAGE in present:
+        nav.append({"Check a reply": review_forms.CHECK_PAGE})
     nav.append({"Browse": [{label: src} for src, label in BROWSE_PAGES.items()]})
     for kind in KIND_ORDER:
         if kind_index_src(kind) in present:

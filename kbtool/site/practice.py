@@ -19,7 +19,7 @@ from kbtool.format.kinds.base import Drill, Moment, Pitfall, Pool
 from kbtool.format.vocab import CHANNEL_LABELS
 from kbtool.model import Entry
 from kbtool.publish.urls import anchor, entry_src, relative_url
-from kbtool.site import text as t
+from kbtool.site import escaping as t
 from kbtool.site.page import Page, Renderer, channel_label
 
 HOME = "practice/index.md"

@@ -74,7 +74,7 @@ def import_(root: Path, source_name: str, file: Path, dry_run: bool, owner: str 
         _fail(problems.problems)
     except KbError as exc:
         raise click.ClickException(str(exc)) from None
-    from kbtool.imports.text import clean
+    from kbtool.imports.helpdesk_text import clean
     from kbtool.terminal import safe_for_terminal
 
     for line, note in planned.notes:
@@ -128,7 +128,7 @@ def _display(path: Path, root: Path) -> str:
 
 def _fail(problems: list[Any]) -> NoReturn:
     """Each problem as FILE:LINE: message (the form editors jump to), then exit 1."""
-    from kbtool.imports.text import clean
+    from kbtool.imports.helpdesk_text import clean
     from kbtool.terminal import safe_for_terminal
 
     # A message may quote the input, which can hold lone surrogates no terminal can be sent.

@@ -32,7 +32,7 @@ def init(root: Path, name: str | None, requirement: str | None) -> None:
 
     from kbtool.authoring.init import InitRefused, init_knowledge_base, shown
     from kbtool.authoring.skeleton import unwritable
-    from kbtool.site.text import humanise
+    from kbtool.site.escaping import humanise
     from kbtool.terminal import safe_for_terminal
 
     root = root.resolve()

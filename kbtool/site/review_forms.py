@@ -15,7 +15,7 @@ from typing import Any
 from kbtool.format.vocab import CHANNEL_LABELS
 from kbtool.model import Entry
 from kbtool.publish.urls import anchor, entry_src, relative_url
-from kbtool.site import text as t
+from kbtool.site import escaping as t
 from kbtool.site.page import Page, Renderer, channel_label, scorecard_src
 
 SECTION = "Mentors"
