@@ -84,42 +84,69 @@ def cli():
     return run
 
 
-@pytest.fixture(scope="session")
-def bundled_build(tmp_path_factory):
-    """The bundled knowledge base copied and built once per test session (site and search index).
+# -- sites built once per test run -----------------------------------------------------------------
+# The bundled site's kb.yaml for every shared build: a feedback address (the box's Tell the mentors
+# link) and word search only, so the site and `kbtool search` rank alike (test_site_search.py) and
+# no build spends time on the [semantic] extra's vectors unless its tests ask (test_site_meaning.py).
+FEEDBACK = "https://tracker.example/fernleaf/issues/new"
 
-    Tests must not change it; those that need a changed knowledge base build their own.
-    Returns the knowledge-base root; the site is in ROOT/site.
-    """
+
+def bundled_with(root: Path, setting: str = "semantic: false", feedback: str | None = FEEDBACK) -> Path:
+    """The bundled knowledge base and site configuration in `root`, with `setting` under kb.yaml's `search:`."""
+    import re
     import shutil
 
-    from kbtool.builders.build import build_site
-
-    root = tmp_path_factory.mktemp("bundled-build")
     for name in ("standards", "scripts_library", "docs_site"):
         shutil.copytree(REPO / name, root / name)
-    for name in ("kb.yaml", "mkdocs.yml"):
-        shutil.copy(REPO / name, root / name)
-    build_site(root)
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    text = (REPO / "kb.yaml").read_text(encoding="utf-8")
+    assert re.search(r"(?m)^search:\n", text)
+    text = re.sub(r"(?m)^search:\n", f"search:\n  {setting}\n", text, count=1)
+    (root / "kb.yaml").write_text(text + (f"\nfeedback: {feedback}\n" if feedback else ""), encoding="utf-8")
     return root
+
+
+def built_once(tmp_path_factory, name: str, make) -> Path:
+    """A folder `make(folder)` fills once per test run, however many xdist workers ask for it.
+
+    Workers share their run's temporary folder; the first to take the lock builds, the others
+    wait and reuse. Tests must not change what is built here.
+    """
+    import fcntl
+    import os
+    import shutil
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    root, done = base / f"once-{name}", base / f"once-{name}.done"
+    with open(base / f"once-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(root, ignore_errors=True)
+            root.mkdir()
+            make(root)
+            done.touch()
+    return root
+
+
+@pytest.fixture(scope="session")
+def bundled_build(tmp_path_factory):
+    """The bundled knowledge base built once per test run (site and search index), with
+    `bundled_with`'s kb.yaml. Returns the knowledge-base root; the site is in ROOT/site."""
+    from kbtool.builders.build import build_site
+
+    return built_once(tmp_path_factory, "bundled", lambda root: build_site(bundled_with(root)))
 
 
 @pytest.fixture(scope="session")
 def zensical_build(tmp_path_factory):
-    """The bundled knowledge base built once per session with Zensical (no terminal search index):
-    the same site as `bundled_build`, from the staged pages. Skips when Zensical is not installed."""
-    import shutil
-
-    pytest.importorskip("zensical")
+    """The bundled knowledge base built once per run with Zensical (no terminal search index):
+    the same site as `bundled_build`, from the staged pages."""
     from kbtool.builders.build import build_site
 
-    root = tmp_path_factory.mktemp("zensical-build")
-    for name in ("standards", "scripts_library", "docs_site"):
-        shutil.copytree(REPO / name, root / name)
-    for name in ("kb.yaml", "mkdocs.yml"):
-        shutil.copy(REPO / name, root / name)
-    build_site(root, search_index=False, builder="zensical")
-    return root
+    return built_once(tmp_path_factory, "zensical",
+                      lambda root: build_site(bundled_with(root), search_index=False, builder="zensical"))
 
 
 # -- browser tests: one way to serve a built site and to start Debian's Chromium ---------------------

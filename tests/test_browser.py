@@ -5,8 +5,6 @@ Screenshots of the main page kinds go to test-artifacts/ for people to look at.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from conftest import REPO, serve_folder
 
@@ -15,15 +13,8 @@ ARTIFACTS = REPO / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
-def bundled_site(tmp_path_factory):
-    from kbtool.builders.build import build_site
-
-    root = tmp_path_factory.mktemp("bundled")
-    for name in ("standards", "scripts_library", "docs_site"):
-        shutil.copytree(REPO / name, root / name)
-    for name in ("kb.yaml", "mkdocs.yml"):
-        shutil.copy(REPO / name, root / name)
-    return build_site(root, search_index=False).site_dir
+def bundled_site(bundled_build):
+    return bundled_build / "site"
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import REPO, serve_folder
-from test_site_search import ARTIFACTS, bundled_with, data_files, entries, json_docs, needs_chromium, search
+from conftest import KB_YAML, PHRASES, REPO, built_once, bundled_with, serve_folder, write_kb
+from test_site_search import ARTIFACTS, data_files, entries, json_docs, needs_chromium, search
 
 from kbtool.search import semantic
 
@@ -30,9 +30,7 @@ def built(tmp_path_factory):
     from kbtool.builders.build import build_site
 
     assert semantic.available(), "the test extra installs wordllama"
-    root = bundled_with(tmp_path_factory.mktemp("site-meaning"), "semantic_site: true")
-    build_site(root)
-    return root
+    return built_once(tmp_path_factory, "meaning", lambda root: build_site(bundled_with(root, "semantic_site: true")))
 
 
 @pytest.fixture(scope="session")
@@ -107,7 +105,9 @@ def test_off_unless_kb_yaml_asks(tmp_path):
 ])
 def test_a_site_that_cannot_rank_by_meaning_is_built_with_word_search_and_a_note(tmp_path, monkeypatch, cli,
                                                                                   setting, missing, said):
-    root = bundled_with(tmp_path, setting)
+    # The decision needs no content to speak of: one entry keeps the two builds quick.
+    root = write_kb(tmp_path / "kb", {"scripts_library/phrases/greetings.yaml": PHRASES},
+                    KB_YAML + f"search:\n  {setting}\n")
     if missing:
         monkeypatch.setattr(semantic, "available", lambda: False)
     result = cli("build", "--root", str(root))

@@ -9,50 +9,29 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CHROMIUM, PHRASES, REPO, new_page, serve_folder, write_kb
+from conftest import CHROMIUM, FEEDBACK, PHRASES, REPO, new_page, serve_folder, write_kb
 
 from kbtool.publish.urls import SiteAddress
 from kbtool.sitesearch.hooks import place_search_box, search_box
 from kbtool.sitesearch.index import Analyser, build_site_index, field_values, readable, synonym_groups
 
-FEEDBACK = "https://tracker.example/fernleaf/issues/new"
 TESTS = Path(__file__).resolve().parent
 QUERY_SETS = ("search_queries.yaml", "paraphrase_queries.yaml", "lexicon_holdout.yaml", "blind_queries.yaml")
 ARTIFACTS = REPO / "test-artifacts"
 DATA_FILE = re.compile(r'\(self\.__kbsearch=self\.__kbsearch\|\|\{\}\)\["([a-z0-9]+)"\]=JSON\.parse\(("(?:[^"\\]|\\.)*")\);\n')
 
 
-def bundled_with(root: Path, setting: str) -> Path:
-    """The bundled knowledge base and site configuration in `root`, with `setting` under kb.yaml's `search:`."""
-    for name in ("standards", "scripts_library", "docs_site"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
-    text = (REPO / "kb.yaml").read_text(encoding="utf-8")
-    assert re.search(r"(?m)^search:\n", text)
-    (root / "kb.yaml").write_text(re.sub(r"(?m)^search:\n", f"search:\n  {setting}\n", text, count=1),
-                                  encoding="utf-8")
-    return root
-
-
 @pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """The bundled knowledge base with a feedback address, its site and its terminal index (lexical)."""
-    from kbtool.builders.build import build_site
-
-    # The site ranks as `kbtool search` does without the [semantic] extra's re-ranking by meaning
-    # (a site ranks by meaning only when kb.yaml asks, test_site_meaning.py): the terminal side of
-    # every comparison here is that.
-    root = bundled_with(tmp_path_factory.mktemp("site-search"), "semantic: false")
-    with (root / "kb.yaml").open("a", encoding="utf-8") as kb_yaml:
-        kb_yaml.write(f"\nfeedback: {FEEDBACK}\n")
-    build_site(root)
-    return root
+def built(bundled_build):
+    """The bundled knowledge base with a feedback address, its site and its terminal index: word search
+    only, so the site ranks as `kbtool search` does without the [semantic] extra (a site ranks by
+    meaning only when kb.yaml asks, test_site_meaning.py)."""
+    return bundled_build
 
 
 @pytest.fixture(scope="session")
