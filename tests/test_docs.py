@@ -33,7 +33,8 @@ def test_readme_opens_with_the_two_setup_commands():
 
 
 def test_the_readmes_search_examples_print_what_they_show(cli, bundled_build):
-    """Each `$ kbtool search ...` in the README's console blocks, run on the bundled knowledge base,
+    """Each `$ kbtool search ...` in the README's console blocks, run on the bundled knowledge base as a
+    plain install ranks it (words only, no [semantic] extra),
     prints exactly the lines shown under it."""
     import re
     import shlex
