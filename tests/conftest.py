@@ -149,6 +149,21 @@ def zensical_build(tmp_path_factory):
                       lambda root: build_site(bundled_with(root), search_index=False, builder="zensical"))
 
 
+# The browser suites run on the bundled site as each builder makes it: a test marked
+# `@on_both_builders("server")` (or "site") runs once per builder; unmarked, it runs on MkDocs' site.
+BUILDERS = ("mkdocs", "zensical")
+
+
+def on_both_builders(fixture: str):
+    return pytest.mark.parametrize(fixture, BUILDERS, indirect=True)
+
+
+def bundled_site_of(request) -> Path:
+    """The bundled site folder as the builder the test asked for made it (MkDocs unless parametrised)."""
+    builder = getattr(request, "param", "mkdocs")
+    return request.getfixturevalue("zensical_build" if builder == "zensical" else "bundled_build") / "site"
+
+
 # -- browser tests: one way to serve a built site and to start Debian's Chromium ---------------------
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

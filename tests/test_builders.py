@@ -1,9 +1,9 @@
 """The site builders: the lock, swap and rollback every builder shares, the staged pages, the
 Zensical adapter (its configuration, its Markdown extension, a missing extra, `- kbtool` that
-Zensical would drop) and, in real Chromium, the same site from MkDocs and from Zensical.
+Zensical would drop) and the same pages from MkDocs and from Zensical.
 
-The Zensical site is built once per session (`zensical_build` in conftest.py); each browser test
-does many checks per page load.
+The browser suites (search, accessibility, phone, offline, practice, check a reply) run on both
+builders' sites themselves: their tests marked `@on_both_builders` in conftest.py.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, keep_local, serve_folder
 
 # -- the lock, the swap and rollback (builders/lock.py, builders/sitefolder.py) ----------------------
 
@@ -165,16 +164,6 @@ def test_generated_pages_are_stashed_and_sanitised_and_team_pages_left_alone():
 
 # -- both builders, the same site ------------------------------------------------------------------
 
-PAGES = {
-    "home": "index.html",
-    "script": "scripts/angry-caller.html",
-    "standard": "standards/complaint-handling.html",
-    "practice": "practice/situation-empathy.html",
-    "check": "mentors/check-a-reply.html",
-    "team": "contributing.html",
-}
-
-
 def html_pages(site: Path) -> set[str]:
     return {p.relative_to(site).as_posix() for p in site.rglob("*.html")}
 
@@ -191,100 +180,3 @@ def test_both_builders_write_the_same_pages_and_pass_the_same_scan(bundled_build
         ours = {p.relative_to(mkdocs_site).as_posix() for p in (mkdocs_site / folder).rglob("*") if p.is_file()}
         theirs = {p.relative_to(zensical_site).as_posix() for p in (zensical_site / folder).rglob("*") if p.is_file()}
         assert theirs == ours, folder
-
-
-@pytest.fixture(scope="module", params=["mkdocs", "zensical"])
-def site(request):
-    root = request.getfixturevalue("bundled_build" if request.param == "mkdocs" else "zensical_build")
-    with serve_folder(root / "site") as url:
-        yield request.param, url + "/"
-
-
-def open_tab(browser, server, width=1280, scheme="light"):
-    """A tab that may only talk to the local server: any other request is refused and recorded."""
-    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
-    tab = context.new_page()
-    keep_local(tab, server)
-    return context, tab
-
-
-# Call flows the theme's script has drawn: it swaps the diagram's source text for a picture in a
-# closed shadow root, so a drawn diagram has no text of its own and a picture's height.
-DRAWN = ("[...document.querySelectorAll('.mermaid')]"
-         ".filter(d => !d.textContent.trim() && d.getBoundingClientRect().height > 40).length")
-# One round trip per page: which box is first, whether a call flow is drawn, the page's width.
-PAGE_STATE = """() => {
-  const visible = [...document.querySelectorAll('input[type="search"]')].filter(e => e.getClientRects().length);
-  return {box: visible.length ? visible[0].id : null, boxes: visible.length,
-          drawn: """ + DRAWN + """,
-          diagrams: document.querySelectorAll('.mermaid').length,
-          width: document.documentElement.scrollWidth,
-          scheme: document.body.getAttribute('data-md-color-scheme')};
-}"""
-
-
-@pytest.mark.browser
-@pytest.mark.slow
-def test_the_site_works_the_same_from_either_builder(browser, site):
-    builder, server = site
-    states = {}
-    for width in (1280, 390):
-        context, tab = open_tab(browser, server, width=width)
-        try:
-            for name, url in PAGES.items():
-                tab.goto(server + url)
-                tab.wait_for_load_state("load")
-                if name == "script" and width > 720:  # on a phone a call flow is numbered steps instead
-                    tab.wait_for_function(DRAWN + " > 0", timeout=10000)
-                states[name, width] = tab.evaluate(PAGE_STATE)
-            if width == 1280:
-                # Search: kbtool's box, its rows carrying entry and item.
-                tab.goto(server + PAGES["home"])
-                tab.fill("#kb-search-input", "refund")
-                tab.wait_for_selector("[data-kb-entry]", timeout=10000)
-                assert tab.locator("[data-kb-item]").count() > 0
-                # Practice: a drill starts and offers its choices.
-                tab.goto(server + PAGES["practice"])
-                tab.locator(".kbp-start").first.click()
-                assert tab.locator(".kbp-player .kbp-choice").count() >= 2
-                # Check a reply: a wording to avoid is found.
-                tab.goto(server + PAGES["check"])
-                tab.fill("#kb-check-text", "Agent: Calm down, it's only a parcel.")
-                tab.click("#kb-check-run")
-                assert tab.locator("li.kb-check-finding").count() > 0
-            assert tab.elsewhere == [], (builder, tab.elsewhere)
-        finally:
-            context.close()
-    for (name, width), state in states.items():
-        assert state["box"] == "kb-search-input" and state["boxes"] == 1, (builder, name, width, state)
-        assert state["width"] <= width, (builder, name, width, state)
-        assert width < 720 or state["drawn"] == state["diagrams"], (builder, name, state)
-    assert states["script", 1280]["drawn"] >= 1
-
-
-@pytest.mark.browser
-@pytest.mark.slow
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_either_builders_pages_pass_axe(browser, site, scheme):
-    axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
-    from test_site_quality import WCAG
-
-    builder, server = site
-    context, tab = open_tab(browser, server, scheme=scheme)
-    found = {}
-    try:
-        axe = axe_playwright.Axe()
-        for name in ("script", "practice", "check") if scheme == "light" else ("script",):
-            tab.goto(server + PAGES[name])
-            tab.wait_for_load_state("load")
-            assert tab.get_attribute("body", "data-md-color-scheme") == ("slate" if scheme == "dark" else "default")
-            violations = axe.run(tab, options=WCAG).response["violations"]
-            if violations:
-                found[name] = [f"{v['id']}: {v['nodes'][0]['target']}" for v in violations]
-        if builder == "zensical":
-            ARTIFACTS = REPO / "test-artifacts"
-            ARTIFACTS.mkdir(exist_ok=True)
-            tab.screenshot(path=str(ARTIFACTS / f"builders-zensical-script-1280-{scheme}.png"))
-    finally:
-        context.close()
-    assert found == {}, builder

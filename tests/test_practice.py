@@ -12,7 +12,7 @@ import pytest
 from kbtool.format.kinds import kind_of
 from kbtool.format.kinds.base import same_wording
 from kbtool.pipeline import check
-from tests.conftest import PHRASES, REPO, serve_folder
+from tests.conftest import PHRASES, REPO, bundled_site_of, on_both_builders, serve_folder
 
 ARTIFACTS = REPO / "test-artifacts"
 
@@ -266,7 +266,7 @@ def test_a_drill_page_per_situation_and_channel_with_its_entries(site_pages, bun
     assert "situation-empathy.html" in linked and "channel-phone.html" in linked
     for page in site_pages.values():
         if page.src_uri.startswith("practice/"):
-            assert page.assets == ("practice/practice.css", "practice/practice.js")
+            assert page.assets == ("practice/practice.css", "toolkit/kbkit.js", "practice/practice.js")
             json.dumps(page.page_data())
 
 
@@ -312,8 +312,8 @@ def axe_violations(tab, selector):
 
 
 @pytest.fixture(scope="module")
-def site(bundled_build):
-    return bundled_build / "site"
+def site(request):
+    return bundled_site_of(request)
 
 
 @pytest.fixture(scope="module")
@@ -345,6 +345,7 @@ def choices(tab):
     return tab.locator(".kbp-player .kbp-choice")
 
 
+@on_both_builders("site")
 @pytest.mark.browser
 def test_phrase_drill_right_and_wrong_progress_kept_and_wrong_ones_practised(browser, server):
     tab = open_tab(browser)
@@ -390,6 +391,7 @@ def test_phrase_drill_right_and_wrong_progress_kept_and_wrong_ones_practised(bro
     tab.context.close()
 
 
+@on_both_builders("site")
 @pytest.mark.browser
 def test_call_flow_drill_from_practise_this(browser, server):
     tab = open_tab(browser)
@@ -412,6 +414,7 @@ def test_call_flow_drill_from_practise_this(browser, server):
     tab.context.close()
 
 
+@on_both_builders("site")
 @pytest.mark.browser
 def test_drills_work_and_remember_from_file_urls(browser, site):
     tab = open_tab(browser)
@@ -464,6 +467,7 @@ def test_practice_screenshots(browser, server, width, height, scheme):
     tab.context.close()
 
 
+@on_both_builders("site")
 @pytest.mark.browser
 def test_keyboard_only(browser, server):
     tab = open_tab(browser, 390, 844)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, bundled_site_of, on_both_builders
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = REPO / "test-artifacts"
@@ -18,8 +18,8 @@ CASES = Path(__file__).resolve().parent / "check_cases"
 
 
 @pytest.fixture(scope="module")
-def site(bundled_build) -> Path:
-    return bundled_build / "site"
+def site(request) -> Path:
+    return bundled_site_of(request)
 
 
 @pytest.fixture
@@ -48,6 +48,7 @@ def open_page(browser, site):
     assert outside == []
 
 
+@on_both_builders("site")
 def test_check_page_flags_an_avoided_wording_by_keyboard(open_page, site):
     page = open_page("mentors/check-a-reply.html")
     page.focus("#kb-check-text")
@@ -73,6 +74,7 @@ def test_check_page_flags_an_avoided_wording_by_keyboard(open_page, site):
     assert page.input_value("#kb-check-text")[caret:].startswith("Calm down")
 
 
+@on_both_builders("site")
 def test_check_page_agrees_with_the_cli_on_the_test_set(open_page, bundled_build, cli):
     page = open_page("mentors/check-a-reply.html")
     cases = yaml.safe_load((CASES / "cases.yaml").read_text(encoding="utf-8"))
@@ -123,6 +125,7 @@ def test_check_page_at_desktop_width(open_page):
     assert page.inner_text("#kb-check-summary").startswith("Nothing to change")
 
 
+@on_both_builders("site")
 def test_every_control_has_a_label(open_page):
     for rel in ("mentors/check-a-reply.html", "mentors/review-phone.html"):
         page = open_page(rel)
@@ -132,6 +135,7 @@ def test_every_control_has_a_label(open_page):
         assert unlabelled == [], rel
 
 
+@on_both_builders("site")
 def test_review_form_filled_by_keyboard_remembered_and_exported(open_page, browser):
     page = open_page("mentors/review-phone.html")
     page.fill("#kb-review-agent", "Jo Bloggs")

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO, keep_local, serve_folder
+from conftest import REPO, bundled_site_of, keep_local, on_both_builders, serve_folder
 
 pytestmark = pytest.mark.browser
 axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
@@ -46,8 +46,8 @@ WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "w
 
 
 @pytest.fixture(scope="module")
-def server(bundled_build):
-    with serve_folder(bundled_build / "site") as url:
+def server(request):
+    with serve_folder(bundled_site_of(request)) as url:
         yield url + "/"
 
 
@@ -70,6 +70,7 @@ def visit(tab, url):
     tab.wait_for_load_state("load")
 
 
+@on_both_builders("server")
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_page_kind_passes_axe_in_light_and_dark(browser, server, scheme):
     context, tab = open_tab(browser, server, scheme=scheme)
@@ -122,6 +123,7 @@ SIDEWAYS = """(() => [...document.querySelectorAll('article *')].filter(e => {
 SCROLL_BY_DESIGN = ("mentors-guide", "team-page")
 
 
+@on_both_builders("server")
 def test_no_page_kind_scrolls_sideways_or_breaks_words_on_a_phone(browser, server):
     # Widths do not depend on the theme; the dark screenshots are for people to look at.
     context, tab = open_tab(browser, server, width=390)
@@ -144,6 +146,7 @@ def test_no_page_kind_scrolls_sideways_or_breaks_words_on_a_phone(browser, serve
     assert wide == {}
 
 
+@on_both_builders("server")
 def test_tables_read_as_cards_and_call_flows_as_steps_on_a_phone(browser, server):
     context, tab = open_tab(browser, server, width=390)
     try:
@@ -179,6 +182,7 @@ def test_tables_read_as_cards_and_call_flows_as_steps_on_a_phone(browser, server
         context.close()
 
 
+@on_both_builders("server")
 def test_nothing_is_requested_from_another_host_and_mermaid_only_where_drawn(browser, server):
     context, tab = open_tab(browser, server)
     try:

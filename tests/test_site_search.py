@@ -14,7 +14,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CHROMIUM, FEEDBACK, PHRASES, REPO, new_page, serve_folder, write_kb
+from conftest import (
+    CHROMIUM,
+    FEEDBACK,
+    PHRASES,
+    REPO,
+    bundled_site_of,
+    new_page,
+    on_both_builders,
+    serve_folder,
+    write_kb,
+)
 
 from kbtool.publish.urls import SiteAddress
 from kbtool.sitesearch.hooks import place_search_box, search_box
@@ -195,10 +205,15 @@ class Inputs(HTMLParser):
             self.inputs.append(dict(attrs))
 
 
-def test_every_page_has_the_search_box_first_and_no_second_box(built):
+@pytest.fixture(scope="module")
+def site(request) -> Path:
+    return bundled_site_of(request)
+
+
+@on_both_builders("site")
+def test_every_page_has_the_search_box_first_and_no_second_box(site):
     from kbtool.builders.htmlscan import scan_site
 
-    site = built / "site"
     pages = sorted(site.rglob("*.html"))
     assert len(pages) > 80 and (site / "404.html") in pages
     for page in pages:
@@ -229,8 +244,8 @@ needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chro
 
 
 @pytest.fixture(scope="session")
-def server(built):
-    with serve_folder(built / "site") as url:
+def server(request):
+    with serve_folder(bundled_site_of(request)) as url:
         yield url
 
 
@@ -309,6 +324,7 @@ def test_filters_narrow_results_like_the_terminal_options(page, server, built):
     assert set(page.locator(".kb-result__kind").all_inner_texts()) == {"Letter"}
 
 
+@on_both_builders("server")
 @needs_chromium
 @pytest.mark.browser
 def test_keyboard_slash_arrows_enter_copies_and_enter_again_opens(browser, server):
@@ -413,6 +429,7 @@ def test_works_from_file_urls_with_no_request_leaving_the_site(page, built):
     page.wait_for_url("file://**" + href.rsplit("/", 1)[1])
 
 
+@on_both_builders("server")
 @needs_chromium
 @pytest.mark.browser
 def test_no_request_to_another_host_over_http(page, server):
@@ -459,6 +476,7 @@ def test_pages_are_found_by_title_and_never_flood_results(page, server):
     assert page.locator(".kb-search__results > li[data-kb-page]").count() >= 1
 
 
+@on_both_builders("server")
 @needs_chromium
 @pytest.mark.browser
 def test_usable_on_a_phone_screen(browser, server):
@@ -674,6 +692,7 @@ def test_an_off_topic_question_says_no_close_match_with_tell_the_mentors(page, s
     assert "No close match" not in page.locator(".kb-search__status").inner_text()
 
 
+@on_both_builders("server")
 @needs_chromium
 @pytest.mark.browser
 def test_rows_close_flags_and_folded_items_are_kbtool_searchs(page, server, built):
