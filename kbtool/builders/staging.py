@@ -51,7 +51,9 @@ def site_files(pages: Iterable[Any], site_search: bool) -> list[SiteFile]:
             files.append(SiteFile(data_uri(page.src_uri), make=lambda page=page: data_script_parts(page.page_data())))
     files += [SiteFile(site_uri(asset), source_file(asset)) for asset in sorted(wanted)]
     if site_search:
-        files += [SiteFile(uri, path) for uri, path in asset_files()]
+        # The toolkit is both a page asset and one of the search box's scripts: shipped once.
+        shipped = {file.uri for file in files}
+        files += [SiteFile(uri, path) for uri, path in asset_files() if uri not in shipped]
     return files
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from kbtool.browser import SITE_FOLDER
+
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
-SITE_FOLDER = "assets/kbtool"  # where the site serves kbtool's files
 DATA_FOLDER = f"{SITE_FOLDER}/data"
 MERMAID = "mermaid/mermaid.min.js"
 FLOW = "flow/flow.js"  # opens a wide call flow on its first step on a phone
@@ -102,11 +104,20 @@ def _relative(page_url: str, uri: str) -> str:
     return posixpath.relpath(uri, base.rstrip("/") or ".") if base else uri
 
 
+def _loads(html: str, uri: str) -> bool:
+    """Whether the page already has a <script> for the site path `uri` (at any relative depth)."""
+    if uri not in html:
+        return False
+    return re.search(rf'<script\b[^>]*\bsrc="(?:[^"]*/)?{re.escape(uri)}(?:[?#][^"]*)?"', html) is not None
+
+
 def inject(html: str, page_url: str, assets: Iterable[str] = (), data_file: str | None = None) -> str:
     """The page's HTML with its stylesheets in <head> and its scripts (data first) before </body>.
 
     Mermaid comes with any page that draws a diagram, generated or written by the team, and with
-    no other page (it is 3.5 MB of script).
+    no other page (it is 3.5 MB of script). A script the page loads already is not added again:
+    the toolkit (kbtool.browser.TOOLKIT) comes with the search box on every page when the site
+    search is on, earlier in the page, and with each page that names it when it is off.
     """
     assets = list(assets)
     if _MERMAID_MARK in html:
@@ -116,7 +127,7 @@ def inject(html: str, page_url: str, assets: Iterable[str] = (), data_file: str 
     css = "".join(f'<link rel="stylesheet" href="{_relative(page_url, site_uri(a))}">'
                   for a in assets if a.endswith(".css"))
     scripts = [data_file] if data_file else []
-    scripts += [site_uri(a) for a in assets if a.endswith(".js")]
+    scripts += [uri for uri in (site_uri(a) for a in assets if a.endswith(".js")) if not _loads(html, uri)]
     js = "".join(f'<script src="{_relative(page_url, uri)}"></script>' for uri in scripts)
     if css and "</head>" in html:
         head = html.index("</head>")

@@ -16,6 +16,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from kbtool.browser import TOOLKIT
 from kbtool.format.kinds import KIND_NAMES, REGISTRY
 from kbtool.format.vocab import BUILTIN_VARIABLE_EXAMPLES, CHANNEL_LABELS
 from kbtool.model import Entry, KnowledgeBase
@@ -32,7 +33,7 @@ KIND_SINGULAR = {name: kind.singular for name, kind in REGISTRY.items()}
 # Fixed pages: src_uri -> nav label. Entry pages take their titles from their first heading.
 HOME = "index.md"
 START_HERE = "start-here.md"
-PATH_SCRIPT = "path/path.js"  # marks the Start here pages a reader has opened
+PATH_ASSETS = (TOOLKIT, "path/path.js")  # marks the Start here pages a reader has opened
 BROWSE_PAGES = {"browse/kinds.md": "By kind", "browse/channels.md": "By channel",
                 "browse/situations.md": "By situation", "browse/tags.md": "By tag",
                 "browse/coverage.md": "Coverage matrix"}
@@ -214,7 +215,7 @@ class SiteRenderer:
         context["pathnav"] = self._path_position(entry)
         template = REGISTRY[entry.kind].template
         return Page(src, entry.title, lambda: self._render(template, src, **context), entry,
-                    assets=(PATH_SCRIPT,) if context["pathnav"] else (), front=front_matter(entry.tags))
+                    assets=PATH_ASSETS if context["pathnav"] else (), front=front_matter(entry.tags))
 
     def index_pages(self) -> list[Page]:
         kb, entries = self.kb, self.entries
@@ -226,7 +227,7 @@ class SiteRenderer:
                                                       needs_attention=NEEDS_ATTENTION)),
             Page(START_HERE, "Start here", self._later("start-here.md.j2", START_HERE, path=self.path,
                                                        check_reply=review_forms.CHECK_PAGE),
-                 assets=(PATH_SCRIPT,)),
+                 assets=PATH_ASSETS),
             Page("browse/kinds.md", "By kind", self._later("by-kind.md.j2", "browse/kinds.md", groups=[
                 (kind, [e for e in entries if e.kind == kind]) for kind in KIND_ORDER])),
             Page("browse/channels.md", "By channel", self._later(

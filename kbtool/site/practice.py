@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from kbtool.browser import TOOLKIT
 from kbtool.format.kinds import kind_of
 from kbtool.format.kinds.base import Drill, Moment, Pitfall, Pool
 from kbtool.format.vocab import CHANNEL_LABELS
@@ -23,7 +24,7 @@ from kbtool.site import escaping as t
 from kbtool.site.page import Page, Renderer, channel_label
 
 HOME = "practice/index.md"
-ASSETS = ("practice/practice.css", "practice/practice.js")
+ASSETS = ("practice/practice.css", TOOLKIT, "practice/practice.js")
 SECTION = "Practice"
 # Bumped when the stored progress changes shape, so an old browser copy is read as empty.
 STORAGE_VERSION = 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from kbtool.browser import TOOLKIT
 from kbtool.format.vocab import CHANNEL_LABELS
 from kbtool.model import Entry
 from kbtool.publish.urls import anchor, entry_src, relative_url
@@ -20,8 +21,8 @@ from kbtool.site.page import Page, Renderer, channel_label, scorecard_src
 
 SECTION = "Mentors"
 CHECK_PAGE = "mentors/check-a-reply.md"
-CHECK_ASSETS = ("review/review.css", "review/check.js")
-REVIEW_ASSETS = ("review/review.css", "review/review.js")
+CHECK_ASSETS = ("review/review.css", TOOLKIT, "review/check.js")
+REVIEW_ASSETS = ("review/review.css", TOOLKIT, "review/review.js")
 # Bumped when the stored reviews change shape. Version 1 kept one review per channel; version 2
 # keeps several side by side (review.js moves a version 1 review into the list once).
 STORAGE_VERSION = 2

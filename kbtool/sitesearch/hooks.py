@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kbtool.browser import TOOLKIT, TOOLKIT_URI
 from kbtool.sitesearch.index import (
     FOLDER,
     INDEX_FILE,
@@ -29,9 +30,11 @@ from kbtool.sitesearch.index import (
 )
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "kbsearch"
-# Site paths of the shipped assets; the engine before the page code that uses it.
+# Site paths of the shipped assets; the engine before the page code that uses it, and the
+# toolkit first of all: the box is on every page, so every page has the toolkit before its own scripts.
 CSS_URI = "assets/kbsearch/kbsearch.css"
-JS_URIS = ("assets/kbsearch/kbsearch-engine.js", "assets/kbsearch/kbsearch-meaning.js", "assets/kbsearch/kbsearch.js")
+JS_URIS = (TOOLKIT_URI, "assets/kbsearch/kbsearch-engine.js", "assets/kbsearch/kbsearch-meaning.js",
+           "assets/kbsearch/kbsearch.js")
 BOX_ID = "kb-search-input"
 
 # Generated pages that are not entries, by where they live: what the result list calls them.
@@ -51,7 +54,8 @@ def configure(config: Any) -> None:
 
 def asset_files() -> list[tuple[str, Path]]:
     """The search's own files, as (site path, file): a builder ships them (no CDN: desks are not always online)."""
-    return [(uri, ASSETS / posixpath.basename(uri)) for uri in (CSS_URI, *JS_URIS)]
+    return [(uri, ASSETS.parent / TOOLKIT if uri == TOOLKIT_URI else ASSETS / posixpath.basename(uri))
+            for uri in (CSS_URI, *JS_URIS)]
 
 
 def page_label(src_uri: str, generated: bool) -> str:
@@ -202,10 +206,10 @@ def write_standalone(site_dir: Path, index: SiteIndex, title: str = "Site search
     import shutil
 
     index.write(site_dir)
-    for uri in (CSS_URI, *JS_URIS):
+    for uri, source in asset_files():
         target = site_dir / uri
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(ASSETS / posixpath.basename(uri), target)
+        shutil.copyfile(source, target)
     page = site_dir / "index.html"
     page.write_text(standalone_page(title, index.version), encoding="utf-8")
     return page

@@ -32,12 +32,7 @@
   var api = { lastCopied: null, ready: null, state: state };
   window.KbSearch = api;
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
+  var el = kbkit.el;
 
   // -- loading ------------------------------------------------------------------------------------
 
@@ -170,22 +165,22 @@
 
   // -- the panel ---------------------------------------------------------------------------------
 
-  var panel = el("div", "kb-search__panel");
+  var panel = el("div", { class: "kb-search__panel" });
   panel.id = "kb-search-panel";
   panel.hidden = true;
   panel.setAttribute("role", "region");
   panel.setAttribute("aria-label", "Search results");
-  var filters = el("div", "kb-search__filters");
-  var status = el("p", "kb-search__status");
+  var filters = el("div", { class: "kb-search__filters" });
+  var status = el("p", { class: "kb-search__status" });
   status.setAttribute("role", "status");
   status.setAttribute("aria-live", "polite");
-  var list = el("ol", "kb-search__results");
+  var list = el("ol", { class: "kb-search__results" });
   list.setAttribute("aria-label", "Results");
-  var miss = el("p", "kb-search__miss");
+  var miss = el("p", { class: "kb-search__miss" });
   miss.hidden = true;
-  var keys = el("p", "kb-search__keys", "\u2191 \u2193 choose \u00b7 Enter copies \u00b7 Enter again opens \u00b7 Esc closes");
+  var keys = el("p", { class: "kb-search__keys", text: "\u2191 \u2193 choose \u00b7 Enter copies \u00b7 Enter again opens \u00b7 Esc closes" });
   keys.id = "kb-search-keys";
-  var toast = el("p", "kb-search__toast");
+  var toast = el("p", { class: "kb-search__toast" });
   toast.setAttribute("role", "status");
   toast.setAttribute("aria-live", "assertive");
   panel.append(filters, status, list, miss, keys);
@@ -196,8 +191,8 @@
     if (filters.childElementCount) return;
     [["kind", "Kind", core.kinds], ["channel", "Channel", core.channels], ["situation", "Situation", core.situations]]
       .forEach(function (spec) {
-        var label = el("label", "kb-search__filter"), select = el("select");
-        label.append(el("span", "kb-search__filter-name", spec[1]), select);
+        var label = el("label", { class: "kb-search__filter" }), select = el("select");
+        label.append(el("span", { class: "kb-search__filter-name", text: spec[1] }), select);
         select.append(new Option("Any " + spec[1].toLowerCase(), ""));
         spec[2].forEach(function (option) { select.append(new Option(option[1], option[0])); });
         select.setAttribute("data-kb-filter", spec[0]);
@@ -213,7 +208,7 @@
   var preferSelect = null;
 
   function storedPrefer() {
-    try { return window.localStorage.getItem(PREFER_KEY) || ""; } catch (e) { return ""; }
+    return kbkit.storage.get(PREFER_KEY, "");
   }
 
   function preferred() {
@@ -221,9 +216,9 @@
   }
 
   function buildPrefer(core) {
-    var label = el("label", "kb-search__filter kb-search__prefer");
+    var label = el("label", { class: "kb-search__filter kb-search__prefer" });
     preferSelect = el("select");
-    label.append(el("span", "kb-search__filter-name", "I'm on"), preferSelect);
+    label.append(el("span", { class: "kb-search__filter-name", text: "I'm on" }), preferSelect);
     // The options say what they are for: the channel filter beside it lists the same names.
     preferSelect.append(new Option("I'm on: any", ""));
     core.channels.forEach(function (option) { preferSelect.append(new Option("I'm on: " + option[1], option[0])); });
@@ -231,7 +226,7 @@
     var kept = storedPrefer();
     if (kept && core.channelBits[kept]) preferSelect.value = kept;
     preferSelect.addEventListener("change", function () {
-      try { window.localStorage.setItem(PREFER_KEY, preferSelect.value); } catch (e) { /* private mode: this page only */ }
+      kbkit.storage.set(PREFER_KEY, preferSelect.value);  // refused in private mode: this page only
       run();
     });
     filters.append(label);
@@ -282,7 +277,7 @@
     miss.replaceChildren();
     miss.hidden = !href;
     if (!href) return;
-    var link = el("a", "kb-search__tell", "Tell the mentors");
+    var link = el("a", { class: "kb-search__tell", text: "Tell the mentors" });
     link.href = href;
     if (!/^mailto:/i.test(href)) { link.target = "_blank"; link.rel = "noopener noreferrer"; }
     miss.append(document.createTextNode(nothing ? "Nothing useful? " : "Not what you needed? "), link);
@@ -303,37 +298,35 @@
   function isContent(result) { return result.doc !== undefined; }
 
   function renderResult(result, position) {
-    var li = el("li", "kb-result");
+    var li = el("li", { class: "kb-result" });
     li.id = "kb-result-" + position;
-    var link = el("a", "kb-result__open");
+    var link = el("a", { class: "kb-result__open" });
     if (isContent(result)) {
       li.setAttribute("data-kb-entry", result.entry);
       if (result.item) li.setAttribute("data-kb-item", result.item);
       li.setAttribute("data-kb-close", result.close ? "true" : "false");
       if (!result.close) {
         li.classList.add("kb-result--weak");
-        li.append(el("p", "kb-result__weak", "Weak match: check it before you read it out"));
+        li.append(el("p", { class: "kb-result__weak", text: "Weak match: check it before you read it out" }));
       }
       link.href = new URL(result.page + (result.anchor ? "#" + result.anchor : ""), siteRoot).href;
       link.textContent = result.title;
-      var say = el("p", "kb-result__say", result.say);
-      var meta = el("p", "kb-result__meta");
-      meta.append(link, el("span", "kb-result__kind", result.kind));
-      if (result.channels.length) meta.append(el("span", "kb-result__channels", result.channels.join(", ")));
-      var actions = el("div", "kb-result__actions");
-      var copyButton = el("button", "kb-result__copy", "Copy");
-      copyButton.type = "button";
-      copyButton.setAttribute("aria-label", "Copy: " + result.say.slice(0, 80));
-      copyButton.addEventListener("click", function (event) {
-        event.stopPropagation();
-        select(position);
-        copy(position);
-      });
+      var say = el("p", { class: "kb-result__say", text: result.say });
+      var meta = el("p", { class: "kb-result__meta" });
+      meta.append(link, el("span", { class: "kb-result__kind", text: result.kind }));
+      if (result.channels.length) meta.append(el("span", { class: "kb-result__channels", text: result.channels.join(", ") }));
+      var actions = el("div", { class: "kb-result__actions" });
+      var copyButton = kbkit.button({ class: "kb-result__copy", text: "Copy", "aria-label": "Copy: " + result.say.slice(0, 80) },
+        function (event) {
+          event.stopPropagation();
+          select(position);
+          copy(position);
+        });
       actions.append(copyButton);
       if (result.notes.length) {
-        var notes = el("details", "kb-result__notes"), summary = el("summary", null, "Avoid / why");
+        var notes = el("details", { class: "kb-result__notes" }), summary = el("summary", { text: "Avoid / why" });
         var items = el("ul");
-        result.notes.forEach(function (note) { items.append(el("li", null, note)); });
+        result.notes.forEach(function (note) { items.append(el("li", { text: note })); });
         notes.append(summary, items);
         actions.append(notes);
       }
@@ -344,8 +337,8 @@
       li.setAttribute("data-kb-page", result.page.path);
       link.href = new URL(result.page.path, siteRoot).href;
       link.textContent = result.page.title;
-      var pageMeta = el("p", "kb-result__meta");
-      pageMeta.append(link, el("span", "kb-result__kind", result.page.label));
+      var pageMeta = el("p", { class: "kb-result__meta" });
+      pageMeta.append(link, el("span", { class: "kb-result__kind", text: result.page.label }));
       li.append(pageMeta);
     }
     li.addEventListener("click", function (event) {
@@ -358,14 +351,14 @@
 
   /** The entry's other matching items, folded under its row: each with its words and a link. */
   function renderMore(more) {
-    var fold = el("details", "kb-result__more");
-    fold.append(el("summary", null, more.length === 1 ? "1 more in this entry" : more.length + " more in this entry"));
+    var fold = el("details", { class: "kb-result__more" });
+    fold.append(el("summary", { text: more.length === 1 ? "1 more in this entry" : more.length + " more in this entry" }));
     var items = el("ul");
     more.forEach(function (other) {
-      var item = el("li"), link = el("a", null, other.title);
+      var item = el("li"), link = el("a", { text: other.title });
       link.href = new URL(other.page + (other.anchor ? "#" + other.anchor : ""), siteRoot).href;
       if (other.item) item.setAttribute("data-kb-more-item", other.item);
-      item.append(el("p", "kb-result__more-say", other.say), link);
+      item.append(el("p", { class: "kb-result__more-say", text: other.say }), link);
       items.append(item);
     });
     fold.append(items);
@@ -505,32 +498,13 @@
     say.timer = setTimeout(function () { toast.classList.remove("kb-search__toast--shown"); }, 4000);
   }
 
-  function copyText(text) {
-    api.lastCopied = text;
-    function fallback() {
-      var area = el("textarea");
-      area.value = text;
-      area.setAttribute("readonly", "");
-      area.className = "kb-search__copybuffer";
-      document.body.append(area);
-      area.select();
-      var ok = false;
-      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
-      area.remove();
-      input.focus({ preventScroll: true });
-      return ok;
-    }
-    if (navigator.clipboard && window.isSecureContext) {
-      return navigator.clipboard.writeText(text).then(function () { return true; }, fallback);
-    }
-    return Promise.resolve(fallback());
-  }
-
   function copy(position) {
     var result = state.results[position];
     if (!result || !isContent(result)) return openResult(position);
     state.copied = position;
-    copyText(result.say).then(function (ok) {
+    api.lastCopied = result.say;
+    // The keyboard stays in the box, whether the copy came from Enter or from the Copy button.
+    kbkit.copy(result.say, input).then(function (ok) {
       var shown = result.say.length > 90 ? result.say.slice(0, 90) + "\u2026" : result.say;
       say(ok ? "Copied: \u201c" + shown + "\u201d. Enter again opens it." :
         "Could not reach the clipboard: select the text and copy it yourself.");
@@ -579,8 +553,7 @@
   // field focuses the box, captured before Material's own keys.
   document.addEventListener("keydown", function (event) {
     if ((event.key !== "/" && event.key !== "s") || event.ctrlKey || event.metaKey || event.altKey) return;
-    var target = event.target;
-    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    if (kbkit.isTyping(event)) return;
     event.preventDefault();
     event.stopImmediatePropagation();
     input.focus();

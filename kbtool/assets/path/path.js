@@ -5,20 +5,13 @@
   var KEY = "kbtool.path.read";
 
   function load() {
-    try {
-      var list = JSON.parse(window.localStorage.getItem(KEY) || "[]");
-      return Array.isArray(list) ? list : [];
-    } catch (e) {
-      return [];
-    }
+    var list = kbkit.storage.getJSON(KEY, []);
+    return Array.isArray(list) ? list : [];
   }
 
   function save(list) {
-    try {
-      window.localStorage.setItem(KEY, JSON.stringify(list));
-    } catch (e) {
-      /* Storage refused (private mode, quota): progress is a nicety, the page still works. */
-    }
+    // Refused (private mode, quota): progress is a nicety, the page still works.
+    kbkit.storage.setJSON(KEY, list);
   }
 
   function where(href) {
@@ -41,17 +34,12 @@
     done += 1;
     var item = link.parentNode;
     item.classList.add("kb-done");
-    var mark = document.createElement("span");
-    mark.className = "kb-badge kb-read";
-    mark.textContent = "read";
-    link.insertAdjacentElement("afterend", mark);
+    link.insertAdjacentElement("afterend", kbkit.el("span", { class: "kb-badge kb-read", text: "read" }));
     link.insertAdjacentText("afterend", " ");
   });
   var list = links[0].closest("ol");
-  var note = document.createElement("p");
-  note.className = "kb-progress";
-  note.setAttribute("role", "status");
-  note.textContent = done ? "You have opened " + done + " of " + links.length + " pages on this path (kept in this browser)."
-    : "Pages you open from this list are marked as read here (kept in this browser).";
+  var note = kbkit.el("p", { class: "kb-progress", role: "status",
+    text: done ? "You have opened " + done + " of " + links.length + " pages on this path (kept in this browser)."
+      : "Pages you open from this list are marked as read here (kept in this browser)." });
   list.parentNode.insertBefore(note, list);
 })();

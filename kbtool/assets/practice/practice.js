@@ -1,7 +1,8 @@
 /* kbtool practice drills: builds the drills of a practice page from its data script
  * (self.__kbpage, written by kbtool/site/practice.py) and keeps the reader's progress in
  * localStorage. The generated page HTML passes an allowlist sanitiser, so everything
- * interactive is made here; every text from the content goes in as textContent, never as HTML.
+ * interactive is made here (with kbkit, toolkit/kbkit.js); every text from the content goes in
+ * as text, never as HTML.
  *
  * Questions come back on a schedule (spaced repetition, Leitner boxes): a right answer moves a
  * question up a box and away for longer (a day, then 3, 7, 16, 35 days), a wrong one sends it
@@ -15,6 +16,7 @@
 
   var data = self.__kbpage;
   if (!data || !data.storage) return;
+  var el = kbkit.el, button = kbkit.button;
 
   var DAY = 24 * 60 * 60 * 1000;
   var INTERVALS = [0, 1, 3, 7, 16, 35]; // days a question rests in each box after a right answer
@@ -37,38 +39,22 @@
    * page says so. */
   function openStore(key) {
     var memory = {};
-    var ls = null;
-    try {
-      ls = window.localStorage;
-      ls.setItem(key + ":probe", "1");
-      ls.removeItem(key + ":probe");
-    } catch (e) {
-      ls = null;
-    }
+    var kept = kbkit.storage.works();
     function read(k, fallback) {
-      if (!ls) return memory[k] || fallback;
-      try {
-        var value = JSON.parse(ls.getItem(k) || "null");
-        return value && typeof value === "object" ? value : fallback;
-      } catch (e) {
-        return fallback;
-      }
+      if (!kept) return memory[k] || fallback;
+      var value = kbkit.storage.getJSON(k, null);
+      return value && typeof value === "object" ? value : fallback;
     }
     function write(k, value) {
       memory[k] = value;
-      if (!ls) return;
-      try {
-        ls.setItem(k, JSON.stringify(value));
-      } catch (e) {
-        ls = null; // full or revoked: keep going in memory
-      }
+      if (kept && !kbkit.storage.setJSON(k, value)) kept = false; // full or revoked: keep going in memory
     }
     function load() {
       var value = read(key, {});
       return Array.isArray(value) ? {} : value;
     }
     return {
-      persistent: function () { return !!ls; },
+      persistent: function () { return kept; },
       all: load,
       save: function (all) { write(key, all); },
       record: function (k, right) {
@@ -97,34 +83,21 @@
 
   var store = openStore(data.storage);
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
 
   /* Content text with its blanks ("\ue000order number\ue001" in the data) shown as on the pages. */
   function rich(tag, className, text, before, after) {
-    var node = el(tag, className);
+    var node = el(tag, { class: className });
     var parts = String(text).split(/\ue000|\ue001/);
     if (before) node.appendChild(document.createTextNode(before));
     parts.forEach(function (part, i) {
       if (i % 2) {
-        node.appendChild(el("mark", "kb-blank", "[" + part + "]"));
+        node.appendChild(el("mark", { class: "kb-blank", text: "[" + part + "]" }));
       } else if (part) {
         node.appendChild(document.createTextNode(part));
       }
     });
     if (after) node.appendChild(document.createTextNode(after));
     return node;
-  }
-
-  function button(label, className, onClick) {
-    var b = el("button", className, label);
-    b.type = "button";
-    b.addEventListener("click", onClick);
-    return b;
   }
 
   function plural(n, word) {
@@ -156,12 +129,12 @@
   }
 
   function meter(t) {
-    var bar = el("div", "kbp-meter");
+    var bar = el("div", { class: "kbp-meter" });
     bar.setAttribute("role", "img");
     bar.setAttribute("aria-label", t.right + " right, " + t.wrong + " wrong, " + t.untried + " not tried");
     [["kbp-meter-right", t.right], ["kbp-meter-wrong", t.wrong]].forEach(function (part) {
       if (!part[1]) return;
-      var span = el("span", part[0]);
+      var span = el("span", { class: part[0] });
       span.style.width = (100 * part[1] / t.total) + "%";
       bar.appendChild(span);
     });
@@ -170,8 +143,8 @@
 
   function notice(parent) {
     if (store.persistent()) return;
-    parent.appendChild(el("p", "kbp-notice",
-      "This browser is not keeping your progress for pages opened from a folder; it lasts until you close the page."));
+    parent.appendChild(el("p", { class: "kbp-notice", text:
+      "This browser is not keeping your progress for pages opened from a folder; it lasts until you close the page." }));
   }
 
   function percent(right, total) { return total ? Math.round(100 * right / total) : 0; }
@@ -182,18 +155,6 @@
     } catch (e) {
       return new Date(ms).toDateString();
     }
-  }
-
-  function download(name, text, type) {
-    // A Blob URL is the page's own: nothing leaves the browser, and it works from file:// too.
-    var url = URL.createObjectURL(new Blob([text], { type: type }));
-    var a = el("a");
-    a.href = url;
-    a.download = name;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
   }
 
   /* -- the practice home: progress per page, the checks, export ---------------------------------- */
@@ -209,7 +170,7 @@
       if (t.right) parts.push(t.right + " right");
       if (t.wrong) parts.push(t.wrong + " to practise again");
       if (t.due) parts.push(t.due + " due");
-      a.parentNode.appendChild(el("span", "kbp-page-progress" + (t.wrong ? " kbp-has-wrong" : ""), parts.join(", ")));
+      a.parentNode.appendChild(el("span", { class: "kbp-page-progress" + (t.wrong ? " kbp-has-wrong" : ""), text: parts.join(", ") }));
     });
     homeReady();
     homeProgress();
@@ -221,8 +182,7 @@
   function homeReady() {
     var list = document.querySelector(".kb-practice-ready");
     if (!list) return;
-    var preferred = "";
-    try { preferred = window.localStorage.getItem(PREFER_KEY) || ""; } catch (e) { preferred = ""; }
+    var preferred = kbkit.storage.get(PREFER_KEY, "");
     var checks = store.checks();
     (data.ready || []).forEach(function (r) {
       var link = list.querySelector('a[href="' + r.url + '"]');
@@ -230,14 +190,14 @@
       var item = link.parentNode;
       if (r.channel === preferred) {
         item.classList.add("kbp-your-channel");
-        item.appendChild(el("span", "kb-kind", "your channel"));
+        item.appendChild(el("span", { class: "kb-kind", text: "your channel" }));
         list.insertBefore(item, list.firstChild);
       }
       var last = checks.filter(function (c) { return c.channel === r.channel; }).pop();
       if (last) {
-        item.appendChild(el("span", "kbp-page-progress" + (last.ready ? "" : " kbp-has-wrong"),
+        item.appendChild(el("span", { class: "kbp-page-progress" + (last.ready ? "" : " kbp-has-wrong"), text:
           "Last check " + when(last.at) + ": " + last.right + " of " + last.total + " (" + percent(last.right, last.total) + "%)" +
-          (last.ready ? ", ready" : ", not yet")));
+          (last.ready ? ", ready" : ", not yet") }));
       }
     });
   }
@@ -280,38 +240,27 @@
     var root = document.getElementById("kb-practice-progress");
     if (!root) return;
     root.textContent = "";
-    var status = el("p", "kbp-status");
+    var status = el("p", { class: "kbp-status" });
     status.setAttribute("role", "status");
     var report = progressReport();
     var answered = Object.keys(report.answers).length;
-    root.appendChild(el("p", null, answered
+    root.appendChild(el("p", { text: answered
       ? "You have answered " + plural(answered, "question") + " here" + (report.checks.length ? " and taken " + plural(report.checks.length, "ready check") : "") +
         ". To show a mentor, download your progress or copy a summary to paste in a message."
-      : "Nothing answered yet in this browser. Once you have practised, you can download your progress or copy a summary for your mentor."));
-    var actions = el("div", "kbp-actions");
+      : "Nothing answered yet in this browser. Once you have practised, you can download your progress or copy a summary for your mentor." }));
+    var actions = el("div", { class: "kbp-actions" });
     var stamp = new Date().toISOString().slice(0, 10);
-    actions.appendChild(button("Download my progress", "md-button kbp-export", function () {
-      download("practice-progress-" + stamp + ".json", JSON.stringify(progressReport(), null, 2) + "\n", "application/json");
+    actions.appendChild(button({ class: "md-button kbp-export", text: "Download my progress" }, function () {
+      kbkit.download("practice-progress-" + stamp + ".json", JSON.stringify(progressReport(), null, 2) + "\n", "application/json");
       status.textContent = "Downloaded practice-progress-" + stamp + ".json.";
     }));
-    actions.appendChild(button("Copy a summary for my mentor", "md-button kbp-copy-summary", function () {
-      var text = summaryText(progressReport());
-      function done(ok) { status.textContent = ok ? "Copied. Paste it into a message to your mentor." : "Could not copy here; use Download instead."; }
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });
-      } else {
-        var area = el("textarea", "kbp-offscreen");
-        area.value = text;
-        document.body.appendChild(area);
-        area.select();
-        var ok = false;
-        try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
-        area.remove();
-        done(ok);
-      }
+    actions.appendChild(button({ class: "md-button kbp-copy-summary", text: "Copy a summary for my mentor" }, function () {
+      kbkit.copy(summaryText(progressReport())).then(function (ok) {
+        status.textContent = ok ? "Copied. Paste it into a message to your mentor." : "Could not copy here; use Download instead.";
+      });
     }));
     // Moving desks: progress downloaded on one computer is loaded on another, kept answer by answer.
-    var file = el("input", "kbp-offscreen");
+    var file = el("input", { class: "kbp-offscreen" });
     file.type = "file";
     file.accept = ".json,application/json";
     file.id = "kbp-load-file";
@@ -349,7 +298,7 @@
       };
       reader.readAsText(chosen);
     });
-    actions.appendChild(button("Load progress from a file", "kbp-link kbp-load", function () { file.click(); }));
+    actions.appendChild(button({ class: "kbp-link kbp-load", text: "Load progress from a file" }, function () { file.click(); }));
     root.appendChild(actions);
     root.appendChild(file);
     root.appendChild(status);
@@ -407,12 +356,12 @@
   function render() {
     root.textContent = "";
     root.classList.add("kbp-ready");
-    bar = el("div", "kbp-bar");
-    ready = data.ready ? el("section", "kbp-ready-card") : null;
-    player = el("section", "kbp-player");
+    bar = el("div", { class: "kbp-bar" });
+    ready = data.ready ? el("section", { class: "kbp-ready-card" }) : null;
+    player = el("section", { class: "kbp-player" });
     player.setAttribute("aria-label", "Drill");
     player.hidden = true;
-    list = el("ul", "kbp-drills");
+    list = el("ul", { class: "kbp-drills" });
     if (ready) {
       ready.id = "ready";
       ready.setAttribute("aria-labelledby", "kbp-ready-title");
@@ -435,25 +384,27 @@
     bar.textContent = "";
     var all = questionsOf(drills);
     var t = tally(keysOf(drills));
-    bar.appendChild(el("p", "kbp-summary", "On this page: " + tallyText(t)));
-    var actions = el("div", "kbp-actions");
+    bar.appendChild(el("p", { class: "kbp-summary", text: "On this page: " + tallyText(t) }));
+    var actions = el("div", { class: "kbp-actions" });
     var todo = dueOrNew(all);
-    var round = button(todo.length ? "Practise now (" + Math.min(todo.length, SESSION) + ")" : "Nothing due today",
-      "md-button md-button--primary kbp-practise-now", function () {
+    var round = button({ class: "md-button md-button--primary kbp-practise-now",
+                         text: todo.length ? "Practise now (" + Math.min(todo.length, SESSION) + ")" : "Nothing due today" },
+      function () {
         start("Practice round: " + (data.title || "this page"), dueOrNew(all).slice(0, SESSION));
       });
     round.disabled = !todo.length;
     actions.appendChild(round);
     var wrong = wrongOf(drills);
-    var again = button("Practise what I got wrong" + (wrong.length ? " (" + wrong.length + ")" : ""), "md-button kbp-practise-wrong",
+    var again = button({ class: "md-button kbp-practise-wrong",
+                         text: "Practise what I got wrong" + (wrong.length ? " (" + wrong.length + ")" : "") },
       function () { start("What you got wrong", wrongOf(drills)); });
     again.disabled = !wrong.length;
     actions.appendChild(again);
-    actions.appendChild(button("Practise everything", "md-button kbp-practise-all", function () {
+    actions.appendChild(button({ class: "md-button kbp-practise-all", text: "Practise everything" }, function () {
       start(data.title ? "Everything: " + data.title : "Everything", scheduled(all));
     }));
     if (t.right || t.wrong) {
-      actions.appendChild(button("Clear my answers", "kbp-link kbp-reset", function () {
+      actions.appendChild(button({ class: "kbp-link kbp-reset", text: "Clear my answers" }, function () {
         if (window.confirm("Clear your answers for the drills on this page?")) {
           store.forget(keysOf(drills));
           renderAll();
@@ -463,36 +414,36 @@
     bar.appendChild(actions);
     if (!todo.length) {
       var soonest = nextDue(all);
-      if (soonest) bar.appendChild(el("p", "kbp-next-due", "Everything here is learnt for now. The next question comes back on " + when(soonest) + "."));
+      if (soonest) bar.appendChild(el("p", { class: "kbp-next-due", text: "Everything here is learnt for now. The next question comes back on " + when(soonest) + "." }));
     }
   }
 
   function renderList() {
     list.textContent = "";
     drills.forEach(function (d) {
-      var item = el("li", "kbp-drill");
+      var item = el("li", { class: "kbp-drill" });
       if (!document.getElementById(d.anchor)) item.id = d.anchor;
-      var head = el("div", "kbp-drill-head");
-      head.appendChild(el("h2", "kbp-drill-title", d.title));
-      head.appendChild(el("span", "kb-kind", d.label));
+      var head = el("div", { class: "kbp-drill-head" });
+      head.appendChild(el("h2", { class: "kbp-drill-title", text: d.title }));
+      head.appendChild(el("span", { class: "kb-kind", text: d.label }));
       item.appendChild(head);
       if (d.summary) item.appendChild(rich("p", "kbp-drill-summary", d.summary));
       var keys = d.questions.map(function (q) { return q.key; });
       var t = tally(keys);
       item.appendChild(meter(t));
-      item.appendChild(el("p", "kbp-drill-score", tallyText(t)));
-      var actions = el("div", "kbp-actions");
+      item.appendChild(el("p", { class: "kbp-drill-score", text: tallyText(t) }));
+      var actions = el("div", { class: "kbp-actions" });
       var label = t.right || t.wrong ? "Practise again" : "Start";
-      var startButton = button(label, "md-button md-button--primary kbp-start",
+      var startButton = button({ class: "md-button md-button--primary kbp-start", text: label },
         function () { start(d.title, scheduled(d.questions), d.anchor); });
       startButton.setAttribute("aria-label", label + ": " + d.title);
       actions.appendChild(startButton);
       if (t.wrong) {
-        var fix = button("What I got wrong (" + t.wrong + ")", "md-button kbp-drill-wrong",
+        var fix = button({ class: "md-button kbp-drill-wrong", text: "What I got wrong (" + t.wrong + ")" },
           function () { start(d.title + ": what you got wrong", wrongOf([d]), d.anchor); });
         actions.appendChild(fix);
       }
-      var read = el("a", "kbp-read", "Read the " + (d.style === "flow" ? "script" : "phrase set"));
+      var read = el("a", { class: "kbp-read", text: "Read the " + (d.style === "flow" ? "script" : "phrase set") });
       read.href = d.url;
       actions.appendChild(read);
       item.appendChild(actions);
@@ -548,20 +499,20 @@
   function renderReady() {
     if (!ready) return;
     ready.textContent = "";
-    var h = el("h2", "kbp-ready-title", data.ready.title);
+    var h = el("h2", { class: "kbp-ready-title", text: data.ready.title });
     h.id = "kbp-ready-title";
     ready.appendChild(h);
     var groups = situations();
-    ready.appendChild(el("p", null, "A short check before your first " + data.ready.noun + ": " + plural(readySize(), "question") +
+    ready.appendChild(el("p", { text: "A short check before your first " + data.ready.noun + ": " + plural(readySize(), "question") +
       " across the " + plural(groups.length, "situation") + " you will meet on " + data.ready.on +
-      ", most of them starting from what a customer says. You get a score for each situation, and your answers count towards your practice."));
+      ", most of them starting from what a customer says. You get a score for each situation, and your answers count towards your practice." }));
     var last = store.checks().filter(function (c) { return c.channel === data.ready.channel; }).pop();
     if (last) {
-      ready.appendChild(el("p", "kbp-ready-last", "Last check, " + when(last.at) + ": " + last.right + " of " + last.total +
-        " (" + percent(last.right, last.total) + "%), " + (last.ready ? "ready." : "not yet.")));
+      ready.appendChild(el("p", { class: "kbp-ready-last", text: "Last check, " + when(last.at) + ": " + last.right + " of " + last.total +
+        " (" + percent(last.right, last.total) + "%), " + (last.ready ? "ready." : "not yet.") }));
     }
-    var actions = el("div", "kbp-actions");
-    var go = button(last ? "Take the check again" : "Start the check", "md-button md-button--primary kbp-ready-start", startReady);
+    var actions = el("div", { class: "kbp-actions" });
+    var go = button({ class: "md-button md-button--primary kbp-ready-start", text: last ? "Take the check again" : "Start the check" }, startReady);
     actions.appendChild(go);
     ready.appendChild(actions);
   }
@@ -596,21 +547,21 @@
   }
 
   function playerHead(subtitle) {
-    var head = el("div", "kbp-player-head");
-    var h = el("h2", "kbp-player-title", session.title);
+    var head = el("div", { class: "kbp-player-head" });
+    var h = el("h2", { class: "kbp-player-title", text: session.title });
     h.id = "kbp-player-title";
     h.tabIndex = -1;
     head.appendChild(h);
-    if (subtitle) head.appendChild(el("span", "kbp-count", subtitle));
-    head.appendChild(button("Stop", "kbp-link kbp-stop", stop));
+    if (subtitle) head.appendChild(el("span", { class: "kbp-count", text: subtitle }));
+    head.appendChild(button({ class: "kbp-link kbp-stop", text: "Stop" }, stop));
     player.appendChild(head);
     player.setAttribute("aria-labelledby", "kbp-player-title");
     return h;
   }
 
   function quote(className, who, text) {
-    var box = el("div", "kbp-quote " + className);
-    box.appendChild(el("span", "kbp-who", who));
+    var box = el("div", { class: "kbp-quote " + className });
+    box.appendChild(el("span", { class: "kbp-who", text: who }));
     box.appendChild(rich("p", "kbp-quote-text", text, "\u201c", "\u201d"));
     return box;
   }
@@ -629,23 +580,23 @@
     var total = session.questions.length;
     player.textContent = "";
     var heading = playerHead("Question " + (session.index + 1) + " of " + total);
-    var progress = el("div", "kbp-progress");
+    var progress = el("div", { class: "kbp-progress" });
     progress.setAttribute("aria-hidden", "true"); // "Question n of m" says it in words
     var fill = el("span");
     fill.style.width = (100 * session.index / total) + "%";
     progress.appendChild(fill);
     player.appendChild(progress);
 
-    var scene = el("div", "kbp-scene");
+    var scene = el("div", { class: "kbp-scene" });
     if (session.again[q.key] && session.asked[q.key]) {
-      scene.appendChild(el("p", "kbp-again", "Back again: you missed this one a moment ago."));
+      scene.appendChild(el("p", { class: "kbp-again", text: "Back again: you missed this one a moment ago." }));
     }
     // In the check the situation is part of the question: it shows with the answer.
-    if (session.mode !== "ready" && session.title.indexOf(q.drill.title) !== 0) scene.appendChild(el("p", "kbp-from", q.drill.title));
+    if (session.mode !== "ready" && session.title.indexOf(q.drill.title) !== 0) scene.appendChild(el("p", { class: "kbp-from", text: q.drill.title }));
     if (q.said) scene.appendChild(quote("kbp-said", "You said", q.said));
     if (q.scene) {
-      var moment = el("p", "kbp-moment");
-      moment.appendChild(el("strong", null, q.said ? "Then: " : "The moment: "));
+      var moment = el("p", { class: "kbp-moment" });
+      moment.appendChild(el("strong", { text: q.said ? "Then: " : "The moment: " }));
       moment.appendChild(document.createTextNode(q.scene));
       scene.appendChild(moment);
     }
@@ -653,18 +604,18 @@
     if (words) scene.appendChild(quote("kbp-customer", "The customer says", words));
     player.appendChild(scene);
 
-    var prompt = el("p", "kbp-prompt", q.prompt);
+    var prompt = el("p", { class: "kbp-prompt", text: q.prompt });
     prompt.id = "kbp-prompt";
     player.appendChild(prompt);
-    var choices = el("ol", "kbp-choices");
+    var choices = el("ol", { class: "kbp-choices" });
     choices.setAttribute("aria-labelledby", "kbp-prompt");
-    var feedback = el("div", "kbp-feedback");
+    var feedback = el("div", { class: "kbp-feedback" });
     feedback.setAttribute("role", "status");
-    var next = el("div", "kbp-next");
+    var next = el("div", { class: "kbp-next" });
     q.choices.forEach(function (choice, i) {
       var li = el("li");
-      var b = button("", "kbp-choice", function () { answer(q, choice, choices, feedback, next); });
-      b.appendChild(el("span", "kbp-key", String(i + 1)));
+      var b = button({ class: "kbp-choice", text: "" }, function () { answer(q, choice, choices, feedback, next); });
+      b.appendChild(el("span", { class: "kbp-key", text: String(i + 1) }));
       b.appendChild(rich("span", "kbp-choice-text", choice.text));
       b.__choice = choice;
       li.appendChild(b);
@@ -696,32 +647,32 @@
       if (c.correct) {
         correct = c;
         b.classList.add("kbp-is-right");
-        b.appendChild(el("span", "kbp-tag", "Right answer"));
+        b.appendChild(el("span", { class: "kbp-tag", text: "Right answer" }));
       } else if (c === choice) {
         b.classList.add("kbp-is-wrong");
-        b.appendChild(el("span", "kbp-tag", "Your answer"));
+        b.appendChild(el("span", { class: "kbp-tag", text: "Your answer" }));
       }
     });
     feedback.textContent = "";
     feedback.classList.add(right ? "kbp-feedback-right" : "kbp-feedback-wrong");
-    feedback.appendChild(el("p", "kbp-verdict", right ? "\u2713 Right." : "\u2717 Not this one."));
+    feedback.appendChild(el("p", { class: "kbp-verdict", text: right ? "\u2713 Right." : "\u2717 Not this one." }));
     feedback.appendChild(rich("p", "kbp-explain", choice.explain));
     if (!right && choice.url) {
-      var there = el("a", "kbp-read kbp-read-other", "Where that line belongs");
+      var there = el("a", { class: "kbp-read kbp-read-other", text: "Where that line belongs" });
       there.href = choice.url;
       feedback.appendChild(el("p")).appendChild(there);
     }
     if (!right && correct) {
-      var better = el("p", "kbp-better");
-      better.appendChild(el("strong", null, "Use instead: "));
+      var better = el("p", { class: "kbp-better" });
+      better.appendChild(el("strong", { text: "Use instead: " }));
       better.appendChild(rich("span", null, correct.text, "\u201c", "\u201d"));
       feedback.appendChild(better);
       if (correct.explain !== choice.explain) feedback.appendChild(rich("p", "kbp-explain", correct.explain));
     }
     if (session.mode === "ready") {
-      feedback.appendChild(el("p", "kbp-from-after", "Situation: " + (q.drill.situationLabel || "Other") + " \u00b7 " + q.drill.title));
+      feedback.appendChild(el("p", { class: "kbp-from-after", text: "Situation: " + (q.drill.situationLabel || "Other") + " \u00b7 " + q.drill.title }));
     }
-    var read = el("a", "kbp-read", "See it on the page");
+    var read = el("a", { class: "kbp-read", text: "See it on the page" });
     read.href = q.url;
     feedback.appendChild(read);
 
@@ -731,11 +682,11 @@
       session.again[q.key] = (session.again[q.key] || 0) + 1;
       var at = Math.min(session.index + 1 + AGAIN_AFTER, session.questions.length);
       session.questions.splice(at, 0, q);
-      feedback.appendChild(el("p", "kbp-again-note", "It comes back later in this round."));
+      feedback.appendChild(el("p", { class: "kbp-again-note", text: "It comes back later in this round." }));
     }
 
     var last = session.index + 1 >= session.questions.length;
-    var go = button(last ? "See how you did" : "Next question", "md-button md-button--primary kbp-next-button", function () {
+    var go = button({ class: "md-button md-button--primary kbp-next-button", text: last ? "See how you did" : "Next question" }, function () {
       session.index += 1;
       if (last) finish(); else showQuestion();
     });
@@ -749,25 +700,26 @@
     player.textContent = "";
     var heading = playerHead("");
     var total = session.results.length;
-    var result = el("div", "kbp-result");
+    var result = el("div", { class: "kbp-result" });
     result.setAttribute("role", "status");
-    result.appendChild(el("p", "kbp-verdict", "You got " + session.right + " of " + total + " right."));
+    result.appendChild(el("p", { class: "kbp-verdict", text: "You got " + session.right + " of " + total + " right." }));
     var missed = session.missed;
     var all = store.all();
     var fixed = missed.filter(function (q) { return all[q.key] && all[q.key].r; }).length;
-    result.appendChild(el("p", null, missed.length
+    result.appendChild(el("p", { text: missed.length
       ? (fixed ? plural(fixed, "question") + " you missed came back and you got " + (fixed === 1 ? "it" : "them") + " in the end. " : "") +
         "The ones you missed come back first next time, and stay on your list until you get them right."
-      : "Well done. These questions come back in a day or two, then less and less often: practice spread over days sticks."));
-    var actions = el("div", "kbp-actions");
+      : "Well done. These questions come back in a day or two, then less and less often: practice spread over days sticks." }));
+    var actions = el("div", { class: "kbp-actions" });
     var wrongNow = missed.filter(function (q) { return !(all[q.key] && all[q.key].r); });
     if (wrongNow.length) {
-      actions.appendChild(button("Practise the " + plural(wrongNow.length, "one") + " I got wrong",
-        "md-button md-button--primary kbp-retry", function () {
+      actions.appendChild(button({ class: "md-button md-button--primary kbp-retry",
+                                   text: "Practise the " + plural(wrongNow.length, "one") + " I got wrong" },
+        function () {
           start(session.title.replace(/: what you got wrong$/, "") + ": what you got wrong", wrongNow, session.from);
         }));
     }
-    actions.appendChild(button("Back to the drills", "md-button kbp-back", stop));
+    actions.appendChild(button({ class: "md-button kbp-back", text: "Back to the drills" }, stop));
     result.appendChild(actions);
     player.appendChild(result);
     heading.focus({ preventScroll: true });
@@ -790,34 +742,34 @@
     var passed = total > 0 && right / total >= READY_PASS && !weak.length;
     store.addCheck({ channel: data.ready.channel, label: data.ready.label, at: now(), right: right, total: total, ready: passed,
                      situations: order.reduce(function (acc, s) { acc[s || "other"] = by[s]; return acc; }, {}) });
-    var result = el("div", "kbp-result kbp-ready-result");
+    var result = el("div", { class: "kbp-result kbp-ready-result" });
     result.setAttribute("role", "status");
-    result.appendChild(el("p", "kbp-verdict", "You got " + right + " of " + total + " right (" + percent(right, total) + "%)."));
-    result.appendChild(el("p", "kbp-ready-verdict", passed
+    result.appendChild(el("p", { class: "kbp-verdict", text: "You got " + right + " of " + total + " right (" + percent(right, total) + "%)." }));
+    result.appendChild(el("p", { class: "kbp-ready-verdict", text: passed
       ? "Ready. Keep practising what comes due to stay sharp, and take the check again now and then."
       : "Not yet. Practise the situations marked below, then take the check again. You need " +
-        Math.round(READY_PASS * 100) + "% and at least one right in every situation."));
-    var scores = el("ul", "kbp-ready-scores");
+        Math.round(READY_PASS * 100) + "% and at least one right in every situation." }));
+    var scores = el("ul", { class: "kbp-ready-scores" });
     scores.setAttribute("aria-label", "Score per situation");
     order.slice().sort(function (a, b) { return by[a].right / by[a].total - by[b].right / by[b].total; }).forEach(function (s) {
       var row = by[s];
       var state = row.right === row.total ? "all" : row.right ? "some" : "none";
-      var item = el("li", "kbp-ready-" + state);
-      item.appendChild(el("span", "kbp-ready-mark", state === "all" ? "\u2713" : state === "some" ? "\u00bd" : "\u2717"));
-      item.appendChild(el("span", "kbp-ready-name", row.label));
-      item.appendChild(el("span", "kbp-ready-score", row.right + " of " + row.total +
-        (state === "all" ? ", all right" : state === "some" ? ", some wrong" : ", none right")));
+      var item = el("li", { class: "kbp-ready-" + state });
+      item.appendChild(el("span", { class: "kbp-ready-mark", text: state === "all" ? "\u2713" : state === "some" ? "\u00bd" : "\u2717" }));
+      item.appendChild(el("span", { class: "kbp-ready-name", text: row.label }));
+      item.appendChild(el("span", { class: "kbp-ready-score", text: row.right + " of " + row.total +
+        (state === "all" ? ", all right" : state === "some" ? ", some wrong" : ", none right") }));
       if (state !== "all" && row.url) {
-        var go = el("a", "kbp-read", "Practise " + row.label.toLowerCase());
+        var go = el("a", { class: "kbp-read", text: "Practise " + row.label.toLowerCase() });
         go.href = row.url;
         item.appendChild(go);
       }
       scores.appendChild(item);
     });
     result.appendChild(scores);
-    var actions = el("div", "kbp-actions");
-    actions.appendChild(button("Take the check again", "md-button md-button--primary kbp-ready-again", startReady));
-    actions.appendChild(button("Back to the drills", "md-button kbp-back", stop));
+    var actions = el("div", { class: "kbp-actions" });
+    actions.appendChild(button({ class: "md-button md-button--primary kbp-ready-again", text: "Take the check again" }, startReady));
+    actions.appendChild(button({ class: "md-button kbp-back", text: "Back to the drills" }, stop));
     result.appendChild(actions);
     player.appendChild(result);
     heading.focus({ preventScroll: true });
@@ -829,8 +781,7 @@
   /* 1-9 pick a choice while a question is open; keys typed into a field (the search box) are theirs. */
   document.addEventListener("keydown", function (event) {
     if (!session || event.ctrlKey || event.metaKey || event.altKey) return;
-    var target = event.target;
-    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    if (kbkit.isTyping(event)) return;
     var n = parseInt(event.key, 10);
     if (!(n >= 1 && n <= 9)) return;
     var buttons = player.querySelectorAll(".kbp-choices:not(.kbp-answered) .kbp-choice");

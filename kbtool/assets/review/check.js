@@ -300,17 +300,9 @@
 
   // -- the page ------------------------------------------------------------------------------------
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (key === "text") node.textContent = attrs[key];
-      else node.setAttribute(key, attrs[key]);
-    });
-    (children || []).forEach(function (child) { if (child) node.appendChild(child); });
-    return node;
-  }
-
   function build(root, data) {
+    // Taken here, not when the file loads: the checker above runs without a page too (in node).
+    var el = kbkit.el;
     var checker = new Checker(data.rules);
     root.textContent = "";
     var text = el("textarea", { id: "kb-check-text", rows: "12", spellcheck: "true",

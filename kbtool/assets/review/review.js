@@ -33,24 +33,21 @@
    * file:// in some browsers): then reviews last as long as the page. */
   var memory = null;
   function readBook() {
-    var book = null;
-    try { book = JSON.parse(localStorage.getItem(data.storageKey) || "null"); } catch (e) { book = memory; }
+    var book = kbkit.storage.getJSON(data.storageKey, memory);
     if (!book || typeof book !== "object" || !book.reviews || typeof book.reviews !== "object") {
       book = memory || { current: null, reviews: {} };
-      try {
-        var old = data.legacyKey && JSON.parse(localStorage.getItem(data.legacyKey) || "null");
-        if (old && typeof old === "object" && old.results && old.notes) {
-          var moved = Object.assign(empty(), old);
-          book.reviews[moved.id] = moved;
-          book.current = moved.id;
-        }
-      } catch (e) { /* nothing to move */ }
+      var old = data.legacyKey && kbkit.storage.getJSON(data.legacyKey, null);
+      if (old && typeof old === "object" && old.results && old.notes) {
+        var moved = Object.assign(empty(), old);
+        book.reviews[moved.id] = moved;
+        book.current = moved.id;
+      }
     }
     return book;
   }
   function writeBook(book) {
     memory = book;
-    try { localStorage.setItem(data.storageKey, JSON.stringify(book)); } catch (e) { /* kept in memory */ }
+    kbkit.storage.setJSON(data.storageKey, book);  // refused: kept in memory
   }
 
   var book = readBook();
@@ -90,20 +87,10 @@
 
   // -- small DOM helpers -------------------------------------------------------------------------------
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (key === "text") node.textContent = attrs[key];
-      else node.setAttribute(key, attrs[key]);
-    });
-    (children || []).forEach(function (child) { if (child) node.appendChild(child); });
-    return node;
-  }
+  var el = kbkit.el;
 
   function button(id, text, action, quiet) {
-    var b = el("button", { type: "button", id: id, class: "kb-review-button" + (quiet ? " kb-review-quiet" : ""), text: text });
-    b.addEventListener("click", action);
-    return b;
+    return kbkit.button({ id: id, class: "kb-review-button" + (quiet ? " kb-review-quiet" : ""), text: text }, action);
   }
 
   var status = el("p", { id: "kb-review-status", class: "kb-review-status", role: "status", "aria-live": "polite" });
@@ -179,32 +166,14 @@
   }
 
   function download(text, type, ext) {
-    // A Blob URL is the page's own: nothing leaves the browser, and it works from file:// too.
-    var url = URL.createObjectURL(new Blob([text], { type: type }));
-    var a = el("a", { href: url, download: filename(ext) });
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+    kbkit.download(filename(ext), text, type);
     announce("Downloaded " + filename(ext) + ".");
   }
 
   function copy(text) {
-    function fallback() {
-      var area = el("textarea", { class: "kb-review-offscreen", "aria-hidden": "true" });
-      area.value = text;
-      document.body.appendChild(area);
-      area.select();
-      var ok = false;
-      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
-      area.remove();
+    kbkit.copy(text).then(function (ok) {
       announce(ok ? "Copied the review as Markdown." : "Could not copy; use Download instead.");
-    }
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(function () { announce("Copied the review as Markdown."); }, fallback);
-    } else {
-      fallback();
-    }
+    });
   }
 
   // -- parts both pages share ------------------------------------------------------------------------
