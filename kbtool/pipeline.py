@@ -41,13 +41,14 @@ class Checked:
 
 
 def rule_ids() -> tuple[str, ...]:
-    """The rule ids kb.yaml's `rules:` may set: every check's, and those `kbtool check` reports on
-    replies and transcripts (its own, beside the content rules it shares)."""
+    """The rule ids kb.yaml's `rules:` may set: every check's, those `kbtool check` reports on replies
+    and transcripts (its own, beside the content rules it shares) and the one `kbtool audit` adds."""
+    from kbtool.audit.rules import RULES as CONVERSATION_RULES
     from kbtool.checks import all_rules
     from kbtool.review.rules import RULES as REPLY_RULES
 
     ids = [rule.id for rule in all_rules()]
-    return tuple(ids + [rule.id for rule in REPLY_RULES if rule.id not in ids])
+    return tuple(ids + [rule.id for rule in (*REPLY_RULES, *CONVERSATION_RULES) if rule.id not in ids])
 
 
 def check(root: Path | str, reuse: Any = None) -> Checked:

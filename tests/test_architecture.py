@@ -104,7 +104,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("kbtool.format",),
     ("kbtool.kbyaml", "kbtool.assemble"),
     ("kbtool.checks",),
-    ("kbtool.review",),
+    ("kbtool.review", "kbtool.audit.rules"),
     ("kbtool.pipeline", "kbtool.reporters"),
     ("kbtool.publish",),
     ("kbtool.search",),

@@ -276,10 +276,13 @@ def test_kb_yaml_rule_levels_apply(tmp_path, cli):
     root = tmp_path / "kb"
     shutil.copytree(KB, root)
     with (root / "kb.yaml").open("a", encoding="utf-8") as handle:
-        handle.write("rules:\n  missing-closing: off\n  avoided-phrase: error\n")
+        handle.write("rules:\n  missing-closing: off\n  avoided-phrase: error\n  no-follow-up: error\n")
+    assert cli("validate", "--root", str(root)).code == 0  # kb.yaml knows the audit's own rule
     document = audit_json(cli, str(FIXTURES / "messages.jsonl"), root=root)
     assert "missing-closing" not in {f["rule"] for f in document["findings"]}
-    assert {r["level"] for r in document["summaries"]["top_findings"] if r["rule"] == "avoided-phrase"} == {"error"}
+    levels = {(r["rule"], r["level"]) for r in document["summaries"]["top_findings"]}
+    assert ("avoided-phrase", "error") in levels and ("no-follow-up", "error") in levels
+    assert ("no-follow-up", "warning") not in levels
 
 
 # -- the test set ---------------------------------------------------------------------------------

@@ -13,5 +13,7 @@ NO_FOLLOW_UP = RuleDoc(
     good="Agent: I'll call you back by 4pm with the courier's answer.\nCustomer: Thanks.\n"
          "Agent: Hello again, the courier has confirmed Thursday morning.",
 )
+RULES: tuple[RuleDoc, ...] = (NO_FOLLOW_UP,)
+
 # The situation whose entries say how to follow up; the finding points to its standard.
 FOLLOW_UP_SITUATION = "follow-up"
