@@ -48,3 +48,11 @@ def test_the_readmes_search_examples_print_what_they_show(cli, bundled_build):
     for args, shown in examples:
         run = cli(*args, "--no-log", "--root", str(bundled_build))
         assert run.stdout.strip("\n") == shown, args
+
+
+def test_the_bundled_schemas_are_what_kbtool_schema_writes_now(cli, tmp_path):
+    """Editors read schema/*.json from the repository: a new field or rule id must reach them."""
+    assert cli("schema", "--root", str(REPO), "--output", str(tmp_path)).code == 0
+    for name in ("entry.schema.json", "kb.schema.json"):
+        assert (tmp_path / name).read_text(encoding="utf-8") == (REPO / "schema" / name).read_text(encoding="utf-8"), \
+            f"run `kbtool schema` to refresh schema/{name}"
