@@ -272,7 +272,7 @@ def convert_object(node: Node, t: Obj, conv: Conversion, ptr: tuple[Any, ...], l
             result[key] = value
     if check_unknown and unknown:
         _stand_in_misspelt(node, t, conv, ptr, unknown, result)
-    if len(result) + len(unknown) < len(fields):
+    if len(node.items) - len(unknown) < len(fields):
         for spec in t.fields:
             if not spec.required or spec.name in node.items or spec.name in result:
                 continue
