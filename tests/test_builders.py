@@ -104,6 +104,26 @@ def test_a_missing_zensical_is_a_clear_error_naming_the_extra(kb_root, cli, monk
     assert not (small_kb / "site").exists()
 
 
+def test_zensical_killed_for_memory_is_explained_and_the_site_kept(kb_root, cli, monkeypatch):
+    import signal
+    import subprocess
+
+    from conftest import PHRASES
+
+    from kbtool.builders import zensical
+
+    small_kb = kb_root({"scripts_library/phrases/greetings.yaml": PHRASES})
+    assert cli("build", "--root", str(small_kb), "--no-search-index").code == 0
+    before = html_pages(small_kb / "site")
+    # What the kernel's out-of-memory killer leaves: the process ended by SIGKILL, nothing said.
+    monkeypatch.setattr(zensical.subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(
+        cmd, -signal.SIGKILL, "Build started\n", ""))
+    run = cli("build", "--root", str(small_kb), "--builder", "zensical", "--no-search-index")
+    assert run.code == 1 and "Traceback" not in run.stderr
+    assert "killed by the system" in run.stderr and "out of memory" in run.stderr and "--builder mkdocs" in run.stderr
+    assert html_pages(small_kb / "site") == before
+
+
 def test_kb_yaml_chooses_the_builder_and_validation_knows_the_names(kb_root, cli):
     from conftest import KB_YAML, PHRASES
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -168,6 +169,12 @@ def run_zensical(config_file: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "zensical", "build", "--clean", "--config-file", str(config_file)],
                             cwd=config_file.parent, capture_output=True, text=True, env=env, check=False)
     said = (result.stdout + result.stderr).strip()
+    if result.returncode == -signal.SIGKILL:
+        # Zensical holds the whole rendered site in memory: at 10,000 entries 0.0.73 passed 23 GB
+        # and the kernel's out-of-memory killer ended it (docs/benchmarks.md, "Builders").
+        raise SiteError("Zensical was killed by the system (SIGKILL), most often for running out of memory: "
+                        "it holds the whole site in memory, which a large knowledge base makes many GB. "
+                        "Build with `--builder mkdocs` (it keeps pages compressed), or on a machine with more memory.")
     if result.returncode != 0:
         raise SiteError(f"Zensical stopped the build (exit {result.returncode}):\n  "
                         + "\n  ".join(said.splitlines()[-20:]))
