@@ -311,13 +311,8 @@ class Checker:
             if self.need[i] - got > pattern["max"] + 1e-9:
                 continue
             for lo, hi in spans(pattern["t"], pattern["w"], pattern["max"], words):
-                part = words[lo:hi]
-                if pattern["whole"]:
-                    start = whole_match(pattern["t"], part)
-                else:
-                    start = best_match(pattern["t"], pattern["w"], pattern["max"], part)
-                if start is not None:
-                    _, _, line, column, _ = part[start]
+                for start in occurrences(pattern, words[lo:hi]):
+                    _, _, line, column, _ = words[lo + start]
                     out.append(Problem(path, line, column, Level(pattern["level"]), pattern["rule"],
                                        pattern["message"], pattern["hint"]))
         return out
@@ -377,18 +372,60 @@ def spans(pattern: list[str], weights: list[float], allowed: float, words: list[
     return [(lo, hi) for lo, hi in out]
 
 
+def occurrences(pattern: dict[str, Any], part: list[Word]) -> list[int]:
+    """Where each occurrence of the wording starts in `part`, one finding each ("To be honest.
+    To be honest." is said twice). Each search looks at a window of twice the longest a match can
+    be, so a stretch of many repeats stays linear; a window without a match moves on by half. A
+    whole-sentence wording is looked for from where the last one ended (each place is tried once),
+    since where a sentence ends depends on the word after the window."""
+    if pattern["whole"]:
+        found, at = [], 0
+        while (match := whole_match_span(pattern["t"], part, at)) is not None:
+            found.append(match[0])
+            at = max(match[1], match[0] + 1)
+        return found
+    reach = len(pattern["t"]) + int(pattern["max"] / 0.5)
+    found = []
+    at = 0
+    while at < len(part):
+        window = part[at:at + 2 * reach]
+        match = best_match_span(pattern["t"], pattern["w"], pattern["max"], window)
+        if match is None:
+            if at + 2 * reach >= len(part):
+                break
+            at += reach
+            continue
+        start, end = match
+        found.append(at + start)
+        at += max(end, start + 1)
+    return found
+
+
 def whole_match(pattern: list[str], words: list[Word]) -> int | None:
     """Where the wording is a sentence of its own in `words` (exactly, placeholders aside), or None."""
+    span = whole_match_span(pattern, words)
+    return span[0] if span else None
+
+
+def whole_match_span(pattern: list[str], words: list[Word], first: int = 0) -> tuple[int, int] | None:
+    """whole_match's first occurrence from `first` on, as (start, end)."""
     m, n = len(pattern), len(words)
-    for i in range(n - m + 1):
+    for i in range(first, n - m + 1):
         if words[i][4] and (i + m == n or words[i + m][4]) and all(
                 pattern[k] == WILDCARD or pattern[k] == words[i + k][0] for k in range(m)):
-            return i
+            return i, i + m
     return None
 
 
 def best_match(pattern: list[str], weights: list[float], allowed: float, words: list[Word]) -> int | None:
-    """Where the wording starts in `words` with at most `allowed` weighted word changes, or None.
+    """Where the wording starts in `words` with at most `allowed` weighted word changes, or None."""
+    span = best_match_span(pattern, weights, allowed, words)
+    return span[0] if span else None
+
+
+def best_match_span(pattern: list[str], weights: list[float], allowed: float, words: list[Word]
+                    ) -> tuple[int, int] | None:
+    """Where the wording lies in `words` (start, end) with at most `allowed` weighted word changes.
 
     Approximate substring matching (Sellers): a wording may begin anywhere; substituting a word
     costs the larger weight, dropping a word of the wording or adding one inside it costs that
@@ -425,7 +462,7 @@ def best_match(pattern: list[str], weights: list[float], allowed: float, words: 
                 best_j = j
         elif best_j >= 0:
             break
-    return prev_start[best_j] if best_j >= 0 else None
+    return (prev_start[best_j], best_j) if best_j >= 0 else None
 
 
 def check_text(kb: KnowledgeBase, text: str, link: Link, path: str = "<stdin>", channel: str | None = None

@@ -196,11 +196,10 @@
       var p = this.patterns[i];
       if (this.need[i] - got > p.max + 1e-9) return;
       spans(p.t, p.w, p.max, words).forEach(function (span) {
-        var part = words.slice(span[0], span[1]);
-        var start = p.whole ? wholeMatch(p.t, part) : bestMatch(p.t, p.w, p.max, part);
-        if (start !== null) {
-          out.push(problem(path, part[start][2], part[start][3], p.level, p.rule, p.message, p.hint, p.link));
-        }
+        occurrences(p, words.slice(span[0], span[1])).forEach(function (start) {
+          var word = words[span[0] + start];
+          out.push(problem(path, word[2], word[3], p.level, p.rule, p.message, p.hint, p.link));
+        });
       });
     }, this);
     return out;
@@ -257,13 +256,37 @@
     return out;
   }
 
-  function wholeMatch(pattern, words) {
+  // Each occurrence of the wording in a stretch, one finding each (engine.py's occurrences).
+  function occurrences(p, part) {
+    var found = [], at = 0, match;
+    if (p.whole) {
+      while ((match = wholeMatch(p.t, part, at)) !== null) {
+        found.push(match[0]);
+        at = Math.max(match[1], match[0] + 1);
+      }
+      return found;
+    }
+    var reach = p.t.length + Math.floor(p.max / 0.5);
+    while (at < part.length) {
+      match = bestMatch(p.t, p.w, p.max, part.slice(at, at + 2 * reach));
+      if (match === null) {
+        if (at + 2 * reach >= part.length) break;
+        at += reach;
+        continue;
+      }
+      found.push(at + match[0]);
+      at += Math.max(match[1], match[0] + 1);
+    }
+    return found;
+  }
+
+  function wholeMatch(pattern, words, first) {
     var m = pattern.length, n = words.length;
-    for (var i = 0; i + m <= n; i++) {
+    for (var i = first; i + m <= n; i++) {
       if (!words[i][4] || !(i + m === n || words[i + m][4])) continue;
       var ok = true;
       for (var k = 0; k < m && ok; k++) ok = pattern[k] === WILDCARD || pattern[k] === words[i + k][0];
-      if (ok) return i;
+      if (ok) return [i, i + m];
     }
     return null;
   }
@@ -295,7 +318,7 @@
         break;
       }
     }
-    return bestJ >= 0 ? prevStart[bestJ] : null;
+    return bestJ >= 0 ? [prevStart[bestJ], bestJ] : null;
   }
 
   // -- the page ------------------------------------------------------------------------------------
