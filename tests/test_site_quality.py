@@ -100,6 +100,10 @@ SPLIT_WORDS = """(() => {
   const walker = document.createTreeWalker(document.querySelector("article"), NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     if (node.parentElement.closest("pre, .mermaid")) continue;
+    // A text on one line cannot break a word: only texts that wrap are looked at word by word.
+    const whole = document.createRange();
+    whole.selectNodeContents(node);
+    if (new Set([...whole.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top))).size < 2) continue;
     for (const m of node.textContent.matchAll(/[^\\s\\-\\/\u2010-\u2014]{2,}/g)) {
       const range = document.createRange();
       range.setStart(node, m.index);
