@@ -11,9 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kbtool.assemble import load_knowledge_base
+from kbtool.audit.rules import RULES as CONVERSATION_RULES
+from kbtool.checks import all_rules, fixed_rules, validate
+from kbtool.matching import words
 from kbtool.model import KnowledgeBase
 from kbtool.problems import Level, Problem
 from kbtool.reading.rules import INVALID_VALUE
+from kbtool.review.rules import RULES as REPLY_RULES
 
 
 @dataclass
@@ -43,10 +48,6 @@ class Checked:
 def rule_ids() -> tuple[str, ...]:
     """The rule ids kb.yaml's `rules:` may set: every check's, those `kbtool check` reports on replies
     and transcripts (its own, beside the content rules it shares) and the one `kbtool audit` adds."""
-    from kbtool.audit.rules import RULES as CONVERSATION_RULES
-    from kbtool.checks import all_rules
-    from kbtool.review.rules import RULES as REPLY_RULES
-
     ids = [rule.id for rule in all_rules()]
     return tuple(ids + [rule.id for rule in (*REPLY_RULES, *CONVERSATION_RULES) if rule.id not in ids])
 
@@ -56,10 +57,6 @@ def check(root: Path | str, reuse: Any = None) -> Checked:
 
     `reuse` is a `kbtool.assemble.LoadCache` a long-running caller keeps between runs.
     """
-    from kbtool.assemble import load_knowledge_base
-    from kbtool.checks import validate
-    from kbtool.matching import words
-
     kb = load_knowledge_base(root, {"rule": rule_ids()}, reuse)
     problems = apply_levels(validate(kb), kb)
     # The checks share split texts through this cache; what comes after them (pages, indexes)
@@ -74,8 +71,6 @@ def apply_levels(problems: list[Problem], kb: KnowledgeBase) -> list[Problem]:
     The engine, not the rule, stamps the level, as yamllint does. Format errors guard what
     the model can be built from, so they may be raised but never lowered or switched off.
     """
-    from kbtool.checks import fixed_rules
-
     levels = kb.config.rules
     if not levels:
         return problems

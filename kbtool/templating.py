@@ -11,6 +11,7 @@ render path counts what it produces against a `Budget` and stops before going ov
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -122,6 +123,7 @@ def analyse(text: str) -> tuple[list[Placeholder], list[TemplateIssue]]:
 
 
 def _environment() -> Any:
+    # lazy: Jinja2 loads only for a text with more than plain {{ name }} blanks (and never for kbtool search)
     from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -144,6 +146,7 @@ def environment() -> Any:
 
 
 def _analyse_with_jinja(text: str) -> tuple[list[Placeholder], list[TemplateIssue]]:
+    # lazy: Jinja2 loads only for a text that needs it
     from jinja2 import TemplateSyntaxError, nodes
 
     if len(text) > MAX_TEMPLATE_CHARS:
@@ -367,14 +370,13 @@ def _bad_condition(text: str, start: int, end: int, inner: str, ifs: list[tuple[
         # Help Scout writes {%customer.firstName,fallback=there%}.
         return _issue_at(text, start, end, f"{written} is another tool's placeholder, not a kbtool blank",
                          FOREIGN_HINT)
-    import difflib
-
     close = difflib.get_close_matches(word, _CONDITION_WORDS, n=1, cutoff=0.6)
     hint = f"did you mean {{% {close[0]} %}}?" if close else "conditions are written {% if name %}...{% endif %}"
     return _issue_at(text, start, end, f"{written} is not a condition templates know", hint)
 
 
 def _parses(text: str) -> bool:
+    # lazy: Jinja2 loads only for a text that needs it
     from jinja2 import TemplateSyntaxError
 
     try:
@@ -451,6 +453,7 @@ FOREIGN_HINT = ("use kbtool's blank for it, such as {{ customer_name }}, or decl
 def _dotted_name(node: Any) -> str:
     """`ticket.requester.name` for a chain of attribute look-ups on a name (a help desk's
     placeholder), else ""."""
+    # lazy: Jinja2 loads only for a text that needs it
     from jinja2 import nodes
 
     parts: list[str] = []
@@ -528,6 +531,7 @@ def _fill_plain(text: str, values: dict[str, str], limit: int, lenient: bool) ->
 
 
 def _fill_jinja(text: str, values: dict[str, str], limit: int) -> str:
+    # lazy: Jinja2 loads only for a text that needs it
     from jinja2 import TemplateError
     from jinja2.exceptions import SecurityError
 
