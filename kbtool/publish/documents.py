@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from kbtool.format.kinds import REGISTRY
 from kbtool.model import KnowledgeBase
 from kbtool.publish.urls import SiteAddress
+from kbtool.templating import render_lenient
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,6 @@ class Document:
 
 def documents(kb: KnowledgeBase, address: SiteAddress) -> list[Document]:
     """Every published entry's searchable units, in file order."""
-    from kbtool.templating import render_lenient
-
     variables = dict(kb.config.variables)
 
     def fill(text: str) -> str:

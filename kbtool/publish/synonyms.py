@@ -10,6 +10,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import yaml
+
 from kbtool.model import KbConfig
 
 LEXICON_FILE = Path(__file__).resolve().parent.parent / "data" / "lexicon.yaml"
@@ -18,8 +20,6 @@ LEXICON_FILE = Path(__file__).resolve().parent.parent / "data" / "lexicon.yaml"
 @lru_cache(maxsize=1)
 def builtin_lexicon() -> tuple[tuple[str, ...], ...]:
     """The built-in lexicon's groups (read once; it ships with kbtool, so a broken file is a bug)."""
-    import yaml
-
     data = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
     return tuple(tuple(str(member) for member in group) for group in data["groups"])
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from kbtool.format.kinds import REGISTRY
 from kbtool.model import Entry
 
@@ -118,8 +120,6 @@ class _TolerantLoader:
 
     @staticmethod
     def load(text: str) -> Any:
-        import yaml
-
         class Loader(yaml.SafeLoader):
             pass
 
