@@ -14,11 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kbtool.format.kinds import kind_of
 from kbtool.format.vocab import CHANNEL_LABELS, CHANNELS
 from kbtool.model import Entry, KnowledgeBase
 from kbtool.problems import Level, Problem, RuleDoc
 from kbtool.review import rules as r
 from kbtool.review.words import WILDCARD, tables, tokens
+from kbtool.templating import render_lenient
 
 Link = Callable[[Entry, "str | None"], str]
 Word = tuple[str, float, int, int, bool]
@@ -104,9 +106,6 @@ def compile_rules(kb: KnowledgeBase, link: Link) -> Rules:
     `link(entry, item)` is where a finding points for the approved wording: an absolute URL or a
     file path for the terminal, a relative link on the site.
     """
-    from kbtool.format.kinds import kind_of
-    from kbtool.templating import render_lenient
-
     levels = kb.config.rules
     values = dict(kb.config.variables)
 
