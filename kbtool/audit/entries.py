@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kbtool.audit.rules import FOLLOW_UP_SITUATION
+from kbtool.format.kinds import kind_of
 from kbtool.model import Entry, KnowledgeBase
 from kbtool.review.rules import EXAMPLE_VALUE
 
@@ -65,8 +66,6 @@ class EntryIndex:
     def follow_up(self) -> tuple[str | None, str | None]:
         """The entry a broken follow-up promise goes against: a standard (an entry that says how to
         work rather than what to say) on the follow-up situation, else any entry on it."""
-        from kbtool.format.kinds import kind_of
-
         on_it = [entry for entry in self.entries.values() if entry.situation == FOLLOW_UP_SITUATION]
         on_it.sort(key=lambda entry: kind_of(entry).guidance)
         return (on_it[0].id, self.link(on_it[0])) if on_it else (None, None)

@@ -17,6 +17,7 @@ from typing import IO, Any
 from kbtool.audit.fields import TIME_HINT, channel_of, conversation_id, time_text
 from kbtool.audit.jsondoc import JsonError, records
 from kbtool.audit.records import AGENT, CUSTOMER, BadInput, Message, ReadOptions
+from kbtool.imports.helpdesk_text import html_to_text
 
 SHAPE_HINT = ("save GET /api/v2/tickets/ID?include=conversations for each ticket (a list of them, or "
               "{\"tickets\": [...], \"agents\": [...]}), or GET /api/v2/tickets/ID/conversations")
@@ -131,7 +132,5 @@ def _text(record: dict[str, Any], plain: str, html: str) -> str | None:
     if isinstance(record.get(plain), str):
         return record[plain]
     if isinstance(record.get(html), str):
-        from kbtool.imports.helpdesk_text import html_to_text
-
         return html_to_text(record[html])[0]
     return None

@@ -17,6 +17,7 @@ from typing import IO, Any
 from kbtool.audit.fields import TIME_HINT, channel_of, conversation_id, time_text
 from kbtool.audit.jsondoc import JsonError, records
 from kbtool.audit.records import AGENT, CUSTOMER, BadInput, Message, ReadOptions
+from kbtool.imports.helpdesk_text import html_to_text
 
 SHAPE_HINT = ('save GET /api/v2/tickets.json?include=users and put each ticket\'s comments '
               '(GET /api/v2/tickets/ID/comments.json) in it as "comments": {"tickets": [{"id": ..., '
@@ -123,7 +124,5 @@ def _text(comment: dict[str, Any]) -> str | None:
         if isinstance(comment.get(key), str):
             return comment[key]
     if isinstance(comment.get("html_body"), str):
-        from kbtool.imports.helpdesk_text import html_to_text
-
         return html_to_text(comment["html_body"])[0]
     return None
