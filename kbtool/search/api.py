@@ -8,10 +8,8 @@ built from. The work is done in search_index.py, planning.py, ranking.py and row
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 from kbtool.search.hits import Hit, Results
+from kbtool.search.misses import log_miss, read_misses
 from kbtool.search.ranking import run_query, search
 from kbtool.search.rows import group_by_entry, rank_by_channel, search_rows
 from kbtool.search.search_index import (
@@ -26,19 +24,6 @@ from kbtool.search.search_index import (
 from kbtool.search.store import META_FILE, cache_dir, content_signature
 from kbtool.search.weights import FIELD_BOOSTS
 from kbtool.search.whoosh_engine import stems, surface_words
-
-
-def log_miss(root: Path, query: str) -> None:
-    from kbtool.search.misses import log_miss as log
-
-    log(root, query)
-
-
-def read_misses(root: Path) -> list[Any]:
-    from kbtool.search.misses import read_misses as read
-
-    return read(root)
-
 
 __all__ = ["Hit", "Results", "SearchError", "SearchIndex", "build_index", "open_index", "fresh_index", "freshness",
            "kind_aliases", "run_query", "search", "search_rows", "group_by_entry", "rank_by_channel", "stems",

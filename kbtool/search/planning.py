@@ -4,6 +4,7 @@ query's slots, the words a close hit must hold (kbtool.search.closeness).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -59,7 +60,6 @@ def _corrections(reader: Reader, word: str, vocabulary: frozenset[str], limit: i
     """
     if len(word) < 3 or not word.replace("'", "").isalpha():
         return []
-    import difflib
 
     maxdist = 1 if len(word) < 6 else 2
     found = reader.near_words(word, maxdist, SIMILAR)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from kbtool.search import closeness
+from kbtool.search import closeness, semantic
 from kbtool.search.hits import Hit, Results
 from kbtool.search.planning import fields_with, index_synonyms, plan_query, query_filter, stem_word
 from kbtool.search.search_index import SearchError, SearchIndex
@@ -53,7 +53,6 @@ def run_ranked(index: SearchIndex, query: str, *, synonyms: Iterable[Iterable[st
         table, vocabulary = synonym_table(groups), synonym_words(groups)
     filt = query_filter(kind, channel, situation, tag)
     plan = plan_query(reader, query, table, vocabulary)
-    from kbtool.search import semantic
 
     # Fusion re-ranks the lexical top 10 whatever `limit` is; without vectors depth == limit.
     depth = semantic.lexical_depth(index.folder, limit)

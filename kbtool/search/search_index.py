@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kbtool.search import store
+from kbtool.search import semantic, store
 from kbtool.search.store import cache_dir
 from kbtool.search.synonym_table import analysed_synonyms, synonym_table, synonym_words
 from kbtool.search.whoosh_engine import EngineError, Reader, write_index
@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
 
 def kind_aliases() -> dict[str, tuple[str, ...]]:
     """`--kind` takes a unit kind (phrase, step...) or an entry kind, which means the units it yields."""
+    # lazy: the kinds load the format and YAML; a search reads them from the index instead
     from kbtool.format.kinds import unit_kind_aliases
 
     return unit_kind_aliases()
@@ -41,6 +42,9 @@ def build_index(kb: KnowledgeBase, signature: str | store.Fingerprint | None = N
     just its signature); without it one is taken now (an edit made between loading and now would
     then go unnoticed until the next edit).
     """
+    # lazy: the documents, the kinds and kb.yaml's synonyms load the model and YAML, which only a
+    # build needs (a search reads what it needs from the index: kbtool search stays free of YAML)
+    from kbtool.format.kinds import UNIT_BOOSTS
     from kbtool.publish.documents import documents
     from kbtool.publish.synonyms import search_synonyms
     from kbtool.publish.urls import site_address
@@ -63,10 +67,7 @@ def build_index(kb: KnowledgeBase, signature: str | store.Fingerprint | None = N
         synonyms = search_synonyms(kb.config)
         groups = tuple(tuple(g) for g in synonyms)
         phrases = [m for m in synonym_table(groups).alternatives if len(m) > 1]
-        from kbtool.format.kinds import UNIT_BOOSTS
-
         count = write_index(folder, docs, UNIT_BOOSTS, phrases)
-        from kbtool.search import semantic
 
         # Beside the Whoosh index and swapped in with it; nothing without the [semantic] extra.
         semantic.build_vectors(folder, docs, kb.config)
@@ -144,7 +145,7 @@ def freshness(root: Path, index: SearchIndex) -> store.Fingerprint | None:
 
 
 def _checked_kb(root: Path) -> KnowledgeBase:
-    from kbtool.pipeline import check
+    from kbtool.pipeline import check  # lazy: only a rebuild loads the knowledge base (and YAML, Jinja2)
 
     return check(root).kb
 

@@ -9,6 +9,7 @@ nothing: `available()` is False, no vectors are written and `fuse` returns the h
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,7 @@ def candidates(query: str, index_dir: Path, limit: int, filt: Any = None,
 
 
 def _above_floor(sims: Any, vectors: Vectors, limit: int, filt: Any, floor: float) -> list[tuple[Hit, float]]:
-    import numpy as np
+    import numpy as np  # lazy: numpy comes with the [semantic] extra, which may be missing
 
     # Only the rows above the floor are sorted: usually a handful, never the whole index.
     rows = np.flatnonzero(sims >= floor)
@@ -119,8 +120,6 @@ def fuse(query: str, hits: list[Hit], index_dir: Path, limit: int, filt: Any = N
     reaches `floor`, so a query nothing is about keeps exactly its lexical hits (usually none:
     exit 1 and the miss log, as without the extra). Without vectors the hits come back unchanged.
     """
-    from dataclasses import replace
-
     vectors = open_vectors(index_dir)
     if vectors is None or not query.strip() or not vectors.count:
         return hits[:limit]

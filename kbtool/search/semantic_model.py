@@ -8,9 +8,13 @@ The vectors file (kbtool.search.semantic_vectors) and the ranking by meaning
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import struct
+import sys
+from array import array
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,8 +32,6 @@ EMBED_BATCH = 512
 
 def available() -> bool:
     """Whether the extra is installed. Cheap: looks the packages up without importing them."""
-    import importlib.util
-
     try:
         return all(importlib.util.find_spec(name) is not None for name in ("wordllama", "numpy", "tokenizers"))
     except (ImportError, ValueError):
@@ -67,19 +69,15 @@ def numpy_module() -> Any:
     threads only contend with the terminal and other processes (on a busy 2-core machine, 2
     threads took 4-10 ms where one took 1-3 ms). Only settable before numpy is first imported.
     """
-    import sys
-
     if "numpy" not in sys.modules:
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(name, "1")
-    import numpy
+    import numpy  # lazy: the [semantic] extra may be missing, and the thread count is set before the first import
 
     return numpy
 
 
 def _package_dir() -> Path:
-    import importlib.util
-
     # Located, not imported: importing wordllama pulls in requests and pydantic and calls
     # logging.basicConfig(INFO), none of which a search needs.
     spec = importlib.util.find_spec("wordllama")
@@ -184,8 +182,6 @@ class _SortedTable:
     def get(self, key: str, default: int | None = None) -> int | None:
         found = self._seen.get(key, -1)
         if found == -1:
-            from bisect import bisect_left
-
             try:
                 wanted = key.encode("utf-8")
             except UnicodeEncodeError:  # a lone surrogate: no key holds one
@@ -224,9 +220,6 @@ def _tables_bytes(tokenizer: BpeTokenizer) -> bytes:
 
 def read_tokenizer_tables(path: Path) -> BpeTokenizer | None:
     """The tokenizer `write_tokenizer_tables` stored, or None if the file is missing or not one."""
-    import sys
-    from array import array
-
     try:
         data = path.read_bytes()
         if not data.startswith(_TABLES_MAGIC):
@@ -276,14 +269,14 @@ class Model:
 
     def embed(self, texts: Sequence[str], fast: bool = False, tokenizer: BpeTokenizer | None = None) -> Any:
         """Unit vectors (float32 rows), each the mean of its text's token embeddings."""
-        import numpy as np
+        import numpy as np  # lazy: the [semantic] extra may be missing
 
         return self.embed_into(np.zeros((len(texts), self.table.shape[1]), dtype=np.float32), texts, fast, tokenizer)
 
     def embed_into(self, out: Any, texts: Sequence[str], fast: bool = False,
                    tokenizer: BpeTokenizer | None = None) -> Any:
         """`embed` written into `out` (any float dtype, one row per text), a batch at a time."""
-        import numpy as np
+        import numpy as np  # lazy: the [semantic] extra may be missing
 
         top = self.table.shape[0] - 1
         # In batches: the tokenizers library returns a heavy object per text (tokens, offsets,
@@ -311,6 +304,7 @@ def _bpe_tokenizer(folder: Path) -> BpeTokenizer:
 
 @lru_cache(maxsize=1)
 def _library_tokenizer(folder: Path) -> Any:
+    # lazy: the [semantic] extra may be missing, and only a build uses this tokenizer
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(folder.joinpath(*_TOKENIZER)))

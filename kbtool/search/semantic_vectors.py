@@ -5,8 +5,11 @@ the key and the record a hit is made from, written atomically and mapped, not re
 from __future__ import annotations
 
 import json
+import mmap
 import os
+import shutil
 import struct
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,8 +64,6 @@ def build_vectors(index_dir: Path, documents: Iterable[Document], config: Any = 
     """
     if not available() or (config is not None and not enabled(config)):
         return None
-    import shutil
-    import tempfile
 
     docs = list(documents)
     vectors = embed_documents(docs)
@@ -202,7 +203,6 @@ def open_vectors(index_dir: Path) -> Vectors | None:
     if cache_key in _OPEN:
         return _OPEN[cache_key]
     np = numpy_module()
-    import mmap
 
     try:
         # Mapped, not read: the vectors are used where they lie and only the records of hits are read.

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kbtool.model import KnowledgeBase
+from kbtool.search.api import run_query
 from kbtool.search.whoosh_engine import stems
 
 MAX_SUGGESTIONS = 3
@@ -77,8 +78,6 @@ def advise(query: str, index: Any, kb: KnowledgeBase, groups: Iterable[Iterable[
 
     `top` is a "no close match" search's best weak hit (misses.TopHit): the first suggestion.
     """
-    from kbtool.search.api import run_query
-
     seen: dict[str, Suggestion] = {}
     if top is not None and top.id in kb.by_id:
         entry = kb.by_id[top.id]

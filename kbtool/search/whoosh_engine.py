@@ -8,13 +8,32 @@ used, so the distribution can change in one line, and another engine needs only 
 
 from __future__ import annotations
 
+import difflib
+import heapq
+import marshal
+import mmap
+import shutil
+import struct
+import tempfile
+import unicodedata
+from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from whoosh import analysis as whoosh_analysis
+from whoosh import index as whoosh_index
+from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.lang.porter import stem
+from whoosh.query import And, FuzzyTerm, NullQuery, Or, Phrase, PreloadedOr, Term
+from whoosh.util.numeric import byte_to_length as expand
+from whoosh.util.numeric import length_to_byte as quantise
 
 if TYPE_CHECKING:  # pragma: no cover - documents are built by the caller; only their fields are read
     from kbtool.publish.documents import Document
@@ -66,8 +85,6 @@ _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 
 def fold(word: str) -> str:
     """A lower-case word without accents: 'grüße' -> 'grusse', 'café' -> 'cafe'."""
-    import unicodedata
-
     if word.isascii():
         return word
     decomposed = unicodedata.normalize("NFKD", word.translate(_LIGATURES))
@@ -103,8 +120,6 @@ class FoldAccents(whoosh_analysis.Filter):
 
 @lru_cache(maxsize=1)
 def _analyzers() -> tuple[Any, Any]:
-    from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
-
     # "not" carries meaning mid-call ("not arrived"), so it is kept; other stop words go.
     stoplist = frozenset(STOP_WORDS) - {"not"}
     stemming = (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldAccents()
@@ -129,22 +144,15 @@ def surface_words(text: str) -> list[str]:
 def analysis_parts() -> tuple[str, frozenset[str], Callable[[str], str]]:
     """The pieces of the analysis, for an index written without Whoosh (the site's): the token
     pattern, the stop words and the Porter stemmer, exactly as the analyzers above use them."""
-    from whoosh.analysis import STOP_WORDS
-    from whoosh.lang.porter import stem
-
     return TOKEN_PATTERN, frozenset(STOP_WORDS) - {"not"}, stem
 
 
 def length_to_byte(length: int) -> int:
     """A field length as Whoosh stores it: quantised to one byte."""
-    from whoosh.util.numeric import length_to_byte as quantise
-
     return quantise(length)
 
 
 def byte_to_length(code: int) -> int:
-    from whoosh.util.numeric import byte_to_length as expand
-
     return expand(code)
 
 
@@ -156,8 +164,6 @@ def length_table() -> list[int]:
 # -- writing ----------------------------------------------------------------------------------
 
 def _schema() -> Any:
-    from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-
     stemming, surface = _analyzers()
     return Schema(
         entry=ID(stored=True),
@@ -193,8 +199,6 @@ def write_index(folder: Path, documents: Iterable[Document], kind_boosts: dict[s
     `phrases` (as stems) are the multi-word synonyms a query may expand to: their scores are
     stored with the common terms'.
     """
-    from whoosh import index as whoosh_index
-
     ix = whoosh_index.create_in(str(folder), _schema())
     # Postings pooled in memory up to about 64 MB before a sorted run goes to disk (merged once at
     # the commit): 256 MB let the pool reach 320 MB of Python objects at 10,000 entries, 64 MB
@@ -252,12 +256,6 @@ def write_impacts(folder: Path, ix: Any, phrases: Iterable[tuple[str, ...]] = ()
     length, a marshalled table {(field, term): (offset, count)}, then per term its document
     numbers (int32) and scores (float64), in document order.
     """
-    import marshal
-    import shutil
-    import struct
-    import tempfile
-    from array import array
-
     table: dict[tuple[str, str], tuple[int, int]] = {}
     # The lists go to a scratch file as they are read, not into memory: with a small vocabulary
     # at 10,000 entries they were 70 MB. The header (which needs the table) is written first.
@@ -290,8 +288,6 @@ def write_impacts(folder: Path, ix: Any, phrases: Iterable[tuple[str, ...]] = ()
         # some 75 phrases, and matching a phrase means walking its words' postings side by side
         # (1-2 ms each at 10,000 entries). Stored at boost 1.0; a query multiplies, as Whoosh's
         # boost wrapper does, so the floats are the same. An empty list records "no match".
-        from whoosh.query import Phrase
-
         context = searcher.context()
         for stems in dict.fromkeys(tuple(p) for p in phrases if len(p) > 1):
             for field in SCORED_FIELDS:
@@ -317,10 +313,6 @@ class Impacts:
     @classmethod
     def load(cls, folder: Path) -> Impacts | None:
         """None when the build has no stored scores (an older kbtool) or they cannot be read."""
-        import marshal
-        import mmap
-        import struct
-
         try:
             with open(folder / IMPACTS_FILE, "rb") as handle:
                 data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
@@ -336,8 +328,6 @@ class Impacts:
         key = (field, text)
         found = self.decoded.get(key)
         if found is None:
-            from array import array
-
             entry = self.table.get(key)
             if entry is None:
                 return None
@@ -361,8 +351,6 @@ class Reader:
     """An open index: word statistics for query planning, and ranked search."""
 
     def __init__(self, folder: Path) -> None:
-        from whoosh.filedb.filestore import FileStorage
-
         try:
             # Read through the file, not a map: Whoosh copies each mapped part it opens into a
             # BytesIO, the whole postings of a 10,000-entry index (some 45 ms of a cold search).
@@ -382,8 +370,6 @@ class Reader:
     def near_words(self, word: str, maxdist: int, similar: float = 0.75) -> set[str]:
         """Indexed words (as typed, not stemmed) within `maxdist` edits of `word`, same first letter,
         and at least `similar` alike by difflib's ratio (the caller's own cut)."""
-        import difflib
-
         # Whoosh's terms_within builds a Levenshtein automaton per word and walks the term file
         # with it: 5-6 ms a word at 10,000 entries, most of a misspelt query. The words, read once
         # and grouped by first letter, go through difflib's cheap length and letter-count bounds
@@ -405,8 +391,6 @@ class Reader:
 
     def search(self, clause: Any, filt: Filter, limit: int) -> list[tuple[int, dict[str, Any], float]]:
         """The `limit` best documents for `clause`: (document number, stored fields, score), best first."""
-        from whoosh.query import Or, PreloadedOr
-
         query = _query(clause).normalize()
         # The query is one flat Or of a few dozen terms (each word and synonym in each field).
         # Whoosh's default Or is a binary tree of union matchers walked level by level for every
@@ -429,8 +413,6 @@ class Reader:
         floats, so hits and scores are Whoosh's own; ties go to the lower document number, as
         in Whoosh's collector. None (search with Whoosh) for leaves other than words and phrases.
         """
-        from whoosh.query import Or, Phrase, Term
-
         leaves = query.subqueries if isinstance(query, Or) else [query]
         if query.boost != 1.0 or not all(type(leaf) in (Term, Phrase) for leaf in leaves):
             return None
@@ -469,10 +451,6 @@ class Reader:
         The question closeness asks of the few hits on screen: the stored lists answer it by
         bisection for common terms; a rare term's or a phrase's postings are read (a handful).
         """
-        from bisect import bisect_left
-
-        from whoosh.query import Phrase
-
         wanted = set(docnums)
         found: set[int] = set()
         searcher = self._searcher
@@ -519,9 +497,6 @@ class Reader:
 
 def _best(totals: dict[int, float], limit: int) -> list[tuple[int, float]]:
     """The `limit` best-scoring documents, ties at the cut to the lower document number (as Whoosh)."""
-    import heapq
-    from operator import itemgetter
-
     best = heapq.nlargest(limit + 1, totals.items(), key=itemgetter(1))
     if len(best) > limit and best[limit][1] == best[limit - 1][1]:
         # Equal scores at the cut: the lowest document numbers win, whatever order they came in.
@@ -548,8 +523,6 @@ def edit_distance(a: str, b: str, bound: int) -> int:
 
 
 def _query(clause: Any) -> Any:
-    from whoosh.query import FuzzyTerm, NullQuery, Or, Phrase, Term
-
     if isinstance(clause, Words):
         if len(clause.stems) == 1:
             return Or([Term(name, clause.stems[0], boost=weight) for name, weight in clause.fields])
@@ -564,8 +537,6 @@ def _query(clause: Any) -> Any:
 
 
 def _filter(filt: Filter) -> Any:
-    from whoosh.query import And, Or, Term
-
     parts = []
     if filt.kinds:
         parts.append(Or([Term("kind", k) for k in filt.kinds]) if len(filt.kinds) > 1 else Term("kind", filt.kinds[0]))
