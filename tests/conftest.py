@@ -158,6 +158,15 @@ def on_both_builders(fixture: str):
     return pytest.mark.parametrize(fixture, BUILDERS, indirect=True)
 
 
+@pytest.fixture
+def builder(request) -> str:
+    """The builder whose site a test marked `@on_both_builders` runs on ("mkdocs" when unmarked):
+    screenshots carry it, so the two sites can be looked at side by side."""
+    callspec = getattr(request.node, "callspec", None)
+    params = callspec.params if callspec else {}
+    return params.get("server", params.get("site", "mkdocs"))
+
+
 def bundled_site_of(request) -> Path:
     """The bundled site folder as the builder the test asked for made it (MkDocs unless parametrised)."""
     builder = getattr(request, "param", "mkdocs")

@@ -72,7 +72,7 @@ def visit(tab, url):
 
 @on_both_builders("server")
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_every_page_kind_passes_axe_in_light_and_dark(browser, server, scheme):
+def test_every_page_kind_passes_axe_in_light_and_dark(browser, server, scheme, builder):
     context, tab = open_tab(browser, server, scheme=scheme)
     axe = axe_playwright.Axe()
     found = {}
@@ -86,8 +86,9 @@ def test_every_page_kind_passes_axe_in_light_and_dark(browser, server, scheme):
                         for v in results["violations"]]
             if problems:
                 found[kind] = problems
-        visit(tab, server + PAGE_KINDS["scorecard"])
-        shot(tab, f"scorecard-1280-{scheme}")
+        for kind in ("scorecard", "script", "home"):  # the two builders' sites, to look at side by side
+            visit(tab, server + PAGE_KINDS[kind])
+            shot(tab, f"{builder}-{kind}-1280-{scheme}")
     finally:
         context.close()
     assert found == {}
@@ -128,7 +129,7 @@ SCROLL_BY_DESIGN = ("mentors-guide", "team-page")
 
 
 @on_both_builders("server")
-def test_no_page_kind_scrolls_sideways_or_breaks_words_on_a_phone(browser, server):
+def test_no_page_kind_scrolls_sideways_or_breaks_words_on_a_phone(browser, server, builder):
     # Widths do not depend on the theme; the dark screenshots are for people to look at.
     context, tab = open_tab(browser, server, width=390)
     wide = {}
@@ -141,9 +142,9 @@ def test_no_page_kind_scrolls_sideways_or_breaks_words_on_a_phone(browser, serve
             assert broken == [], (kind, broken)
             assert kind in SCROLL_BY_DESIGN or sideways == [], (kind, sideways)
             if kind in ("coverage", "scorecard", "script", "letter"):
-                shot(tab, f"{kind}-390-light")
+                shot(tab, f"{builder}-{kind}-390-light")
                 tab.emulate_media(color_scheme="dark")
-                shot(tab, f"{kind}-390-dark")
+                shot(tab, f"{builder}-{kind}-390-dark")
                 tab.emulate_media(color_scheme="light")
     finally:
         context.close()
