@@ -9,6 +9,7 @@ from typing import Any
 from kbtool.format.kinds import REGISTRY
 from kbtool.format.vocab import BUILTIN_SITUATIONS
 from kbtool.model import Entry, KnowledgeBase
+from kbtool.search.misses import NOT_CLOSE, NOTHING, read_misses
 
 CONVERSATIONAL_CHANNELS = ("phone", "email", "chat", "in_person", "social")
 
@@ -102,8 +103,6 @@ REPORTED_MISSES = 10
 def top_misses(kb: KnowledgeBase, not_close: bool = False) -> list[dict[str, Any]]:
     """The searches staff made that found nothing (or, with `not_close`, nothing close: only weak
     hits, the best of which is named), most frequent first, from the local miss log."""
-    from kbtool.search.misses import NOT_CLOSE, NOTHING, read_misses
-
     out = []
     for m in read_misses(kb.root, NOT_CLOSE if not_close else NOTHING)[:REPORTED_MISSES]:
         record: dict[str, Any] = {"query": m.query, "count": m.count}

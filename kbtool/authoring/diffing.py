@@ -10,18 +10,16 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kbtool.assemble import MAX_ENTRIES
 from kbtool.format.kinds import REGISTRY
 from kbtool.model import Entry, KnowledgeBase
+from kbtool.pipeline import Checked, check
 from kbtool.problems import KbError, Level
 from kbtool.reading.layout import CONFIG_FILE, CONTENT_DIRS
 from kbtool.reading.loader import MAX_FILE_BYTES
 from kbtool.reading.rules import NO_CONTENT
-
-if TYPE_CHECKING:  # pragma: no cover - for annotations only
-    from kbtool.pipeline import Checked
 
 TRACKED_FIELDS = ("summary", "owner", "situation", "channels", "review_by", "tags", "related", "keywords",
                   "customer_says")
@@ -293,8 +291,6 @@ def _invalid_files(checked: Checked, side: str) -> list[InvalidFile]:
 
 def diff_against(root: Path, base: str | None) -> ContentDiff:
     """Compare the working tree's knowledge base with the one at `base` (default: the merge base with main)."""
-    from kbtool.pipeline import check
-
     try:
         _git(root, "rev-parse", "--git-dir")
     except KbError:

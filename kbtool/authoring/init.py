@@ -7,6 +7,7 @@ holds a knowledge base is refused, so init can never replace a team's work.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import re
@@ -14,7 +15,9 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kbtool.authoring.skeleton import write_missing_schema
 from kbtool.fileops import atomic_write_text
+from kbtool.format.vocab import BUILTIN_SITUATIONS
 from kbtool.reading.layout import CONFIG_FILE, CONTENT_DIRS
 
 KB_YAML = """\
@@ -148,8 +151,6 @@ def workflow(subfolder: str = "") -> str:
 
 def installed_requirement() -> str | None:
     """How this kbtool was installed, when that is a pinned repository a CI machine can reach too."""
-    import importlib.metadata
-
     try:
         text = importlib.metadata.distribution("kbtool").read_text("direct_url.json")
         info = json.loads(text or "null")
@@ -207,8 +208,6 @@ def init_knowledge_base(root: Path, name: str, requirement: str | None = None) -
         keep = root / folder / ".gitkeep"  # git keeps no empty folders
         if not keep.exists():
             atomic_write_text(keep, "")
-    from kbtool.authoring.skeleton import write_missing_schema
-    from kbtool.format.vocab import BUILTIN_SITUATIONS
 
     result.written += write_missing_schema(root, tuple(BUILTIN_SITUATIONS))
     return result

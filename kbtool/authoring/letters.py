@@ -6,8 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
 from typing import TYPE_CHECKING, Any
 
+from kbtool.format.kinds import kind_of
+from kbtool.format.vocab import BUILTIN_VARIABLE_EXAMPLES, BUILTIN_VARIABLES
+from kbtool.templating import RenderError, analyse, render
 from kbtool.terminal import safe_for_terminal
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
@@ -54,8 +60,6 @@ class LetterValues:
 
     @property
     def names(self) -> set[str]:
-        from kbtool.format.vocab import BUILTIN_VARIABLES
-
         # The built-ins are always accepted, so a tool can pass customer_name to every letter.
         return {n.name for n in self.needed} | set(self.settings) | set(BUILTIN_VARIABLES)
 
@@ -71,8 +75,6 @@ def entry_values(entry: Entry, texts: Sequence[str], kb_config: KbConfig) -> Let
     The entry's declared blanks that `texts` do not use are accepted as optional, so one set of
     values can fill every phrase of a set or every step of a script.
     """
-    from kbtool.format.vocab import BUILTIN_VARIABLE_EXAMPLES, BUILTIN_VARIABLES
-
     used = _used(texts)
     needed: list[Needed] = []
     for name in used:
@@ -154,8 +156,6 @@ def fill_texts(entry: Entry, texts: Sequence[str], values: dict[str, str], kb_co
     refers back to them ("this letter takes: ..."). Values are data, never templates, and
     rendering uses the sandboxed, allowlisted environment with strict undefined values.
     """
-    from kbtool.templating import RenderError, render
-
     spec = entry_values(entry, texts, kb_config)
     _refuse_undecodable(values)
     unknown = sorted(name for name in values if name not in spec.names)
@@ -193,8 +193,6 @@ def item_texts(entry: Entry, item: str | None = None) -> list[tuple[str, str]]:
     Asks the kind's own declaration which text of each item is said (a phrase's `say`, a step's
     `say`), so this works for any kind whose units name their items.
     """
-    from kbtool.format.kinds import kind_of
-
     templates = {ref.ptr: ref.text for ref in entry.texts() if ref.template}
     found = [(unit.item, templates[unit.ptr]) for unit in kind_of(entry).units(entry, lambda text: text)
              if unit.item is not None and unit.ptr in templates]
@@ -215,8 +213,6 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _used(texts: Sequence[str]) -> list[str]:
-    from kbtool.templating import analyse
-
     names: list[str] = []
     for text in texts:
         for placeholder in analyse(text)[0]:
@@ -240,8 +236,6 @@ def mail_address(text: str, what: str = "the address") -> Any:
 
     Raises LetterError saying what is wrong, naming `what` (--to, kb.yaml's support_email).
     """
-    from email.headerregistry import Address
-
     written = text.strip()
     named = _NAMED_ADDRESS.fullmatch(written)
     name, spec = (named.group(1).strip().strip('"'), named.group(2).strip()) if named else ("", written)
@@ -258,9 +252,6 @@ def to_eml(rendered: RenderedLetter, sender: str = "", to: str = "") -> bytes:
     Raises LetterError when `sender` or `to` is not an address (a newline in kb.yaml's
     support_email would otherwise add headers of its own).
     """
-    from email.message import EmailMessage
-    from email.policy import SMTP
-
     message = EmailMessage(policy=SMTP)
     # One line whatever the caller built: every line break Python knows (\x85, \u2028...) splits.
     message["Subject"] = " ".join(rendered.subject.split())

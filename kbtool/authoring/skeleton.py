@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import json
 import os
 import re
 import subprocess
 import tempfile
 from pathlib import Path
 
+from kbtool.assemble import build_entry
+from kbtool.fileops import atomic_write_text
+from kbtool.format.jsonschema import entry_json_schema, kb_json_schema
 from kbtool.format.kinds import REGISTRY
 from kbtool.format.vocab import SLUG
+from kbtool.pipeline import rule_ids
 from kbtool.problems import KbError
+from kbtool.reading.loader import load_bytes
 
 # Each kind's folder and body come from its declaration (kbtool/format/kinds/).
 FOLDERS = {name: kind.source_folder for name, kind in REGISTRY.items()}
@@ -126,12 +132,6 @@ def write_missing_schema(root: Path, situations: tuple[str, ...]) -> list[Path]:
     Returns the paths written. Existing files are never replaced here (`kbtool schema` refreshes
     them); a folder that cannot be written only costs the editor hints.
     """
-    import json
-
-    from kbtool.fileops import atomic_write_text
-    from kbtool.format.jsonschema import entry_json_schema, kb_json_schema
-    from kbtool.pipeline import rule_ids
-
     schemas = {
         "entry.schema.json": lambda: json.dumps(entry_json_schema(situations), indent=2, ensure_ascii=False),
         "kb.schema.json": lambda: json.dumps(kb_json_schema(rule_ids()), indent=2),
@@ -153,9 +153,6 @@ def write_missing_schema(root: Path, situations: tuple[str, ...]) -> list[Path]:
 def _refuse_invalid(text: str, name: str, situation: str | None) -> None:
     """The second wall behind the checks above: the skeleton goes through the loader and the format
     before it is written, so `kbtool new` never leaves a file that `kbtool validate` refuses."""
-    from kbtool.assemble import build_entry
-    from kbtool.reading.loader import load_bytes
-
     source = load_bytes(text.encode("utf-8"), name)
     problems = list(source.problems)
     if source.root is not None:
