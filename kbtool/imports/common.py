@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import hashlib
 import json
 import os
 import re
 import stat
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,11 @@ from typing import Any
 
 import yaml
 
+from kbtool.assemble import build_entry
+from kbtool.checks import templates
+from kbtool.fileops import read_prefix
+from kbtool.format.kinds import REGISTRY
+from kbtool.format.types import did_you_mean
 from kbtool.imports.helpdesk_text import (
     Blank,
     clean,
@@ -34,6 +41,9 @@ from kbtool.imports.helpdesk_text import (
     tidy,
     unique,
 )
+from kbtool.model import KnowledgeBase
+from kbtool.problems import KbError, Level
+from kbtool.reading.loader import load_bytes
 from kbtool.templating import foreign_placeholders
 
 # An export bigger than this is not a help desk's replies; reading it would only use memory.
@@ -272,8 +282,6 @@ def plan(source: Source, read: Read, path: str, root: Path, kb: Any, options: Op
     avoids every id in the knowledge base; a file an earlier import of the same group wrote is
     left alone (re-running an import never touches a mentor's edits).
     """
-    from kbtool.format.kinds import REGISTRY
-
     notes = list(read.notes)
     shared = set(kb.config.variables)
     situations = kb.config.situations
@@ -360,8 +368,6 @@ def _too_long(text: str) -> str:
 
 
 def _check_situations(read: Read, path: str, situations: dict[str, str]) -> None:
-    from kbtool.format.types import did_you_mean
-
     problems = []
     for reply in read.replies:
         if reply.situation and reply.situation not in situations:
@@ -434,8 +440,6 @@ REPLIES_MARK = "# kbtool-import-replies:"
 
 def _digest(reply: Reply) -> str:
     """A reply as the import knows it again in a later page or run: its group, title and text."""
-    import hashlib
-
     data = f"{reply.group}\0{reply.title}\0{reply.text}".encode("utf-8", "replace")
     return hashlib.blake2b(data, digest_size=6).hexdigest()
 
@@ -455,8 +459,6 @@ def _earlier_imports(folder: Path) -> dict[str, list[tuple[str, set[str] | None]
 
 def _imported_as(path: Path) -> tuple[str, set[str] | None] | None:
     """The import key an earlier import left in the file's first lines, and the replies it recorded."""
-    from kbtool.fileops import read_prefix
-
     try:
         head = read_prefix(path, 16_384).decode("utf-8", "replace")
     except OSError:
@@ -484,8 +486,6 @@ _Dumper.add_representer(str, _represent_str)
 def entry_yaml(planned: PlannedSet, source: Source, path: str, key: str, options: Options,
                digests: list[str] | None = None) -> str:
     """The new entry file: a schema modeline, the import's mark, then the phrase set as YAML."""
-    from kbtool.format.kinds import REGISTRY
-
     depth = REGISTRY["phrases"].source_folder.count("/") + 1
     where = f"{source.group_word} '{planned.group}'" if planned.group else "no " + source.group_word
     data: dict[str, Any] = {
@@ -520,12 +520,6 @@ def entry_yaml(planned: PlannedSet, source: Source, path: str, key: str, options
 def refuse_invalid(planned: PlannedSet, kb: Any) -> None:
     """The second wall: a planned file goes through the loader, the format and the template rules
     before it is written, so an import never leaves a file `kbtool validate` calls an error."""
-    from kbtool.assemble import build_entry
-    from kbtool.checks import templates
-    from kbtool.model import KnowledgeBase
-    from kbtool.problems import KbError, Level
-    from kbtool.reading.loader import load_bytes
-
     source = load_bytes(planned.text.encode("utf-8"), planned.path.name)
     problems = list(source.problems)
     if source.root is not None:
@@ -574,8 +568,6 @@ STALE_TEMP_SECONDS = 60
 def remove_stale_temp_files(folder: Path, now: float | None = None) -> list[Path]:
     """Remove the temporary files a killed write left in `folder` (only kbtool's naming, only
     regular files, only stale ones), so they are not committed by a later `git add -A`."""
-    import time
-
     removed: list[Path] = []
     if not folder.is_dir():
         return removed
@@ -597,8 +589,6 @@ def check_folder(root: Path, folder: Path) -> None:
     """Refuse a phrases folder the knowledge base would not read: a link (at any level below the
     root) to a folder outside it, or something that is not a folder. Checked before planning, so
     nothing is read or written through such a link."""
-    from kbtool.problems import KbError
-
     real_root = root.resolve()
     at = root
     for part in folder.relative_to(root).parts:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from html import unescape
 
 from kbtool.format.vocab import BUILTIN_VARIABLES
+from kbtool.templating import analyse
 
 # Elements whose content is never text for a customer: scripts, styles, the document head.
 _DROPPED = frozenset({"script", "style", "head", "title", "template", "noscript", "iframe", "object", "svg"})
@@ -371,7 +372,6 @@ def convert_placeholders(text: str, desk: str, shared: set[str]) -> Converted:
     text = _ZAMMAD.sub(r"{{\1}}", text)
     text = _HELP_SCOUT.sub(r"{{\1}}", text)
     converted = _convert(text, desk, shared, keep_conditions=True)
-    from kbtool.templating import analyse
 
     # Without a condition kept (every `{%` left is one of them) a second pass would give the same text.
     if "{%" in converted.text and analyse(converted.text)[1]:
