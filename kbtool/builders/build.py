@@ -8,6 +8,7 @@ for rollback. A lock file stops two builds writing the same site at once.
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import tempfile
 import time
@@ -16,13 +17,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from kbtool import pipeline
 from kbtool.builders.errors import ContentErrors, SiteError
 from kbtool.builders.htmlscan import scan_site
 from kbtool.builders.lock import build_lock
 from kbtool.builders.sitefolder import check_site_dir, mark_site, swap_into_place
+from kbtool.builders.zensical import build_with_zensical, zensical_version
 from kbtool.format.common import SITE_BUILDERS
+from kbtool.memory import release_free_memory
+from kbtool.mkdocs.build import run_mkdocs
 from kbtool.mkdocs.config import default_site_dir, mkdocs_config_file
-from kbtool.problems import Problem
+from kbtool.problems import KbError, Problem
+from kbtool.reading.layout import CONFIG_FILE
+from kbtool.sitesearch.meaning import unavailable
 
 Progress = Callable[[str], None]
 # The builders `kbtool build --builder` and kb.yaml's `site: {builder: ...}` name; the first is the default.
@@ -45,21 +54,14 @@ def _noop(message: str) -> None:
 
 def checked_or_error(root: Path) -> Any:
     """The pipeline's Checked for `root`; an unusable root is a SiteError."""
-    from kbtool.pipeline import check
-    from kbtool.problems import KbError
-
     try:
-        return check(root)
+        return pipeline.check(root)
     except KbError as exc:
         raise SiteError(str(exc)) from None
 
 
 def configured_builder(root: Path) -> str | None:
     """kb.yaml's `site: {builder: ...}`, if it names one (validation reports anything else)."""
-    import yaml
-
-    from kbtool.reading.layout import CONFIG_FILE
-
     # Read here rather than carried on KbConfig: one small file, and only `kbtool build` asks.
     try:
         data = yaml.safe_load((root / CONFIG_FILE).read_text(encoding="utf-8"))
@@ -77,8 +79,6 @@ def chosen_builder(root: Path, builder: str | None = None) -> str:
     if chosen not in BUILDERS:
         raise SiteError(f"unknown builder {chosen!r}; choose one of: {', '.join(BUILDERS)}")
     if chosen == "zensical":
-        from kbtool.builders.zensical import zensical_version
-
         zensical_version()
     return chosen
 
@@ -102,14 +102,10 @@ def build_site(root: Path, site_dir: Path | None = None, progress: Progress = _n
     if checked.errors:
         raise ContentErrors(checked.problems)
     warnings = checked.warnings
-    from kbtool.sitesearch.meaning import unavailable
-
     reason = unavailable(kb.config)
     if reason:
         progress(f"note: {reason}")
     index_path = build_search_index(kb, progress) if search_index else None
-    from kbtool.memory import release_free_memory
-
     release_free_memory(collect=True)  # what the index build freed, before the site's pages
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     with build_lock(site_dir):
@@ -121,12 +117,8 @@ def build_site(root: Path, site_dir: Path | None = None, progress: Progress = _n
         out = work / "site"
         try:
             if builder == "zensical":
-                from kbtool.builders.zensical import build_with_zensical
-
                 build_with_zensical(root, checked, work, progress)
             else:
-                from kbtool.mkdocs.build import run_mkdocs
-
                 with mkdocs_config_file(root, kb.config.name) as config_file:
                     progress(f"building the site with {config_file.name if config_file.parent == root else 'the built-in configuration'}"
                              f" ({len(kb.published())} entries)")
@@ -149,8 +141,6 @@ def build_site(root: Path, site_dir: Path | None = None, progress: Progress = _n
 
 def build_search_index(kb: Any, progress: Progress = _noop) -> Path | None:
     """Build the terminal search index when kbtool.search.api provides one (it is a separate module)."""
-    import importlib
-
     try:
         search = importlib.import_module("kbtool.search.api")
     except ImportError:

@@ -17,11 +17,11 @@ def build_lock(site_dir: Path) -> Iterator[Path]:
     handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole build
     try:
         try:
-            import fcntl
+            import fcntl  # lazy: POSIX only; Windows has msvcrt instead
 
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except ImportError:  # pragma: no cover - Windows: msvcrt locks a byte range instead
-            import msvcrt
+            import msvcrt  # lazy: Windows only
 
             try:
                 msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)

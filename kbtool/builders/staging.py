@@ -8,6 +8,7 @@ the team's own pages (docs_site/) merged in, the navigation, and the site search
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -17,8 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from kbtool.builders.errors import SiteError
+from kbtool.checks.base import today
 from kbtool.publish.urls import page_url
 from kbtool.site.assets import ASSETS, FLOW, MERMAID, data_script_parts, data_uri, site_uri, source_file
+from kbtool.site.escaping import page_title
+from kbtool.site.pages import SiteOptions, SiteRenderer, navigation
+from kbtool.sitesearch.hooks import CSS_URI as SEARCH_CSS
+from kbtool.sitesearch.hooks import JS_URIS, SiteSearch, asset_files
+from kbtool.sitesearch.index import SitePage
 
 CSS_URI = "assets/kbtool/kbtool.css"
 WORKER_SHIM_URI = "assets/kbtool/iframe-worker.js"
@@ -41,8 +48,6 @@ class SiteFile:
 def site_files(pages: Iterable[Any], site_search: bool) -> list[SiteFile]:
     """kbtool's stylesheet and worker shim, the assets and data scripts the pages load, and the
     search box's own files: the same list for every builder."""
-    from kbtool.sitesearch.hooks import asset_files
-
     files = [SiteFile(CSS_URI, ASSETS / "kbtool.css"), SiteFile(WORKER_SHIM_URI, ASSETS / "iframe-worker.js")]
     wanted = {MERMAID, FLOW}
     for page in pages:
@@ -75,10 +80,6 @@ def staged_text(page: Any) -> str:
     (kbtool.site.escaping.page_title), as the MkDocs plugin sets it; without it a builder takes the
     first heading and may unescape it there.
     """
-    import json
-
-    from kbtool.site.escaping import page_title
-
     title = f"title: {json.dumps(page_title(page.title))}\n" if page.title else ""
     front = page.front
     if front.startswith("---\n"):
@@ -146,9 +147,6 @@ def stage_site(checked: Any, docs_dir: Path, *, team_docs: Path | None = None, d
                templates_dir: Path | None = None, nav: bool = True, site_search: bool = True) -> StagedSite:
     """Write the knowledge base's pages, assets and search index into `docs_dir`, the team's pages
     merged in (theirs win where both write a page)."""
-    from kbtool.checks.base import today
-    from kbtool.site.pages import SiteOptions, SiteRenderer, navigation
-
     docs_dir.mkdir(parents=True, exist_ok=True)
     team = team_markdown(team_docs)
     if team_docs is not None and team_docs.is_dir():
@@ -186,10 +184,6 @@ def stage_site(checked: Any, docs_dir: Path, *, team_docs: Path | None = None, d
 
 
 def _stage_search(kb: Any, staged: StagedSite, docs_dir: Path, team_docs: Path | None) -> Any:
-    from kbtool.sitesearch.hooks import CSS_URI as SEARCH_CSS
-    from kbtool.sitesearch.hooks import JS_URIS, SiteSearch
-    from kbtool.sitesearch.index import SitePage
-
     generated = {page.src_uri for page in staged.pages}
     entries = {page.src_uri for page in staged.pages if page.entry is not None}
     search = SiteSearch(kb, staged.directory_urls, entries, generated)

@@ -22,8 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from kbtool.builders.errors import BuilderMissing, SiteError
 from kbtool.builders.staging import WORKER_SHIM_URI, StagedSite, stage_site
+from kbtool.mkdocs.config import default_config, find_config
+from kbtool.site.assets import data_uri, inject
 
 EXTRA = "kbtool[zensical]"
 MARKDOWN_EXTENSION = "kbtool.builders.generated_markdown"
@@ -38,7 +42,7 @@ Progress = Callable[[str], None]
 def zensical_version() -> str:
     """The installed Zensical's version; BuilderMissing, naming the extra, when there is none."""
     try:
-        import zensical
+        import zensical  # lazy: the [zensical] extra may be missing
     except ImportError:
         raise BuilderMissing(f"the zensical builder is not installed; install it with: pip install \"{EXTRA}\" "
                              "(or build with --builder mkdocs)") from None
@@ -48,7 +52,7 @@ def zensical_version() -> str:
 def implemented_plugins() -> frozenset[str] | None:
     """The MkDocs plugin names the installed Zensical implements, when it says (None if it does not)."""
     try:
-        from zensical import config
+        from zensical import config  # lazy: the [zensical] extra may be missing
     except ImportError:
         return None
     table = getattr(config, "_PLUGIN_UNSUPPORTED_OPTIONS", None)  # its registry of the plugins it runs
@@ -99,10 +103,6 @@ class ZensicalPlan:
 
 def plan(root: Path, site_name: str) -> ZensicalPlan:
     """Read the team's mkdocs.yml the way Zensical would, and say what it would have dropped."""
-    import yaml
-
-    from kbtool.mkdocs.config import default_config, find_config
-
     own = find_config(root)
     if own is None:
         config = default_config(site_name)
@@ -184,8 +184,6 @@ def finish_pages(site: Path, staged: StagedSite) -> int:
     """Give each built page what the MkDocs plugin adds in its page events: the search box where
     Material's search would be, the page's own stylesheets and scripts (data first), Mermaid on
     pages that draw a diagram, and the site's own worker shim. Returns the pages finished."""
-    from kbtool.site.assets import data_uri, inject
-
     by_url = staged.page_by_url()
     finished = 0
     for file in sorted(site.rglob("*.html")):
@@ -233,8 +231,6 @@ def missing_pages(site: Path, staged: StagedSite) -> list[str]:
 
 def build_with_zensical(root: Path, checked: Any, work: Path, progress: Progress) -> Path:
     """Stage the site in `work`, build it with Zensical into `work`/site, finish its pages; the site."""
-    import yaml
-
     version = zensical_version()
     settings = plan(root, checked.kb.config.name)
     for note in settings.notes:
