@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from kbtool.cli.options import check_or_fail
+from kbtool.reading.layout import has_knowledge_base
+
 
 def _loader(problems: list[int]) -> Callable[[Path], Any]:
     def load(root: Path) -> Any:
-        from kbtool.cli.options import check_or_fail
-
         checked = check_or_fail(root)
         problems.append(len(checked.errors))
         return checked
@@ -33,8 +35,6 @@ def check_kind(index: Any, kind: str | None) -> None:
 
 def require_knowledge_base(root: Path) -> None:
     """Exit 1 with a clear message when `root` holds no knowledge base (nothing is written there)."""
-    from kbtool.reading.layout import has_knowledge_base
-
     if not Path(root).is_dir():
         raise click.ClickException(f"knowledge-base root '{root}' is not a folder")
     if not has_knowledge_base(root):
@@ -48,8 +48,7 @@ def open_fresh(root: Path) -> Any:
     Where the index cannot be written (a read-only checkout), the index already there is
     searched as it is, with a note that it may be out of date.
     """
-    import time
-
+    # lazy: Whoosh and the index load when a search runs, not for kbtool --help or kbtool search --help
     from kbtool.search.api import SearchError, content_signature, fresh_index
     from kbtool.search.store import index_writable
 
@@ -75,6 +74,7 @@ def open_fresh(root: Path) -> Any:
 
 def _stale_or_fail(root: Path, why: str, signature: str | None) -> Any:
     """The index as it is, when it cannot be rebuilt: searching an older index beats refusing."""
+    # lazy: Whoosh and the index load when a search runs, not for kbtool --help or kbtool search --help
     from kbtool.search.api import SearchError, cache_dir, open_index
 
     try:

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from kbtool import __version__
+from kbtool.terminal import safe_for_terminal
 
 # name -> "module:attribute"; each command lives in kbtool/cli/commands/, imported only when run.
 COMMANDS: dict[str, str] = {
@@ -42,8 +43,6 @@ def _printable(exc: click.ClickException) -> click.ClickException:
     Line breaks stay (some messages list several problems); escape sequences and invalid UTF-8
     are shown as visible escapes.
     """
-    from kbtool.terminal import safe_for_terminal
-
     exc.message = safe_for_terminal(exc.message)
     return exc
 
@@ -91,8 +90,6 @@ def main(argv: list[str] | None = None) -> Any:
     Set KBTOOL_DEBUG=1 to see the traceback of an unexpected failure when reporting it.
     Every message printed here is made safe for the terminal (kbtool.terminal).
     """
-    from kbtool.terminal import safe_for_terminal
-
     try:
         cli.main(args=argv, prog_name="kbtool", standalone_mode=False)
         return 0

@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 
 import click
 
+from kbtool.reading.layout import content_files
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -36,12 +38,14 @@ class RegistryChoice(click.Choice):
 
 
 def kind_names() -> list[str]:
+    # lazy: the registry loads when the option is checked or shown, not for kbtool --help
     from kbtool.format.kinds import KIND_NAMES
 
     return list(KIND_NAMES)
 
 
 def import_sources() -> list[str]:
+    # lazy: the registry loads when the option is checked or shown, not for kbtool --help
     from kbtool.imports import SOURCES
 
     return list(SOURCES)
@@ -56,6 +60,7 @@ def root_option(func: F) -> F:
 
 def check_or_fail(root: Path) -> Any:
     """The one load-and-check (kbtool.pipeline), library errors turned into clean CLI errors (exit 1)."""
+    # lazy: the pipeline (YAML, the format, the checks) loads only for commands that check; kbtool search never does
     from kbtool.pipeline import check
     from kbtool.problems import KbError
 
@@ -76,6 +81,7 @@ def valid_or_fail(root: Path) -> Any:
     Errors go to stderr, because stdout may be an export a pipe is waiting for.
     """
 
+    # lazy: the reporters load only where problems are printed (kbtool search prints none)
     from kbtool.reporters import format_text, use_colour
 
     checked = check_or_fail(root)
@@ -93,9 +99,8 @@ def complete_entry_ids(ctx: click.Context, param: click.Parameter, incomplete: s
     Files are named after their ids (the id-filename check keeps it so), which avoids
     loading and validating the whole knowledge base on every Tab press.
     """
+    # lazy: click's completion module loads only for a Tab press
     from click.shell_completion import CompletionItem
-
-    from kbtool.reading.layout import content_files
 
     root = ctx.params.get("root") or Path(".")
     kinds = getattr(param, "kbtool_kinds", None)
@@ -118,6 +123,7 @@ def site_dir_option(func: F) -> F:
 
 def report_problems(problems: list[Any]) -> None:
     """Print problems exactly as `kbtool validate` does (stdout), with its summary line (stderr)."""
+    # lazy: the reporters load only where problems are printed (kbtool search prints none)
     from kbtool.reporters import format_text, use_colour
 
     text = format_text(problems, use_colour(sys.stdout))

@@ -10,21 +10,26 @@ import click
 
 from kbtool.cli.options import RegistryChoice, check_or_fail, root_option
 from kbtool.format.vocab import CHANNELS
+from kbtool.problems import EXIT_PROBLEMS
+from kbtool.terminal import safe_for_terminal
 
 
 def _formats() -> list[str]:
+    # lazy: the registry loads when the option is checked or shown, not for kbtool --help
     from kbtool.audit.reporters import REPORTERS
 
     return list(REPORTERS)
 
 
 def _inputs() -> list[str]:
+    # lazy: the registry loads when the option is checked or shown, not for kbtool --help
     from kbtool.audit.inputs import INPUTS
 
     return list(INPUTS)
 
 
 def _groupings() -> list[str]:
+    # lazy: the registry loads when the option is checked or shown, not for kbtool --help
     from kbtool.audit.summary import BY
 
     return list(BY)
@@ -93,15 +98,14 @@ def audit(paths: tuple[Path, ...], root: Path, output_format: str, html_path: Pa
       kbtool audit transcripts/ --format json > audit.json
       kbtool audit export.csv --format csv --by entry
     """
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.audit.html import format_html, is_audit_html
     from kbtool.audit.inputs import total_bytes
     from kbtool.audit.reporters import REPORTERS
     from kbtool.audit.run import AuditOptions
     from kbtool.audit.run import audit as run_audit
     from kbtool.fileops import WouldOverwrite, atomic_write_text, refuse_overwrite
-    from kbtool.problems import EXIT_PROBLEMS
     from kbtool.publish.urls import site_address
-    from kbtool.terminal import safe_for_terminal
 
     if html_path is not None:
         try:

@@ -8,9 +8,11 @@ from pathlib import Path
 import click
 
 from kbtool.cli.options import RegistryChoice, report_problems, root_option, site_dir_option
+from kbtool.problems import EXIT_PROBLEMS, EXIT_USAGE
 
 
 def builder_names() -> list[str]:
+    # lazy: the registry loads when the option is checked or shown, not for kbtool --help (the format's common fields load YAML)
     from kbtool.format.common import SITE_BUILDERS
 
     return list(SITE_BUILDERS)
@@ -41,11 +43,11 @@ def build(root: Path, site_dir: Path | None, rollback: bool, no_search_index: bo
       kbtool build --builder zensical
       kbtool build --rollback
     """
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.builders.build import build_site
     from kbtool.builders.errors import ContentErrors, SiteError, UnsafeSiteDir
     from kbtool.builders.sitefolder import rollback as do_rollback
     from kbtool.mkdocs.config import default_site_dir
-    from kbtool.problems import EXIT_PROBLEMS, EXIT_USAGE
 
     def progress(message: str) -> None:
         click.echo(f"kbtool: {message}", err=True)

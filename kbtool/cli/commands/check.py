@@ -9,7 +9,8 @@ import click
 
 from kbtool.cli.options import check_or_fail, root_option
 from kbtool.format.vocab import CHANNELS
-from kbtool.reporters import REPORTERS
+from kbtool.problems import EXIT_PROBLEMS
+from kbtool.reporters import REPORTERS, use_colour
 
 # A reply or a day's transcripts is well under this; /dev/zero or a video is not a reply.
 MAX_TEXT_BYTES = 5_000_000
@@ -60,9 +61,8 @@ def check(file: str, root: Path, channel: str | None, output_format: str, quiet:
       pbpaste | kbtool check - --channel email
       kbtool check chat-log.txt --channel chat --format json
     """
-    from kbtool.problems import EXIT_PROBLEMS
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.publish.urls import site_address
-    from kbtool.reporters import REPORTERS, use_colour
     from kbtool.review import Checker, compile_rules
 
     text, name = read_text(file)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from kbtool.cli.main import cli
+
 
 @click.command()
 @click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
@@ -15,9 +17,8 @@ def completion(shell: str) -> None:
       eval "$(kbtool completion bash)"            # in ~/.bashrc
       kbtool completion fish > ~/.config/fish/completions/kbtool.fish
     """
+    # lazy: only this command needs click's completion module (kbtool --help imports every command)
     from click.shell_completion import get_completion_class
-
-    from kbtool.cli.main import cli
 
     cls = get_completion_class(shell)
     assert cls is not None  # the Choice above allows only shells click supports

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from kbtool.cli.options import root_option
+from kbtool.problems import KbError
 
 
 @click.command()
@@ -29,8 +30,8 @@ def diff(root: Path, base: str | None, output_format: str) -> None:
       kbtool diff                       # for a pull-request description
       kbtool diff HEAD~3 --format json
     """
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.authoring.diffing import diff_against, format_markdown
-    from kbtool.problems import KbError
 
     try:
         result = diff_against(root, base)

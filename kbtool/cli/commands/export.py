@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import click
 
 from kbtool.cli.options import root_option, valid_or_fail
+from kbtool.terminal import safe_for_terminal
 
 # The first line of every package.yml kbtool writes: a folder whose package.yml starts with it
 # is a package kbtool exported, so exporting again may replace its files.
@@ -42,6 +45,7 @@ def load_valid(root: Path) -> Any:
 
 def refuse_unless_own(path: Path, is_own_output: Callable[[bytes], bool], force: bool) -> None:
     """Exit 1, naming the file, rather than replace a file kbtool did not write (unless --force)."""
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.fileops import WouldOverwrite, refuse_overwrite
 
     try:
@@ -75,8 +79,7 @@ def refuse_foreign_package_folder(folder: Path, force: bool) -> None:
 
 def own_json_output(head: bytes) -> bool:
     """An export (`"format": "kbtool-export"` first) or the export's JSON Schema (its $id)."""
-    import re
-
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.exports.json_export import FORMAT, SCHEMA_ID
 
     export = re.compile(rb'^\s*\{\s*"format"\s*:\s*"' + re.escape(FORMAT.encode()) + rb'"')
@@ -85,6 +88,7 @@ def own_json_output(head: bytes) -> bool:
 
 
 def _write(path: Path, text: str) -> None:
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.fileops import atomic_write_text
 
     try:
@@ -116,6 +120,7 @@ def espanso(root: Path, output: Path | None, package_version: str, author: str |
       kbtool export espanso
       kbtool export espanso -o ~/espanso-packages/kbtool-acme --package-version 1.2.0
     """
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.exports.espanso import PACKAGE_NAME, PACKAGE_VERSION, build_package, package_name
 
     if output is not None and not PACKAGE_NAME.match(output.name):
@@ -153,6 +158,7 @@ def json_command(root: Path, output: Path, schema_only: bool, force: bool) -> No
       kbtool export json -o kb-export.json
       kbtool export json --schema -o schema/export.schema.json
     """
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.exports.json_export import export_text, schema_text
 
     if str(output) != "-":
@@ -167,8 +173,6 @@ def json_command(root: Path, output: Path, schema_only: bool, force: bool) -> No
 
 def own_desk_payloads(head: bytes) -> bool:
     """A JSON Lines file of help-desk payloads kbtool wrote: its first line is one of them."""
-    import json
-
     first = head.split(b"\n", 1)[0]
     try:
         record = json.loads(first)
@@ -183,10 +187,8 @@ def _desk_command(desk: str, api: str) -> click.Command:
                   default=Path("-"), show_default=True, help="The JSON Lines file to write; - for standard output.")
     @force_option
     def command(root: Path, output: Path, force: bool) -> None:
-        import json
-
+        # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
         from kbtool.imports.payloads import payloads
-        from kbtool.terminal import safe_for_terminal
 
         if str(output) != "-":
             refuse_unless_own(output, own_desk_payloads, force)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from kbtool.cli.clipboard import NO_CLIPBOARD, copy_to_clipboard
+from kbtool.cli.index_access import check_kind, open_fresh, require_knowledge_base
 from kbtool.cli.options import root_option
 from kbtool.format.vocab import CHANNELS
 
@@ -21,6 +25,7 @@ def find_results(index: Any, text: str, kind: str | None = None, channel: str | 
                  prefer: str | None = None) -> Any:
     """The query `kbtool find` runs for what is typed (the benchmarks time this path): rows as
     `kbtool search` shows them, one per entry, close matches first."""
+    # lazy: Whoosh and the index load when a search runs, not for kbtool --help
     from kbtool.search.api import search_rows
 
     return search_rows(index, text, kind=kind, channel=channel, prefer=prefer, limit=RESULT_LIMIT)
@@ -38,8 +43,7 @@ def make_app(index: Any, copy: Callable[[str], str | None], kind: str | None = N
     before it started is skipped, and one that finishes after newer typing is dropped, so the
     list always shows the latest text and the keyboard never waits for a search.
     """
-    import threading
-
+    # lazy: Textual loads only when the finder opens, not for kbtool --help
     from rich.text import Text
     from textual.app import App, ComposeResult
     from textual.binding import Binding
@@ -116,6 +120,7 @@ def make_app(index: Any, copy: Callable[[str], str | None], kind: str | None = N
             """The results for `text`, or None when newer typing made it stale before it could run."""
             if not text.strip():
                 return None
+            # lazy: Whoosh and the index load when a search runs, not for kbtool --help
             from kbtool.search.api import SearchError
 
             with index_lock:
@@ -251,11 +256,6 @@ def find(root: Path, query: tuple[str, ...], kind: str | None, channel: str | No
       kbtool find
       kbtool find refund --channel chat
     """
-    import sys
-
-    from kbtool.cli.clipboard import NO_CLIPBOARD, copy_to_clipboard
-    from kbtool.cli.index_access import check_kind, open_fresh, require_knowledge_base
-
     # A wrong --root is the first thing to say, terminal or not (exit 1, as search and index do).
     require_knowledge_base(root)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):

@@ -9,6 +9,9 @@ from typing import Any, NoReturn
 import click
 
 from kbtool.cli.options import RegistryChoice, import_sources, load_or_fail, root_option
+from kbtool.format.vocab import CHANNELS
+from kbtool.problems import KbError
+from kbtool.terminal import safe_for_terminal
 
 
 @click.command("import")
@@ -41,12 +44,12 @@ def import_(root: Path, source_name: str, file: Path, dry_run: bool, owner: str 
       kbtool import github .github/replies.yml --channel social
       kbtool import csv replies.csv --root my-kb
     """
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.authoring.skeleton import git_user_name, unwritable
     from kbtool.format.types import did_you_mean
-    from kbtool.format.vocab import CHANNELS
     from kbtool.imports import SOURCES
     from kbtool.imports.common import InputProblem, InputProblems, Options, plan, write
-    from kbtool.problems import KbError
+    from kbtool.imports.helpdesk_text import clean
 
     if owner is not None and unwritable(owner):
         raise click.BadParameter(f"it cannot be used: {unwritable(owner)}", param_hint="--owner")
@@ -74,9 +77,6 @@ def import_(root: Path, source_name: str, file: Path, dry_run: bool, owner: str 
         _fail(problems.problems)
     except KbError as exc:
         raise click.ClickException(str(exc)) from None
-    from kbtool.imports.helpdesk_text import clean
-    from kbtool.terminal import safe_for_terminal
-
     for line, note in planned.notes:
         click.echo(safe_for_terminal(clean(f"note: {shown}:{line}: {note}"), True), err=True)
     for item in planned.sets:
@@ -111,6 +111,7 @@ def import_(root: Path, source_name: str, file: Path, dry_run: bool, owner: str 
 
 def _read(file: Path) -> bytes:
     """The input's bytes: a regular file only, refused by size before it is read to the end."""
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.fileops import read_prefix
     from kbtool.imports.common import MAX_INPUT_BYTES, InputProblem
 
@@ -128,8 +129,8 @@ def _display(path: Path, root: Path) -> str:
 
 def _fail(problems: list[Any]) -> NoReturn:
     """Each problem as FILE:LINE: message (the form editors jump to), then exit 1."""
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.imports.helpdesk_text import clean
-    from kbtool.terminal import safe_for_terminal
 
     # A message may quote the input, which can hold lone surrogates no terminal can be sent.
     for problem in problems:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import click
 
+from kbtool.cli.index_access import require_knowledge_base
 from kbtool.cli.options import load_or_fail, root_option
+from kbtool.problems import Level
 
 
 @click.command()
@@ -23,9 +26,8 @@ def index(root: Path) -> None:
       kbtool index
       kbtool index --root path/to/kb
     """
-    from kbtool.cli.index_access import require_knowledge_base
-    from kbtool.problems import Level
-    from kbtool.search.api import build_index
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
+    from kbtool.search.api import META_FILE, build_index
     from kbtool.search.store import fingerprint
 
     require_knowledge_base(root)  # before anything: never a .kbtool/ folder in / or a mistyped folder
@@ -36,10 +38,6 @@ def index(root: Path) -> None:
         folder = build_index(kb, found)
     except OSError as exc:
         raise click.ClickException(f"cannot write the search index under {root}: {exc.strerror or exc}") from None
-    import json
-
-    from kbtool.search.api import META_FILE
-
     documents = json.loads((folder / META_FILE).read_text(encoding="utf-8"))["documents"]
     published = sum(1 for e in kb.entries if e.published)
     click.echo(f"Indexed {documents} texts from {published} entries in {time.perf_counter() - started:.2f} s "

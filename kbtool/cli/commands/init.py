@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
 
 from kbtool.cli.options import root_option
+from kbtool.terminal import safe_for_terminal
 
 
 @click.command()
@@ -28,12 +30,10 @@ def init(root: Path, name: str | None, requirement: str | None) -> None:
       kbtool init --root our-standards --name "Fernleaf service standards"
       kbtool init && kbtool new phrases greeting-phrases && kbtool build
     """
-    import re
-
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.authoring.init import InitRefused, init_knowledge_base, shown
     from kbtool.authoring.skeleton import unwritable
     from kbtool.site.escaping import humanise
-    from kbtool.terminal import safe_for_terminal
 
     root = root.resolve()
     for option, value in (("--name", name), ("--kbtool-requirement", requirement)):

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from kbtool.cli.options import RegistryChoice, kind_names, load_or_fail, root_option
+from kbtool.problems import KbError
 
 
 @click.command()
@@ -27,16 +28,15 @@ def new(root: Path, kind: str, entry_id: str, title: str | None, owner: str | No
       kbtool new phrases refund-wording --title "Refund wording"
       kbtool new script returns-call --situation refund
     """
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.authoring.skeleton import create_entry, write_missing_schema
+    from kbtool.format.kinds import REGISTRY
     from kbtool.format.types import did_you_mean
-    from kbtool.problems import KbError
 
     kb = load_or_fail(root)
     if situation is not None and situation not in kb.config.situations:
         hint = did_you_mean(situation, list(kb.config.situations))
         raise click.UsageError(f"unknown situation '{situation}'" + (f"; {hint}" if hint else ""))
-    from kbtool.format.kinds import REGISTRY
-
     if situation is None and REGISTRY[kind].requires_situation:
         situation = "greeting"
     try:

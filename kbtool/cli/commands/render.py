@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from kbtool.cli.options import complete_entry_ids, load_or_fail, root_option
+from kbtool.terminal import safe_for_terminal
 
 
 @click.group()
@@ -44,6 +45,7 @@ def parse_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
 
 def check_address(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """--to must be an address a mail header can carry: checked before any work, exit 2 if not."""
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.authoring.letters import LetterError, mail_address
 
     if value:
@@ -56,6 +58,7 @@ def check_address(ctx: click.Context, param: click.Parameter, value: str) -> str
 
 def read_vars_file(path: Path) -> dict[str, str]:
     """A flat YAML mapping of name -> text, read with the safe loader; problems name file:line."""
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.reading.loader import Mapping, Scalar, load_file
 
     if not path.is_file():
@@ -108,6 +111,7 @@ def letter(root: Path, letter_id: str, pairs: tuple[str, ...], vars_file: Path |
           --var agent_name=Sam
       kbtool render letter delay-apology --vars case.yaml --eml reply.eml --to customer@example.com
     """
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.authoring.letters import LetterError, letter_values, mail_address, render_letter, to_eml
     from kbtool.format.types import did_you_mean
 
@@ -115,8 +119,6 @@ def letter(root: Path, letter_id: str, pairs: tuple[str, ...], vars_file: Path |
         refuse_foreign_eml(eml, force)  # before asking for values that could not be saved
     values = read_vars_file(vars_file) if vars_file else {}
     values.update(parse_pairs(pairs))
-    from kbtool.terminal import safe_for_terminal
-
     kb = load_or_fail(root)
     # This command is the letter kind's own: it asks the knowledge base for letters by kind.
     by_id = {e.id: e for e in kb.of_kind("letter")}
@@ -143,6 +145,7 @@ def letter(root: Path, letter_id: str, pairs: tuple[str, ...], vars_file: Path |
     except LetterError as exc:
         raise click.ClickException(str(exc)) from None
     if eml is not None:
+        # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
         from kbtool.fileops import atomic_write_bytes
 
         sender = kb.config.variables.get("support_email", "")
@@ -164,6 +167,7 @@ EML_SIGN = b"X-Mailer: kbtool render letter\r\n"
 
 def refuse_foreign_eml(path: Path, force: bool) -> None:
     """Exit 1, naming the file, rather than replace a file that is not a kbtool draft (unless --force)."""
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.fileops import WouldOverwrite, refuse_overwrite
 
     try:
@@ -193,6 +197,7 @@ def value_options(func: Any) -> Any:
 def _fill_items(root: Path, kind: str, noun: str, entry_id: str, item: str | None, pairs: tuple[str, ...],
                 vars_file: Path | None, no_input: bool) -> list[tuple[str, str]]:
     """(item id, filled text) for one item of an entry of `kind`, or every item; exits 1 with every problem."""
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.authoring.letters import LetterError, entry_values, fill_texts, item_texts
     from kbtool.format.types import did_you_mean
 
@@ -246,8 +251,6 @@ def phrase(root: Path, set_id: str, phrase_id: str, pairs: tuple[str, ...], vars
       kbtool render phrase greetings phone-name-first --var agent_name=Sam
       kbtool render phrase refund-wording amount --vars case.yaml --no-input
     """
-    from kbtool.terminal import safe_for_terminal
-
     for _, text in _fill_items(root, "phrases", "phrase set", set_id, phrase_id, pairs, vars_file, no_input):
         click.echo(safe_for_terminal(text))
 
@@ -269,8 +272,6 @@ def script(root: Path, script_id: str, step_id: str | None, pairs: tuple[str, ..
       kbtool render script late-delivery-call --var customer_name="Ms Patel" --var agent_name=Sam
       kbtool render script late-delivery-call close --vars case.yaml
     """
-    from kbtool.terminal import safe_for_terminal
-
     filled = _fill_items(root, "script", "script", script_id, step_id, pairs, vars_file, no_input)
     if step_id is not None:
         click.echo(safe_for_terminal(filled[0][1]))

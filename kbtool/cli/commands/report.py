@@ -23,6 +23,7 @@ def report(root: Path, within_days: int, output_format: str) -> None:
       kbtool report
       kbtool report --within 60 --format json
     """
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.authoring.attention import attention_report, format_report_text
     from kbtool.checks.base import today
 

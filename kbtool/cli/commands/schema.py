@@ -44,6 +44,7 @@ def schema(root: Path, output: Path | None, to_stdout: bool, force: bool) -> Non
       kbtool schema
       kbtool schema --stdout | jq .
     """
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
     from kbtool.fileops import WouldOverwrite, atomic_write_text, refuse_overwrite
     from kbtool.format.jsonschema import entry_json_schema, kb_json_schema
     from kbtool.kbyaml import load_config

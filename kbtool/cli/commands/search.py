@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -17,6 +18,7 @@ from kbtool.cli.options import root_option
 # Plain constants: importing the kind registry here would cost a cold search ~60 ms, so --kind
 # is checked against the kinds the index was built with instead.
 from kbtool.format.vocab import CHANNELS
+from kbtool.terminal import safe_for_terminal
 
 LETTER_PREVIEW_LINES = 8
 
@@ -27,8 +29,6 @@ def use_colour() -> bool:
 
 def format_hit(number: int, hit: Any, colour: bool) -> str:
     """One hit as text: the ready-to-say text first and prominent, then where it comes from."""
-    from kbtool.terminal import safe_for_terminal
-
     def style(text: str, **kwargs: Any) -> str:
         # Content is made terminal-safe before our own styling codes are added around it.
         text = safe_for_terminal(text)
@@ -101,6 +101,7 @@ def search(root: Path, query: tuple[str, ...], kind: str | None, channel: str | 
     text = " ".join(query).strip()
     if not text:
         raise click.UsageError("give some words to search for, e.g. kbtool search parcel late")
+    # lazy: Whoosh and the index load when a search runs, not for kbtool --help or kbtool search --help
     from kbtool.search.api import SearchError, search_rows
     from kbtool.search.misses import NOT_CLOSE, NOTHING, TopHit, log_miss
 
@@ -143,8 +144,6 @@ WEAK_HEADING = "Weak matches (they hold little of what you typed; check before y
 
 
 def _print_results(results: Any) -> None:
-    from kbtool.terminal import safe_for_terminal
-
     colour = use_colour()
     if results.did_you_mean and results.hits:
         click.echo(f"(showing results for: {results.did_you_mean})", err=True)
@@ -171,9 +170,8 @@ def _print_results(results: Any) -> None:
 
 
 def _print_misses(root: Path, as_json: bool) -> None:
-    from kbtool.search.api import read_misses
-    from kbtool.search.misses import NOT_CLOSE, NOTHING
-    from kbtool.terminal import safe_for_terminal
+    # lazy: the miss log loads only for --misses, not for kbtool --help or kbtool search --help
+    from kbtool.search.misses import NOT_CLOSE, NOTHING, read_misses
 
     found = read_misses(root)
     advice = _miss_advice(root, found[:MISS_ADVICE_LIMIT]) if found else {}
@@ -220,8 +218,6 @@ def _print_misses(root: Path, as_json: bool) -> None:
 
 
 def _day(seconds: int) -> str:
-    import datetime as dt
-
     try:
         return dt.datetime.fromtimestamp(seconds).strftime("%Y-%m-%d") if seconds else "?"
     except (OverflowError, OSError, ValueError):
@@ -233,8 +229,8 @@ MISS_ADVICE_LIMIT = 50  # suggestions for the most frequent misses; the rest are
 
 def _miss_advice(root: Path, misses: list[Any]) -> dict[tuple[str, str], Any]:
     """Suggestions per missed query, from the search index and the lexicon ({} when there is no index)."""
+    # lazy: the knowledge base (YAML) loads only to advise on misses
     from kbtool.assemble import load_knowledge_base
-    from kbtool.cli.index_access import open_fresh
     from kbtool.publish.synonyms import search_synonyms
     from kbtool.search.suggest import advise
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import sys
 from pathlib import Path
 
@@ -9,13 +11,12 @@ import click
 
 from kbtool.cli.commands.build import builder_names
 from kbtool.cli.options import RegistryChoice, check_or_fail, report_problems, root_option, site_dir_option
+from kbtool.problems import EXIT_PROBLEMS, KbError
 
 
 def check_dev_addr(ctx: click.Context | None, param: click.Parameter | None, value: str) -> str:
     """IP:PORT as MkDocs takes it (an IPv4 or [IPv6] address, or localhost; port 1-65535), checked
     here so a typo is a usage error naming the option, not a failure deep inside the server."""
-    import ipaddress
-
     host, sep, port = value.rpartition(":")
     if not sep or not host:
         raise click.BadParameter(f"'{value}' is not IP:PORT, e.g. 127.0.0.1:8000", ctx, param)
@@ -54,17 +55,15 @@ def serve(root: Path, site_dir: Path | None, dev_addr: str, open_browser: bool, 
       kbtool serve
       kbtool serve --root path/to/kb --dev-addr 0.0.0.0:8080
     """
-    import os
-
+    # lazy: the command's own dependencies load only when it runs (kbtool --help imports every command)
+    from kbtool.builders.build import configured_builder
     from kbtool.mkdocs.config import mkdocs_config_file
-    from kbtool.problems import EXIT_PROBLEMS
+    from kbtool.mkdocs.serve import serve_preview
 
     def progress(message: str) -> None:
         click.echo(f"kbtool: {message}", err=True)
 
     root = root.resolve()
-    from kbtool.builders.build import configured_builder
-
     if (builder or configured_builder(root)) == "zensical":
         # Zensical's own serve rebuilds from its docs folder and would skip the pass that gives each
         # page kbtool's search box and scripts; MkDocs' preview renders the same pages, changed
@@ -79,9 +78,6 @@ def serve(root: Path, site_dir: Path | None, dev_addr: str, open_browser: bool, 
         sys.exit(EXIT_PROBLEMS)
     kb = checked.kb
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    from kbtool.mkdocs.serve import serve_preview
-    from kbtool.problems import KbError
-
     with mkdocs_config_file(root, kb.config.name) as config_file:
         progress(f"serving on http://{dev_addr}/ (Ctrl+C stops); watching standards/, scripts_library/ and kb.yaml")
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -10,7 +11,8 @@ from typing import Any
 import click
 
 from kbtool.cli.options import check_or_fail, root_option
-from kbtool.reporters import REPORTERS
+from kbtool.problems import EXIT_PROBLEMS, has_errors
+from kbtool.reporters import REPORTERS, summary_line, use_colour
 
 
 @click.command()
@@ -30,9 +32,6 @@ def validate(root: Path, output_format: str, strict: bool, quiet: bool) -> None:
       kbtool validate --strict --format github     # in CI
       kbtool validate --root path/to/kb --format json
     """
-    from kbtool.problems import EXIT_PROBLEMS, has_errors
-    from kbtool.reporters import REPORTERS, summary_line, use_colour
-
     checked = check_or_fail(root)
     problems = checked.problems
     out = sys.stdout
@@ -58,8 +57,6 @@ def from_workspace(problems: list[Any], root: Path) -> list[Any]:
     A knowledge base in a subfolder (`working-directory: docs/kb`) reports paths from its own
     root, which GitHub would look for at the repository's top and not find.
     """
-    import dataclasses
-
     workspace = os.environ.get("GITHUB_WORKSPACE")
     if not workspace:
         return problems
