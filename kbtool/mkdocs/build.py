@@ -11,6 +11,7 @@ from kbtool.builders.errors import SiteError
 
 def run_mkdocs(config_file: Path, out_dir: Path, checked: Any) -> None:
     """Build the site MkDocs-style from `config_file` into `out_dir`; MkDocs' failures become SiteError."""
+    # lazy: MkDocs loads only for a MkDocs build (builders/build.py imports this module for Zensical builds too)
     import logging
 
     from mkdocs.commands.build import build

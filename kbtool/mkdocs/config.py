@@ -21,6 +21,7 @@ def find_config(root: Path) -> Path | None:
 
 def default_config(site_name: str) -> dict[str, Any]:
     """kbtool's built-in site settings (mkdocs.yml's), for a root without a mkdocs.yml of its own."""
+    # lazy: to review: no loop or heavy dependency is known to need this here
     import yaml
 
     from kbtool.site.escaping import heading
@@ -33,6 +34,7 @@ def default_config(site_name: str) -> dict[str, Any]:
 
 def default_config_text(root: Path, site_name: str, docs_dir: Path) -> str:
     """kbtool's built-in mkdocs.yml, pointed at `root`, for a root without one of its own."""
+    # lazy: to review: no loop or heavy dependency is known to need this here
     import yaml
 
     data = default_config(site_name)
@@ -60,6 +62,7 @@ def default_site_dir(root: Path) -> Path:
     """Where the site goes without --site-dir: mkdocs.yml's site_dir, else ROOT/site."""
     own = find_config(root)
     if own is not None:
+        # lazy: to review: no loop or heavy dependency is known to need this here
         import yaml
 
         with contextlib.suppress(Exception):

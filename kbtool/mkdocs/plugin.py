@@ -47,6 +47,7 @@ def resolve_root(config_file: str | None, root: str) -> Path:
 def load_checked(root: Path, checked: Any = None) -> Any:
     """The pipeline's Checked for `root` (or the one `kbtool build` already made); errors stop the
     build with validate's text lines."""
+    # lazy: to review: no loop or heavy dependency is known to need this here
     from kbtool.pipeline import check
     from kbtool.problems import KbError
     from kbtool.reporters import format_text
@@ -68,6 +69,7 @@ def _site_search(plugin: Any, config: Any, kb: Any) -> Any:
     """The build's site search (kbtool.sitesearch), or None when mkdocs.yml switches it off."""
     if not plugin.config.site_search:
         return None
+    # lazy: to review: no loop or heavy dependency is known to need this here
     from kbtool.sitesearch.hooks import SiteSearch, configure
 
     configure(config)
@@ -77,6 +79,7 @@ def _site_search(plugin: Any, config: Any, kb: Any) -> Any:
 
 def site_renderer(kb: Any, config: Any, plugin_config: Any) -> Any:
     """The page renderer for this MkDocs configuration (URL style, team templates, today)."""
+    # lazy: to review: no loop or heavy dependency is known to need this here
     from kbtool.checks.base import today
     from kbtool.site.pages import SiteOptions, SiteRenderer
 
@@ -166,6 +169,7 @@ def compress_text(page: Any, remake: Any = None) -> None:
     function giving the page's Markdown again) the Markdown is not kept at all but made again if
     anything reads it before something assigns it.
     """
+    # lazy: to review: no loop or heavy dependency is known to need this here
     import zlib
 
     base = type(page)
@@ -197,6 +201,7 @@ def compress_text(page: Any, remake: Any = None) -> None:
 def _add_site_files(pages: list[Any], files: Files, config: Any, site_search: bool) -> None:
     """kbtool's files beside the pages (kbtool.builders.staging.site_files: the same list a staged
     build writes), handed to MkDocs in memory; data scripts are made when MkDocs writes them."""
+    # lazy: to review: no loop or heavy dependency is known to need this here
     from kbtool.builders.staging import site_files
 
     for file in site_files(pages, site_search):
@@ -228,6 +233,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
 
     @event_priority(-100)  # after the offline plugin, whose worker shim we replace
     def on_config(self, config: Any) -> Any:
+        # lazy: to review: no loop or heavy dependency is known to need this here
         from kbtool.problems import Level
         from kbtool.site.pages import navigation
 
@@ -248,6 +254,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
             config.nav = navigation(self.pages, renderer.scorecard_channels())
         if CSS_URI not in config.extra_css:
             config.extra_css.append(CSS_URI)
+        # lazy: to review: no loop or heavy dependency is known to need this here
         from kbtool.site.rawhtml import stash_extension
 
         config.markdown_extensions.append(stash_extension(lambda: self.stashing))
@@ -292,6 +299,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         self.stashing = False
         if page.file.src_uri not in self.generated:
             return html
+        # lazy: to review: no loop or heavy dependency is known to need this here
         from kbtool.site.escaping import page_title, sanitise_page
 
         generated = self.by_src.get(page.file.src_uri)
@@ -309,6 +317,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
     def _tick(self) -> None:
         self.handled += 1
         if self.handled % TRIM_EVERY == 0:
+            # lazy: to review: no loop or heavy dependency is known to need this here
             from kbtool.memory import release_free_memory
 
             release_free_memory()
@@ -316,10 +325,12 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
     # -- site search: kbtool.sitesearch.hooks does the work; these events only hand it over --------
 
     def on_env(self, env: Any, config: Any, files: Files) -> Any:
+        # lazy: to review: no loop or heavy dependency is known to need this here
         from kbtool.site.pages import compiled_templates
 
         # kbtool serve rebuilds with a fresh theme environment each time; keep its compiled templates.
         env.bytecode_cache = compiled_templates("theme")
+        # lazy: to review: no loop or heavy dependency is known to need this here
         from kbtool.memory import release_free_memory
 
         release_free_memory()  # what reading every page freed, before the pages are written
@@ -330,6 +341,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         return env
 
     def on_post_page(self, output: str, page: Any, config: Any) -> str | None:
+        # lazy: to review: no loop or heavy dependency is known to need this here
         from kbtool.site.assets import data_uri, inject
 
         generated = self.by_src.get(page.file.src_uri) if page.file.src_uri in self.generated else None
@@ -348,6 +360,7 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
 
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
+        # lazy: to review: no loop or heavy dependency is known to need this here
         from kbtool.reading.layout import CONFIG_FILE, CONTENT_DIRS
 
         assert self.root is not None

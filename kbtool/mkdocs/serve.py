@@ -34,6 +34,7 @@ _OVERLAY_STYLE = ("position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto
 
 def problems_overlay(problems: list[Problem]) -> str:
     """The HTML laid over every preview page while the knowledge base has errors."""
+    # lazy: to review: no loop or heavy dependency is known to need this here
     from kbtool.terminal import safe_for_terminal
 
     lines = "".join(
@@ -94,6 +95,7 @@ class Preview:
     last_pages_rendered: int = 0
 
     def _stamps(self, templates_dir: Path | None) -> tuple[float, ...]:
+        # lazy: to review: no loop or heavy dependency is known to need this here
         from kbtool.reading.layout import CONFIG_FILE
 
         paths = [self.root / CONFIG_FILE, self.config_file]
@@ -103,6 +105,7 @@ class Preview:
 
     def rebuild(self, checked: Any = None) -> None:
         """Check, render and build what changed; content errors go to `problems`, never raised."""
+        # lazy: to review: no loop or heavy dependency is known to need this here
         from mkdocs.commands.build import build
         from mkdocs.config import load_config
 
@@ -114,6 +117,7 @@ class Preview:
         checked = checked if checked is not None else check(self.root, self.loaded)
         if checked.errors:
             self.problems = list(checked.errors)
+            # lazy: to review: no loop or heavy dependency is known to need this here
             from kbtool.reporters import format_text
 
             self.progress("the knowledge base has errors; the preview keeps the last good build:\n"
@@ -169,6 +173,7 @@ def serve_preview(root: Path, config_file: Path, dev_addr: str, checked: Any, pr
     MkDocs' own failures (a bad mkdocs.yml, a port in use) come out as KbError, so the command
     line needs to know nothing of MkDocs.
     """
+    # lazy: to review: no loop or heavy dependency is known to need this here
     from mkdocs.exceptions import MkDocsException
 
     from kbtool.problems import KbError
@@ -181,6 +186,7 @@ def serve_preview(root: Path, config_file: Path, dev_addr: str, checked: Any, pr
 
 def _serve(root: Path, config_file: Path, dev_addr: str, checked: Any, progress: Progress,
            open_in_browser: bool) -> None:
+    # lazy: to review: no loop or heavy dependency is known to need this here
     import shutil
 
     from mkdocs.config import load_config
@@ -214,6 +220,7 @@ def _serve(root: Path, config_file: Path, dev_addr: str, checked: Any, progress:
             server.watch(config.docs_dir)
         plugin = config.plugins.get("kbtool")
         if plugin is not None and plugin.config.templates_dir:
+            # lazy: to review: no loop or heavy dependency is known to need this here
             from kbtool.mkdocs.plugin import resolve_root
 
             server.watch(str(resolve_root(config.config_file_path, plugin.config.templates_dir)))

@@ -110,6 +110,7 @@ def plain(text: str) -> Markup:
 
 @lru_cache(maxsize=1)
 def _markdown() -> Any:
+    # lazy: Python-Markdown (some 40 ms) loads only when a text is rendered as Markdown; kbtool init and the plain filters do without it
     import markdown
 
     # No extensions: no raw HTML survives (input is escaped first), no attribute lists.

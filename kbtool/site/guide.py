@@ -30,6 +30,7 @@ WORKFLOW = """\
 
 def esc(text: str) -> str:
     """Contributor text (kb.yaml's style rules and situations) for a Markdown table cell: inert."""
+    # lazy: to review: no loop or heavy dependency is known to need this here
     from kbtool.site.escaping import heading
 
     return str(heading(text))

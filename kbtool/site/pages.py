@@ -53,6 +53,7 @@ def compiled_templates(owner: str = "pages") -> Any:
     environment configuration (`owner`) has its own cache: compiled code depends on it.
     """
     if owner not in _COMPILED:
+        # lazy: to review: no loop or heavy dependency is known to need this here
         import jinja2
 
         class MemoryCache(jinja2.BytecodeCache):
@@ -73,6 +74,7 @@ def compiled_templates(owner: str = "pages") -> Any:
 
 def environment(templates_dir: Path | None = None) -> Any:
     """The page-template environment: autoescaped, strict, team templates first."""
+    # lazy: to review: no loop or heavy dependency is known to need this here
     import jinja2
 
     search = [str(templates_dir)] if templates_dir else []
@@ -100,6 +102,7 @@ def environment(templates_dir: Path | None = None) -> Any:
 
 def front_matter(tags: Iterable[str]) -> str:
     """YAML front matter for Material's tags plugin; tag names are escaped like any title."""
+    # lazy: to review: no loop or heavy dependency is known to need this here
     import json
 
     escaped = [str(t.heading(tag)) for tag in tags]
@@ -111,6 +114,7 @@ def front_matter(tags: Iterable[str]) -> str:
 
 def fill_with_blanks(text: str, values: dict[str, str]) -> str:
     """`text` with `values` filled in and every other placeholder a marked blank (kbtool.site.escaping)."""
+    # lazy: to review: no loop or heavy dependency is known to need this here
     from kbtool.templating import analyse, render_lenient
 
     if "{" not in text:
@@ -121,6 +125,7 @@ def fill_with_blanks(text: str, values: dict[str, str]) -> str:
 
 def highlight_placeholders(template_text: str) -> Markup:
     """A letter template as HTML with every {{ placeholder }} and {% tag %} marked, nothing filled."""
+    # lazy: to review: no loop or heavy dependency is known to need this here
     import re
 
     parts = re.split(r"(\{\{.*?\}\}|\{%.*?%\})", template_text, flags=re.DOTALL)
@@ -301,6 +306,7 @@ class SiteRenderer:
         return [row for row in out if row[2]] + [row for row in out if not row[2]]
 
     def _coverage(self) -> dict[str, Any]:
+        # lazy: to review: no loop or heavy dependency is known to need this here
         from kbtool.authoring.attention import coverage
 
         # The same matrix `kbtool report` reads its gaps from; cells listed in page order.
@@ -340,6 +346,7 @@ class SiteRenderer:
         return [channel for channel, _ in self.scorecards()]
 
     def _guide(self) -> dict[str, str]:
+        # lazy: to review: no loop or heavy dependency is known to need this here
         from kbtool.site import guide
 
         # Markdown written by kbtool itself, with kb.yaml's text already escaped inside it, so
@@ -348,6 +355,7 @@ class SiteRenderer:
                 "style_reference": Markup(guide.style_reference(self.kb.config))}
 
     def _rule_docs(self) -> list[Any]:
+        # lazy: to review: no loop or heavy dependency is known to need this here
         from kbtool.checks import all_rules
 
         return all_rules()

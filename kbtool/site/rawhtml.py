@@ -95,6 +95,7 @@ def _block_end(lines: list[str], first: int, is_block_level: Callable[[str], boo
 
 def stash_extension(is_active: Callable[[], bool]) -> Any:
     """A Python-Markdown extension that stashes certain raw blocks while `is_active()` is true."""
+    # lazy: to review: no loop or heavy dependency is known to need this here
     from markdown.extensions import Extension
     from markdown.preprocessors import Preprocessor
 

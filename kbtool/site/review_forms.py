@@ -43,6 +43,7 @@ def _linker(renderer: Renderer, src: str) -> Any:
 
 def check_page(renderer: Renderer) -> Page:
     """The "Check a reply" page: the compiled rules of `kbtool check`, and a JS port of its matcher."""
+    # lazy: to review: no loop or heavy dependency is known to need this here
     from kbtool.review import compile_rules
     channels = [{"id": c, "label": label} for c, label in CHANNEL_LABELS.items()]
     markdown = (

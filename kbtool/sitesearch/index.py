@@ -440,6 +440,7 @@ def combining_class() -> str:
 
     JavaScript has no unicodedata.combining(); shipping the ranges keeps folding identical.
     """
+    # lazy: to review: no loop or heavy dependency is known to need this here
     import sys
     import unicodedata
 
