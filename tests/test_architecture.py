@@ -1,6 +1,7 @@
 """The layers as a contract: no import loop between kbtool's modules (imports inside functions
 count too), no module takes another's private names, Whoosh only behind the search engine seam,
-MkDocs only behind the builder adapter, and docs/architecture.md names every module."""
+MkDocs only behind the builder adapter, every import inside a function says why it waits (`# lazy:`),
+and docs/architecture.md names every module."""
 
 from __future__ import annotations
 
@@ -187,3 +188,71 @@ def test_each_rule_id_is_written_once_in_its_declaration():
         retyped += [f"{name}:{node.lineno} {node.value!r}" for node in ast.walk(tree)
                     if isinstance(node, ast.Constant) and node.value in ids and id(node) not in declared]
     assert retyped == []
+
+
+def function_level_imports(tree: ast.AST) -> list[ast.stmt]:
+    """The import statements inside a function (a method or a nested function included)."""
+    found: list[ast.stmt] = []
+
+    def visit(node: ast.AST, inside: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if inside and isinstance(child, (ast.Import, ast.ImportFrom)):
+                found.append(child)
+            visit(child, inside or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
+
+    visit(tree, False)
+    return found
+
+
+def lines_of(statement: ast.stmt) -> range:
+    return range(statement.lineno, (statement.end_lineno or statement.lineno) + 1)
+
+
+def says_why_it_is_lazy(lines: list[str], statement: ast.stmt, import_lines: set[int]) -> bool:
+    """A `# lazy:` comment on the import's own line(s), or in the comment lines just above it; the
+    imports, comments and blank lines of the same block may stand between, nothing else."""
+    if any("# lazy:" in lines[n - 1] for n in lines_of(statement)):
+        return True
+    number = statement.lineno - 1
+    while number >= 1:
+        text = lines[number - 1].strip()
+        if text.startswith("# lazy:"):
+            return True
+        if text and not text.startswith("#") and number not in import_lines:
+            return False
+        number -= 1
+    return False
+
+
+def unexplained_lazy_imports(source: str) -> list[int]:
+    """The lines of the imports inside functions that carry no `# lazy:` reason."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    import_lines = {n for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+                    for n in lines_of(node)}
+    return [s.lineno for s in function_level_imports(tree) if not says_why_it_is_lazy(lines, s, import_lines)]
+
+
+def test_every_import_inside_a_function_says_why_it_is_lazy():
+    """Imports stand at the module's top; one kept inside a function for a reason (a heavy or
+    optional dependency, a path that must stay light) names that reason in a `# lazy:` comment."""
+    unexplained = []
+    for path in modules().values():
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        unexplained += [f"{path.relative_to(REPO)}:{n}: {lines[n - 1].strip()}" for n in unexplained_lazy_imports(source)]
+    assert unexplained == [], "move these imports to the module's top, or say why they wait: `# lazy: ...`"
+
+
+def test_the_lazy_comment_check_reads_blocks_and_stops_at_code():
+    source = ("import os\n"
+              "def f():\n"
+              "    # lazy: numpy is heavy\n"
+              "    import json\n"
+              "\n"
+              "    import numpy\n"
+              "    x = 1\n"
+              "    import yaml\n"
+              "    import csv  # lazy: only here\n"
+              "    import zlib\n")
+    assert unexplained_lazy_imports(source) == [8, 10]
