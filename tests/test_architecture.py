@@ -98,7 +98,7 @@ def test_the_loop_finder_finds_a_loop():
 # longest prefix listed; it may import from its own floor and the floors below, never above.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("kbtool", "kbtool.problems", "kbtool.terminal", "kbtool.fileops", "kbtool.memory", "kbtool.matching",
-     "kbtool.templating"),
+     "kbtool.templating", "kbtool.jsontext", "kbtool.browser"),
     ("kbtool.reading",),
     ("kbtool.format.vocab",),
     ("kbtool.model",),

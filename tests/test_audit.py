@@ -527,3 +527,14 @@ def test_the_html_report_is_accessible_offline_and_fits_a_phone(tmp_path, cli, b
         tab.context.close()
     assert [url for url in requests if not url.startswith("file://")] == []
     assert len(requests) == 1  # the file itself
+
+
+def test_a_number_too_long_for_python_is_kept_as_its_digits(tmp_path, cli):
+    """An id of over 4,300 digits (Python's limit for int) is read as its digits, not a crash."""
+    export = tmp_path / "tickets.json"
+    export.write_text('[{"id": ' + "7" * 5000 + ', "comments": [{"author_id": 1, "public": true, '
+                      '"body": "Calm down, it is only a parcel."}]}]', encoding="utf-8")
+    run = cli("audit", str(export), "--root", str(KB), "--input", "zendesk", "--format", "json")
+    assert run.code == 1 and "failed unexpectedly" not in run.output  # 1: a finding
+    document = json.loads(run.stdout)
+    assert document["conversations"] == 1 and document["findings"][0]["conversation"] == "7" * 5000

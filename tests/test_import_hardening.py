@@ -454,3 +454,15 @@ def test_a_group_too_big_for_one_file_continues_in_numbered_sets_across_pages(cl
     assert {k: (d["title"], [p["keywords"][0] for p in d["phrases"]]) for k, d in docs.items()} == {
         "returns": ("Returns", ["A1", "A2"]), "returns-2": ("Returns (2)", ["A3"]),
         "returns-3": ("Returns (3)", ["A4"])}
+
+
+def test_a_number_too_long_for_python_is_kept_as_its_digits(tmp_path, cli):
+    """Python refuses ints of over 4,300 digits; an export holding one still imports."""
+    export = tmp_path / "macros.json"
+    export.write_text('{"macros": [{"id": ' + "9" * 5000 + ', "title": "Refund sent", "actions": '
+                      '[{"field": "comment_value", "value": "Your refund is on its way."}]}]}', encoding="utf-8")
+    root = tmp_path / "kb"
+    root.mkdir()
+    run = cli("import", "zendesk", str(export), "--root", str(root))
+    assert run.code == 0, run.output
+    assert "Your refund is on its way." in "".join(p.read_text(encoding="utf-8") for p in root.rglob("*.yaml"))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
+from kbtool import jsontext
 from kbtool.audit import csvfile, freshdesk, jsonl, transcripts, zendesk
 from kbtool.audit.records import BadInput, Message, ReadOptions
 
@@ -53,7 +54,7 @@ def detect(head: bytes) -> str | None:
     # "[09:02] Customer: ..." opens a transcript, not a JSON list: exports are lists of objects.
     if text.startswith("{") or re.match(r"\[\s*[{\]]", text):
         try:
-            first = json.loads(text.split("\n", 1)[0])
+            first = jsontext.loads(text.split("\n", 1)[0])
         except json.JSONDecodeError:
             first = None
         if isinstance(first, dict) and all(key in first for key in ROW_KEYS):

@@ -12,8 +12,10 @@ import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
+from kbtool import jsontext
+
 _SPACE = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
+_DECODER = jsontext.DECODER
 
 
 class JsonError(Exception):
@@ -141,7 +143,7 @@ def records(stream: IO[bytes], streamed: tuple[str, ...], is_record: Callable[[A
     record. Raises JsonError where the text goes wrong."""
     first = stream.readline()
     try:
-        head = json.loads(decode_text(first)) if first.strip() else None
+        head = jsontext.loads(decode_text(first)) if first.strip() else None
     except json.JSONDecodeError:
         head = None
     if isinstance(head, dict) and is_record(head):
@@ -150,7 +152,7 @@ def records(stream: IO[bytes], streamed: tuple[str, ...], is_record: Callable[[A
             if not raw.strip():
                 continue
             try:
-                value = json.loads(decode_text(raw))
+                value = jsontext.loads(decode_text(raw))
             except json.JSONDecodeError as exc:
                 raise JsonError(number, f"not valid JSON: {exc.msg} (column {exc.colno})") from None
             except JsonError:

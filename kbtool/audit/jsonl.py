@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import IO
 
+from kbtool import jsontext
 from kbtool.audit.fields import ROW_HINT, message_from
 from kbtool.audit.records import BadInput, Message, ReadOptions
 
@@ -16,7 +17,7 @@ def read(stream: IO[bytes], path: str, options: ReadOptions) -> Iterator[Message
         if not raw.strip():
             continue
         try:
-            row = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+            row = jsontext.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
         except UnicodeDecodeError:
             yield BadInput(path, number, "the line is not UTF-8 text", "export or save the file as UTF-8")
             continue

@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from kbtool import jsontext
 from kbtool.assemble import build_entry
 from kbtool.checks import templates
 from kbtool.fileops import read_prefix
@@ -194,7 +195,7 @@ def load_json(data: bytes, path: str) -> tuple[Any, str]:
     """The decoded JSON document and its text (for finding lines), or an InputProblem at its line."""
     text = decode(data, path)
     try:
-        return json.loads(text), text
+        return jsontext.loads(text), text
     except json.JSONDecodeError as exc:
         raise InputProblem(path, exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})",
                            "save the API's response exactly as it came (curl ... -o file.json)") from None
@@ -232,7 +233,7 @@ def _decoded(token: str) -> Any:
         return {} if token == "{" else []
     if token[0] == '"' and "\\" not in token:
         return token[1:-1]
-    return json.loads(token)
+    return jsontext.loads(token)
 
 
 class JsonLines:
