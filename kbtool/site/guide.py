@@ -8,6 +8,7 @@ from kbtool.format.common import KB_CONFIG
 from kbtool.format.kinds import ENTRY_TYPES, REGISTRY
 from kbtool.format.types import Bool, Field, ListOf, MapOf, Obj, OneOf, Text, Type
 from kbtool.model import KbConfig
+from kbtool.site.escaping import heading
 
 WORKFLOW = """\
 ## Changing the knowledge base
@@ -30,9 +31,6 @@ WORKFLOW = """\
 
 def esc(text: str) -> str:
     """Contributor text (kb.yaml's style rules and situations) for a Markdown table cell: inert."""
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    from kbtool.site.escaping import heading
-
     return str(heading(text))
 
 

@@ -9,21 +9,27 @@ The templates live in kbtool/templates/; a team can override any of them by name
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from markupsafe import Markup
 
+from kbtool.authoring.attention import coverage
 from kbtool.browser import TOOLKIT
+from kbtool.checks import all_rules
 from kbtool.format.kinds import KIND_NAMES, REGISTRY
 from kbtool.format.vocab import BUILTIN_VARIABLE_EXAMPLES, CHANNEL_LABELS
 from kbtool.model import Entry, KnowledgeBase
 from kbtool.publish.urls import entry_src, relative_url
-from kbtool.site import practice, review_forms
 from kbtool.site import escaping as t
+from kbtool.site import guide, practice, review_forms
 from kbtool.site.page import Page, SiteOptions, channel_label, kind_index_src, scorecard_src
+from kbtool.templating import analyse, render_lenient
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 KIND_ORDER = KIND_NAMES
@@ -41,6 +47,21 @@ NEEDS_ATTENTION = "mentors/needs-attention.md"
 WRITING_GUIDE = "mentors/guide.md"
 
 
+class MemoryCache(jinja2.BytecodeCache):
+    """Compiled templates held in memory, keyed by Jinja's bucket key (the source's checksum)."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Any) -> None:
+        code = self.store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
 _COMPILED: dict[str, Any] = {}
 
 
@@ -53,30 +74,12 @@ def compiled_templates(owner: str = "pages") -> Any:
     environment configuration (`owner`) has its own cache: compiled code depends on it.
     """
     if owner not in _COMPILED:
-        # lazy: to review: no loop or heavy dependency is known to need this here
-        import jinja2
-
-        class MemoryCache(jinja2.BytecodeCache):
-            def __init__(self) -> None:
-                self.store: dict[str, bytes] = {}
-
-            def load_bytecode(self, bucket: Any) -> None:
-                code = self.store.get(bucket.key)
-                if code is not None:
-                    bucket.bytecode_from_string(code)
-
-            def dump_bytecode(self, bucket: Any) -> None:
-                self.store[bucket.key] = bucket.bytecode_to_string()
-
         _COMPILED[owner] = MemoryCache()
     return _COMPILED[owner]
 
 
 def environment(templates_dir: Path | None = None) -> Any:
     """The page-template environment: autoescaped, strict, team templates first."""
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    import jinja2
-
     search = [str(templates_dir)] if templates_dir else []
     search.append(str(TEMPLATES))
     env = jinja2.Environment(
@@ -102,9 +105,6 @@ def environment(templates_dir: Path | None = None) -> Any:
 
 def front_matter(tags: Iterable[str]) -> str:
     """YAML front matter for Material's tags plugin; tag names are escaped like any title."""
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    import json
-
     escaped = [str(t.heading(tag)) for tag in tags]
     if not escaped:
         return ""
@@ -114,9 +114,6 @@ def front_matter(tags: Iterable[str]) -> str:
 
 def fill_with_blanks(text: str, values: dict[str, str]) -> str:
     """`text` with `values` filled in and every other placeholder a marked blank (kbtool.site.escaping)."""
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    from kbtool.templating import analyse, render_lenient
-
     if "{" not in text:
         return text
     gaps = {p.name: t.blank(p.name) for p in analyse(text)[0] if p.name not in values}
@@ -125,9 +122,6 @@ def fill_with_blanks(text: str, values: dict[str, str]) -> str:
 
 def highlight_placeholders(template_text: str) -> Markup:
     """A letter template as HTML with every {{ placeholder }} and {% tag %} marked, nothing filled."""
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    import re
-
     parts = re.split(r"(\{\{.*?\}\}|\{%.*?%\})", template_text, flags=re.DOTALL)
     out = []
     for i, part in enumerate(parts):
@@ -306,9 +300,6 @@ class SiteRenderer:
         return [row for row in out if row[2]] + [row for row in out if not row[2]]
 
     def _coverage(self) -> dict[str, Any]:
-        # lazy: to review: no loop or heavy dependency is known to need this here
-        from kbtool.authoring.attention import coverage
-
         # The same matrix `kbtool report` reads its gaps from; cells listed in page order.
         cells = coverage(self.kb).cells
         order = {id(e): i for i, e in enumerate(self.entries)}
@@ -346,18 +337,12 @@ class SiteRenderer:
         return [channel for channel, _ in self.scorecards()]
 
     def _guide(self) -> dict[str, str]:
-        # lazy: to review: no loop or heavy dependency is known to need this here
-        from kbtool.site import guide
-
         # Markdown written by kbtool itself, with kb.yaml's text already escaped inside it, so
         # the autoescaping page template must not escape it a second time.
         return {"workflow": Markup(guide.WORKFLOW), "format_reference": Markup(guide.format_reference()),
                 "style_reference": Markup(guide.style_reference(self.kb.config))}
 
     def _rule_docs(self) -> list[Any]:
-        # lazy: to review: no loop or heavy dependency is known to need this here
-        from kbtool.checks import all_rules
-
         return all_rules()
 
 

@@ -15,6 +15,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+
 # A well-formed start tag (quoted or simple attribute values, optional self-closing slash) or
 # end tag. A backtick outside quotes is excluded because Python-Markdown does not read it as a tag.
 _TAG = re.compile(r"""<(?:(/)([a-zA-Z][a-zA-Z0-9-]*)\s*|([a-zA-Z][a-zA-Z0-9-]*)"""
@@ -95,10 +98,6 @@ def _block_end(lines: list[str], first: int, is_block_level: Callable[[str], boo
 
 def stash_extension(is_active: Callable[[], bool]) -> Any:
     """A Python-Markdown extension that stashes certain raw blocks while `is_active()` is true."""
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    from markdown.extensions import Extension
-    from markdown.preprocessors import Preprocessor
-
     class RawBlockStash(Preprocessor):
         def run(self, lines: list[str]) -> list[str]:
             if not is_active():

@@ -16,6 +16,7 @@ from kbtool.browser import TOOLKIT
 from kbtool.format.vocab import CHANNEL_LABELS
 from kbtool.model import Entry
 from kbtool.publish.urls import anchor, entry_src, relative_url
+from kbtool.review import compile_rules
 from kbtool.site import escaping as t
 from kbtool.site.page import Page, Renderer, channel_label, scorecard_src
 
@@ -43,8 +44,6 @@ def _linker(renderer: Renderer, src: str) -> Any:
 
 def check_page(renderer: Renderer) -> Page:
     """The "Check a reply" page: the compiled rules of `kbtool check`, and a JS port of its matcher."""
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    from kbtool.review import compile_rules
     channels = [{"id": c, "label": label} for c, label in CHANNEL_LABELS.items()]
     markdown = (
         "# Check a reply {#check-a-reply}\n\n"
