@@ -12,12 +12,14 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kbtool.browser import TOOLKIT, TOOLKIT_URI
+from kbtool.publish.urls import SiteAddress
 from kbtool.sitesearch.index import (
     FOLDER,
     INDEX_FILE,
@@ -152,9 +154,6 @@ class SiteSearch:
         Called before MkDocs reads the pages: at 10,000 entries making the index took some 60 MB
         for a moment, which on top of every page read was the build's peak.
         """
-        # lazy: to review: no loop or heavy dependency is known to need this here
-        from kbtool.publish.urls import SiteAddress
-
         part = start_site_index(self.kb, SiteAddress(directory_urls=self.directory_urls))
         part.seal()
         SiteIndex(part.files, "", part.documents).write(Path(site_dir))
@@ -171,9 +170,6 @@ class SiteSearch:
 
     def prepare_listed(self, listed: list[SitePage]) -> None:
         """Finish the index with the pages findable by title, for a builder that knows them before it builds."""
-        # lazy: to review: no loop or heavy dependency is known to need this here
-        from kbtool.publish.urls import SiteAddress
-
         if self.part is None:
             self.index = build_site_index(self.kb, SiteAddress(directory_urls=self.directory_urls), listed)
         else:
@@ -205,9 +201,6 @@ def standalone_page(title: str, version: str) -> str:
 
 def write_standalone(site_dir: Path, index: SiteIndex, title: str = "Site search") -> Path:
     """Write `index`, the search assets and a standalone page into `site_dir`; returns the page."""
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    import shutil
-
     index.write(site_dir)
     for uri, source in asset_files():
         target = site_dir / uri

@@ -21,6 +21,8 @@ import hashlib
 import json
 import math
 import re
+import sys
+import unicodedata
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -440,10 +442,6 @@ def combining_class() -> str:
 
     JavaScript has no unicodedata.combining(); shipping the ranges keeps folding identical.
     """
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    import sys
-    import unicodedata
-
     ranges: list[tuple[int, int]] = []
     start = None
     for code in range(sys.maxunicode + 2):
