@@ -9,6 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from kbtool.site.escaping import heading
+
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "data" / "mkdocs.default.yml"
 
 
@@ -21,11 +25,6 @@ def find_config(root: Path) -> Path | None:
 
 def default_config(site_name: str) -> dict[str, Any]:
     """kbtool's built-in site settings (mkdocs.yml's), for a root without a mkdocs.yml of its own."""
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    import yaml
-
-    from kbtool.site.escaping import heading
-
     data = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     # site_name reaches every page's <title> unescaped by the theme, so it is escaped here.
     data["site_name"] = str(heading(site_name))
@@ -34,9 +33,6 @@ def default_config(site_name: str) -> dict[str, Any]:
 
 def default_config_text(root: Path, site_name: str, docs_dir: Path) -> str:
     """kbtool's built-in mkdocs.yml, pointed at `root`, for a root without one of its own."""
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    import yaml
-
     data = default_config(site_name)
     data["docs_dir"] = str(docs_dir)
     data["plugins"] = [{"kbtool": {"root": str(root)}} if p == "kbtool" else p for p in data["plugins"]]
@@ -62,9 +58,6 @@ def default_site_dir(root: Path) -> Path:
     """Where the site goes without --site-dir: mkdocs.yml's site_dir, else ROOT/site."""
     own = find_config(root)
     if own is not None:
-        # lazy: to review: no loop or heavy dependency is known to need this here
-        import yaml
-
         with contextlib.suppress(Exception):
             # mkdocs.yml may hold !!python tags; only a plain site_dir line matters here.
             match = re.search(r"^site_dir:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(?:#.*)?$",

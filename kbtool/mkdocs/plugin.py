@@ -8,6 +8,7 @@ rendered HTML, and watch the YAML folders under `mkdocs serve`.
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,18 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
-from kbtool.builders.staging import CSS_URI, WORKER_SHIM_URI
+from kbtool import pipeline
+from kbtool.builders.staging import CSS_URI, WORKER_SHIM_URI, site_files
+from kbtool.checks.base import today
+from kbtool.memory import release_free_memory
+from kbtool.problems import KbError, Level
+from kbtool.reading.layout import CONFIG_FILE, CONTENT_DIRS
+from kbtool.reporters import format_text
+from kbtool.site.assets import data_uri, inject
+from kbtool.site.escaping import page_title, sanitise_page
+from kbtool.site.pages import SiteOptions, SiteRenderer, compiled_templates, navigation
+from kbtool.site.rawhtml import stash_extension
+from kbtool.sitesearch.hooks import SiteSearch, configure
 
 log = logging.getLogger("mkdocs.plugins.kbtool")
 
@@ -47,14 +59,9 @@ def resolve_root(config_file: str | None, root: str) -> Path:
 def load_checked(root: Path, checked: Any = None) -> Any:
     """The pipeline's Checked for `root` (or the one `kbtool build` already made); errors stop the
     build with validate's text lines."""
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    from kbtool.pipeline import check
-    from kbtool.problems import KbError
-    from kbtool.reporters import format_text
-
     if checked is None:
         try:
-            checked = check(root)
+            checked = pipeline.check(root)
         except KbError as exc:
             raise PluginError(f"kbtool: {exc}") from None
     errors = checked.errors
@@ -69,9 +76,6 @@ def _site_search(plugin: Any, config: Any, kb: Any) -> Any:
     """The build's site search (kbtool.sitesearch), or None when mkdocs.yml switches it off."""
     if not plugin.config.site_search:
         return None
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    from kbtool.sitesearch.hooks import SiteSearch, configure
-
     configure(config)
     entry_srcs = {src for src, page in plugin.by_src.items() if page.entry is not None}
     return SiteSearch(kb, config.use_directory_urls, entry_srcs, plugin.generated)
@@ -79,10 +83,6 @@ def _site_search(plugin: Any, config: Any, kb: Any) -> Any:
 
 def site_renderer(kb: Any, config: Any, plugin_config: Any) -> Any:
     """The page renderer for this MkDocs configuration (URL style, team templates, today)."""
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    from kbtool.checks.base import today
-    from kbtool.site.pages import SiteOptions, SiteRenderer
-
     templates = plugin_config.templates_dir
     templates_dir = resolve_root(config.config_file_path, templates) if templates else None
     return SiteRenderer(kb, SiteOptions(directory_urls=config.use_directory_urls,
@@ -169,9 +169,6 @@ def compress_text(page: Any, remake: Any = None) -> None:
     function giving the page's Markdown again) the Markdown is not kept at all but made again if
     anything reads it before something assigns it.
     """
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    import zlib
-
     base = type(page)
     if base not in _COMPRESSED:
         def field(name: str) -> property:
@@ -201,9 +198,6 @@ def compress_text(page: Any, remake: Any = None) -> None:
 def _add_site_files(pages: list[Any], files: Files, config: Any, site_search: bool) -> None:
     """kbtool's files beside the pages (kbtool.builders.staging.site_files: the same list a staged
     build writes), handed to MkDocs in memory; data scripts are made when MkDocs writes them."""
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    from kbtool.builders.staging import site_files
-
     for file in site_files(pages, site_search):
         if file.source is not None:
             files.append(File.generated(config, file.uri, abs_src_path=str(file.source)))
@@ -233,10 +227,6 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
 
     @event_priority(-100)  # after the offline plugin, whose worker shim we replace
     def on_config(self, config: Any) -> Any:
-        # lazy: to review: no loop or heavy dependency is known to need this here
-        from kbtool.problems import Level
-        from kbtool.site.pages import navigation
-
         self.root = resolve_root(config.config_file_path, self.config.root)
         checked = load_checked(self.root, self.checked)
         kb = checked.kb
@@ -254,9 +244,6 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
             config.nav = navigation(self.pages, renderer.scorecard_channels())
         if CSS_URI not in config.extra_css:
             config.extra_css.append(CSS_URI)
-        # lazy: to review: no loop or heavy dependency is known to need this here
-        from kbtool.site.rawhtml import stash_extension
-
         config.markdown_extensions.append(stash_extension(lambda: self.stashing))
         # Material's offline plugin loads its file:// worker shim from unpkg.com; desks are not
         # always online, so the site carries its own copy instead.
@@ -299,9 +286,6 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         self.stashing = False
         if page.file.src_uri not in self.generated:
             return html
-        # lazy: to review: no loop or heavy dependency is known to need this here
-        from kbtool.site.escaping import page_title, sanitise_page
-
         generated = self.by_src.get(page.file.src_uri)
         if generated is not None and generated.entry is not None:
             # Themes print page.title unescaped, and Material's <title> unescapes it once more.
@@ -317,22 +301,13 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
     def _tick(self) -> None:
         self.handled += 1
         if self.handled % TRIM_EVERY == 0:
-            # lazy: to review: no loop or heavy dependency is known to need this here
-            from kbtool.memory import release_free_memory
-
             release_free_memory()
 
     # -- site search: kbtool.sitesearch.hooks does the work; these events only hand it over --------
 
     def on_env(self, env: Any, config: Any, files: Files) -> Any:
-        # lazy: to review: no loop or heavy dependency is known to need this here
-        from kbtool.site.pages import compiled_templates
-
         # kbtool serve rebuilds with a fresh theme environment each time; keep its compiled templates.
         env.bytecode_cache = compiled_templates("theme")
-        # lazy: to review: no loop or heavy dependency is known to need this here
-        from kbtool.memory import release_free_memory
-
         release_free_memory()  # what reading every page freed, before the pages are written
         # Every page has its title by now (MkDocs reads them all before rendering any).
         if self.site_search is not None:
@@ -341,9 +316,6 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
         return env
 
     def on_post_page(self, output: str, page: Any, config: Any) -> str | None:
-        # lazy: to review: no loop or heavy dependency is known to need this here
-        from kbtool.site.assets import data_uri, inject
-
         generated = self.by_src.get(page.file.src_uri) if page.file.src_uri in self.generated else None
         assets = generated.assets if generated is not None else ()
         data = data_uri(generated.src_uri) if generated is not None and generated.data is not None else None
@@ -360,9 +332,6 @@ class KbtoolPlugin(BasePlugin[KbtoolConfig]):
 
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
-        # lazy: to review: no loop or heavy dependency is known to need this here
-        from kbtool.reading.layout import CONFIG_FILE, CONTENT_DIRS
-
         assert self.root is not None
         for name in (*CONTENT_DIRS, CONFIG_FILE):
             path = self.root / name

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,7 +23,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kbtool.problems import Problem
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import MkDocsException
+from mkdocs.livereload import LiveReloadServer
+
+from kbtool import pipeline
+from kbtool.mkdocs.plugin import resolve_root, site_renderer
+from kbtool.problems import KbError, Problem
+from kbtool.reading.layout import CONFIG_FILE, CONTENT_DIRS
+from kbtool.reporters import format_text
+from kbtool.site.pages import navigation
+from kbtool.terminal import safe_for_terminal
 
 Progress = Callable[[str], None]
 
@@ -34,9 +46,6 @@ _OVERLAY_STYLE = ("position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto
 
 def problems_overlay(problems: list[Problem]) -> str:
     """The HTML laid over every preview page while the knowledge base has errors."""
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    from kbtool.terminal import safe_for_terminal
-
     lines = "".join(
         f"<li><code>{html.escape(safe_for_terminal(f'{p.path}:{p.line}:{p.column}'))}</code> "
         f"{html.escape(p.level.value)} [{html.escape(safe_for_terminal(p.rule))}] "
@@ -95,9 +104,6 @@ class Preview:
     last_pages_rendered: int = 0
 
     def _stamps(self, templates_dir: Path | None) -> tuple[float, ...]:
-        # lazy: to review: no loop or heavy dependency is known to need this here
-        from kbtool.reading.layout import CONFIG_FILE
-
         paths = [self.root / CONFIG_FILE, self.config_file]
         if templates_dir is not None and templates_dir.is_dir():
             paths += sorted(templates_dir.iterdir())
@@ -105,21 +111,10 @@ class Preview:
 
     def rebuild(self, checked: Any = None) -> None:
         """Check, render and build what changed; content errors go to `problems`, never raised."""
-        # lazy: to review: no loop or heavy dependency is known to need this here
-        from mkdocs.commands.build import build
-        from mkdocs.config import load_config
-
-        from kbtool.mkdocs.plugin import resolve_root, site_renderer
-        from kbtool.pipeline import check
-        from kbtool.site.pages import navigation
-
         started = time.process_time()
-        checked = checked if checked is not None else check(self.root, self.loaded)
+        checked = checked if checked is not None else pipeline.check(self.root, self.loaded)
         if checked.errors:
             self.problems = list(checked.errors)
-            # lazy: to review: no loop or heavy dependency is known to need this here
-            from kbtool.reporters import format_text
-
             self.progress("the knowledge base has errors; the preview keeps the last good build:\n"
                           + format_text(self.problems).rstrip("\n"))
             return
@@ -173,11 +168,6 @@ def serve_preview(root: Path, config_file: Path, dev_addr: str, checked: Any, pr
     MkDocs' own failures (a bad mkdocs.yml, a port in use) come out as KbError, so the command
     line needs to know nothing of MkDocs.
     """
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    from mkdocs.exceptions import MkDocsException
-
-    from kbtool.problems import KbError
-
     try:
         _serve(root, config_file, dev_addr, checked, progress, open_in_browser)
     except MkDocsException as exc:
@@ -186,14 +176,6 @@ def serve_preview(root: Path, config_file: Path, dev_addr: str, checked: Any, pr
 
 def _serve(root: Path, config_file: Path, dev_addr: str, checked: Any, progress: Progress,
            open_in_browser: bool) -> None:
-    # lazy: to review: no loop or heavy dependency is known to need this here
-    import shutil
-
-    from mkdocs.config import load_config
-    from mkdocs.livereload import LiveReloadServer
-
-    from kbtool.reading.layout import CONFIG_FILE, CONTENT_DIRS
-
     site_dir = Path(tempfile.mkdtemp(prefix="kbtool-preview-"))
     preview = Preview(root, config_file, site_dir, progress)
 
@@ -220,9 +202,6 @@ def _serve(root: Path, config_file: Path, dev_addr: str, checked: Any, progress:
             server.watch(config.docs_dir)
         plugin = config.plugins.get("kbtool")
         if plugin is not None and plugin.config.templates_dir:
-            # lazy: to review: no loop or heavy dependency is known to need this here
-            from kbtool.mkdocs.plugin import resolve_root
-
             server.watch(str(resolve_root(config.config_file_path, plugin.config.templates_dir)))
         try:
             server.serve(open_in_browser=open_in_browser)
