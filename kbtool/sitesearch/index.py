@@ -250,37 +250,110 @@ def finish_site_index(part: PartialIndex, pages: Sequence[SitePage] = ()) -> Sit
 
 def start_site_index(kb: KnowledgeBase, address: SiteAddress, docs: Sequence[Document] | None = None) -> PartialIndex:
     """Everything of the index for `kb` but the list of the site's pages."""
-    w = weights
     docs = list(documents(kb, address) if docs is None else docs)
     fields = _fields()
     n = len(docs)
-    analyser = Analyser()
     groups = tuple(tuple(group) for group in search_synonyms(kb.config))
-    table = synonym_table(groups)
-    members = list(table.alternatives)
+    members = list(synonym_table(groups).alternatives)
+    member_index = {member: i for i, member in enumerate(members)}
+    terms = _count_terms(docs, fields, members)
+    kind_index = {kind: i for i, kind in enumerate(UNIT_KINDS)}
+    kinds = bytes(kind_index.get(doc.kind, 0) for doc in docs)
+    kind_boosts = [UNIT_BOOSTS[kind] for kind in UNIT_KINDS]
+    avgfl = [(total / (n or 1)) or 1 for total in terms.totals]
+    vocabulary = sorted(terms.postings)
+    groups_of_fields = _shard_groups(fields)
+    shards, shard_terms, term_info = _shards(terms.postings, vocabulary, groups_of_fields, len(fields))
+    phrases = _phrase_scores(terms, members, kinds, kind_boosts, avgfl, n)
+    spell_words = sorted(terms.spell_df)
+    entries = _entry_tables(kb, docs)
+    w = weights
+    core: dict[str, Any] = {
+        "format": FORMAT_VERSION,
+        "documents": n,
+        "fields": list(fields),
+        "fieldBoosts": [w.FIELD_BOOSTS[name] for name in fields],
+        "synonymFields": [fields.index(name) for name in w.SYNONYM_FIELDS],
+        "kinds": [[kind, UNIT_LABELS[kind]] for kind in UNIT_KINDS],
+        "kindBoosts": kind_boosts,
+        "kindAliases": _kind_aliases(),
+        "synonymBoost": w.SYNONYM_BOOST, "correctionBoost": w.CORRECTION_BOOST, "similar": w.SIMILAR,
+        "fewHits": w.FEW_HITS, "B": BM25_B, "K1": BM25_K1, "maxQuery": w.MAX_QUERY_CHARS,
+        "close": {"at": w.CLOSE_AT, "synonymCredit": w.SYNONYM_CREDIT, "correctedCredit": w.CORRECTED_CREDIT,
+                  "unlikelyCredit": w.UNLIKELY_CORRECTION_CREDIT, "longWord": w.LONG_WORD,
+                  "functionWords": sorted(w.FUNCTION_WORDS)},
+        "spoken": sorted(w.SPOKEN), "writtenOnly": sorted(w.WRITTEN_ONLY), "rowDepth": w.ROW_DEPTH,
+        "entryFields": list(w.ENTRY_FIELDS), "itemFields": list(w.ITEM_FIELDS),
+        "lengthTable": length_table(),
+        "fieldTotals": terms.totals,
+        "avgFieldLengths": avgfl,
+        "lengths": b64(b"".join(bytes(block) for block in terms.lengths)),
+        "docKinds": b64(kinds),
+        "entryDocs": b64(varints(entries.docs)),
+        "entryChannels": b64(varints(entries.channels)),
+        "entrySituations": b64(varints(entries.situations)),
+        "channels": [[c, CHANNEL_LABELS.get(c, c)] for c in CHANNELS
+                     if any(c in doc.channels for doc in docs)],
+        "channelBits": dict(entries.channel_bits),
+        "situations": [[s, s.replace("-", " ").capitalize()] for s in entries.situation_names],
+        "terms": "\n".join(vocabulary),
+        "termInfo": b64(bytes(term_info)),
+        "shardGroups": [list(group) for group in groups_of_fields],
+        "shardTerms": shard_terms,
+        "spellWords": "\n".join(spell_words),
+        "spellFrequency": b64(varints(terms.spell_df[w] for w in spell_words)),
+        "synonymMembers": [" ".join(member) for member in members],
+        "synonymGroups": [[member_index[m] for m in group] for group in synonym_groups(groups)],
+        "synonymWords": sorted(synonym_words(groups)),
+        "phrases": phrases,
+        "pages": None,  # filled in by finish_site_index, here to keep its place in the file
+        "feedback": kb.config.feedback or None,
+        "docsPerChunk": DOCS_PER_CHUNK,
+        "combining": combining_class(),
+    }
+    files, core["meaning"] = meaning_files(kb.config, docs)
+    for i, shard in enumerate(shards):
+        files[f"{FOLDER}/p{i}.js"] = script(f"p{i}", b64(bytes(shard)))
+    for start in range(0, n, DOCS_PER_CHUNK):
+        chunk = _chunk(kb, address, docs[start:start + DOCS_PER_CHUNK], CHANNEL_LABELS)
+        files[f"{FOLDER}/d{start // DOCS_PER_CHUNK}.js"] = script(f"d{start // DOCS_PER_CHUNK}", chunk)
+    return PartialIndex(files, core, n)
+
+
+@dataclass
+class _Terms:
+    """What one pass over the documents counts: per field, each document's length byte and the
+    field's total length; each term's postings per field; each spelling word's document count;
+    and where each multi-word synonym occurs as a phrase, with its words' frequencies there."""
+
+    lengths: list[bytearray]
+    totals: list[int]
+    postings: dict[str, list[_Postings | None]]
+    spell_df: dict[str, int]
+    # (member, field) -> [(document, frequency of each of the member's stems there)]
+    phrase_hits: dict[tuple[int, int], list[tuple[int, tuple[int, ...]]]]
+
+
+def _count_terms(docs: Sequence[Document], fields: Sequence[str], members: Sequence[tuple[str, ...]]) -> _Terms:
+    analyser = Analyser()
     member_index = {member: i for i, member in enumerate(members)}
     phrase_members: dict[str, list[tuple[str, ...]]] = {}
     for member in members:
         if len(member) > 1:
             phrase_members.setdefault(member[0], []).append(member)
-
-    kind_index = {kind: i for i, kind in enumerate(UNIT_KINDS)}
-    lengths = [bytearray(n) for _ in fields]
-    totals = [0] * len(fields)
+    n = len(docs)
+    terms = _Terms([bytearray(n) for _ in fields], [0] * len(fields), {}, {}, {})
     # Each term's postings per field, encoded as they are met (documents come in order): as lists
     # of (document, frequency) tuples, 10,000 entries' 2.4 million postings held 150 MB.
-    postings: dict[str, list[_Postings | None]] = {}
-    spell_df: dict[str, int] = {}
-    # (member, field) -> [(document, frequency of each of the member's stems there)]
-    phrase_hits: dict[tuple[int, int], list[tuple[int, tuple[int, ...]]]] = {}
+    postings, spell_df, phrase_hits = terms.postings, terms.spell_df, terms.phrase_hits
     for number, doc in enumerate(docs):
         values = field_values(doc)
         for f, name in enumerate(fields):
             seq = analyser.stems(values[name])
             if not seq:
                 continue
-            lengths[f][number] = length_to_byte(len(seq))
-            totals[f] += len(seq)
+            terms.lengths[f][number] = length_to_byte(len(seq))
+            terms.totals[f] += len(seq)
             counts: dict[str, int] = {}
             for stem in seq:
                 counts[stem] = counts.get(stem, 0) + 1
@@ -300,21 +373,18 @@ def start_site_index(kb: KnowledgeBase, address: SiteAddress, docs: Sequence[Doc
                             hits.append((number, tuple(counts[m] for m in member)))
         for word in analyser.surface(values["spell"]):
             spell_df[word] = spell_df.get(word, 0) + 1
+    return terms
 
-    kinds = bytes(kind_index.get(doc.kind, 0) for doc in docs)
-    kind_boosts = [UNIT_BOOSTS[kind] for kind in UNIT_KINDS]
-    avgfl = [(total / (n or 1)) or 1 for total in totals]
 
-    def idf(df: int) -> float:
-        return math.log(n / (df + 1)) + 1
-
-    # Postings, in shards of consecutive terms, one series of shards per field group: synonym
-    # alternatives never read the long context field, so they need not load its postings.
-    vocabulary = sorted(postings)
-    groups_of_fields = _shard_groups(fields)
+def _shards(postings: dict[str, list[_Postings | None]], vocabulary: Sequence[str],
+            groups_of_fields: Sequence[Sequence[int]], field_count: int
+            ) -> tuple[list[bytearray], list[list[int]], bytearray]:
+    """Postings in shards of consecutive terms, one series of shards per field group (synonym
+    alternatives never read the long context field, so they need not load its postings), and
+    each term's document counts and posting sizes per field."""
     shards: list[bytearray] = []
     shard_terms: list[list[int]] = []  # per shard: [field group, number of terms]
-    sizes: dict[str, list[int]] = {stem: [0] * len(fields) for stem in vocabulary}
+    sizes: dict[str, list[int]] = {stem: [0] * field_count for stem in vocabulary}
     for g, group in enumerate(groups_of_fields):
         shards.append(bytearray())
         shard_terms.append([g, 0])
@@ -336,89 +406,62 @@ def start_site_index(kb: KnowledgeBase, address: SiteAddress, docs: Sequence[Doc
         for f, found in enumerate(postings[stem]):
             if found is not None:
                 varint(term_info, sizes[stem][f])
+    return shards, shard_terms, term_info
 
-    # Multi-word synonyms are matched as phrases (Whoosh's Phrase query); their score for a
-    # document does not depend on the query, so it is computed here, as Whoosh computes it.
+
+def _phrase_scores(terms: _Terms, members: Sequence[tuple[str, ...]], kinds: bytes, kind_boosts: Sequence[float],
+                   avgfl: Sequence[float], n: int) -> list[Any]:
+    """Multi-word synonyms are matched as phrases (Whoosh's Phrase query); their score for a
+    document does not depend on the query, so it is computed here, as Whoosh computes it."""
+    def idf(df: int) -> float:
+        return math.log(n / (df + 1)) + 1
+
     phrases = []
-    for (m, f), hit_docs in sorted(phrase_hits.items()):
+    for (m, f), hit_docs in sorted(terms.phrase_hits.items()):
         member = members[m]
-        dfs = [postings[stem][f].count for stem in member]  # type: ignore[union-attr]
+        dfs = [terms.postings[stem][f].count for stem in member]  # type: ignore[union-attr]
         scores = []
         for number, freqs in hit_docs:
-            fl = byte_to_length(lengths[f][number])
+            fl = byte_to_length(terms.lengths[f][number])
             boost = kind_boosts[kinds[number]]
             scores.append(_binary_sum([
                 _bm25(idf(dfs[i]), _float32(freqs[i] * boost), fl, avgfl[f]) for i in range(len(member))]))
         phrases.append([m, f, _doc_list([number for number, _ in hit_docs]), scores])
+    return phrases
 
-    spell_words = sorted(spell_df)
-    entries: list[Any] = []
+
+@dataclass(frozen=True)
+class _Entries:
+    """Per entry, in document order: how many documents it has, its channels as bits and its
+    situation's number (0: none), so the box can filter and fold rows without the documents."""
+
+    docs: list[int]
+    channels: list[int]
+    situations: list[int]
+    channel_bits: dict[str, int]
+    situation_names: list[str]
+
+
+def _entry_tables(kb: KnowledgeBase, docs: Sequence[Document]) -> _Entries:
     entry_docs: list[int] = []
+    previous: Any = None
     for doc in docs:
-        if entries and entries[-1] is kb.by_id.get(doc.entry):
+        entry = kb.by_id.get(doc.entry)
+        if entry_docs and entry is previous:
             entry_docs[-1] += 1
         else:
-            entries.append(kb.by_id.get(doc.entry))
             entry_docs.append(1)
+            previous = entry
     channel_bits = {channel: 1 << i for i, channel in enumerate(CHANNELS)}
     situations = sorted({doc.situation for doc in docs if doc.situation})
     situation_index = {s: i + 1 for i, s in enumerate(situations)}
     first_docs = [0]
     for count in entry_docs[:-1]:
         first_docs.append(first_docs[-1] + count)
-    entry_channels = [sum(channel_bits.get(c, 0) for c in docs[first].channels) for first in first_docs]
-    entry_situations = [situation_index.get(docs[first].situation, 0) for first in first_docs]
-
-    core: dict[str, Any] = {
-        "format": FORMAT_VERSION,
-        "documents": n,
-        "fields": list(fields),
-        "fieldBoosts": [w.FIELD_BOOSTS[name] for name in fields],
-        "synonymFields": [fields.index(name) for name in w.SYNONYM_FIELDS],
-        "kinds": [[kind, UNIT_LABELS[kind]] for kind in UNIT_KINDS],
-        "kindBoosts": kind_boosts,
-        "kindAliases": _kind_aliases(),
-        "synonymBoost": w.SYNONYM_BOOST, "correctionBoost": w.CORRECTION_BOOST, "similar": w.SIMILAR,
-        "fewHits": w.FEW_HITS, "B": BM25_B, "K1": BM25_K1, "maxQuery": w.MAX_QUERY_CHARS,
-        "close": {"at": w.CLOSE_AT, "synonymCredit": w.SYNONYM_CREDIT, "correctedCredit": w.CORRECTED_CREDIT,
-                  "unlikelyCredit": w.UNLIKELY_CORRECTION_CREDIT, "longWord": w.LONG_WORD,
-                  "functionWords": sorted(w.FUNCTION_WORDS)},
-        "spoken": sorted(w.SPOKEN), "writtenOnly": sorted(w.WRITTEN_ONLY), "rowDepth": w.ROW_DEPTH,
-        "entryFields": list(w.ENTRY_FIELDS), "itemFields": list(w.ITEM_FIELDS),
-        "lengthTable": length_table(),
-        "fieldTotals": totals,
-        "avgFieldLengths": avgfl,
-        "lengths": b64(b"".join(bytes(block) for block in lengths)),
-        "docKinds": b64(kinds),
-        "entryDocs": b64(varints(entry_docs)),
-        "entryChannels": b64(varints(entry_channels)),
-        "entrySituations": b64(varints(entry_situations)),
-        "channels": [[c, CHANNEL_LABELS.get(c, c)] for c in CHANNELS
-                     if any(c in doc.channels for doc in docs)],
-        "channelBits": {c: bit for c, bit in channel_bits.items()},
-        "situations": [[s, s.replace("-", " ").capitalize()] for s in situations],
-        "terms": "\n".join(vocabulary),
-        "termInfo": b64(bytes(term_info)),
-        "shardGroups": [list(group) for group in groups_of_fields],
-        "shardTerms": shard_terms,
-        "spellWords": "\n".join(spell_words),
-        "spellFrequency": b64(varints(spell_df[w] for w in spell_words)),
-        "synonymMembers": [" ".join(member) for member in members],
-        "synonymGroups": [[member_index[m] for m in group] for group in synonym_groups(groups)],
-        "synonymWords": sorted(synonym_words(groups)),
-        "phrases": phrases,
-        "pages": None,  # filled in by finish_site_index, here to keep its place in the file
-        "feedback": kb.config.feedback or None,
-        "docsPerChunk": DOCS_PER_CHUNK,
-        "combining": combining_class(),
-    }
-    files, core["meaning"] = meaning_files(kb.config, docs)
-    for i, shard in enumerate(shards):
-        files[f"{FOLDER}/p{i}.js"] = script(f"p{i}", b64(bytes(shard)))
-    for start in range(0, n, DOCS_PER_CHUNK):
-        chunk = _chunk(kb, address, docs[start:start + DOCS_PER_CHUNK], CHANNEL_LABELS)
-        files[f"{FOLDER}/d{start // DOCS_PER_CHUNK}.js"] = script(f"d{start // DOCS_PER_CHUNK}", chunk)
-    return PartialIndex(files, core, n)
+    return _Entries(entry_docs,
+                    [sum(channel_bits.get(c, 0) for c in docs[first].channels) for first in first_docs],
+                    [situation_index.get(docs[first].situation, 0) for first in first_docs],
+                    channel_bits, situations)
 
 
 def _shard_groups(fields: Sequence[str]) -> list[list[int]]:
