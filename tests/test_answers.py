@@ -199,7 +199,8 @@ def test_json_hits_carry_close_and_their_folded_items(cli, bundled):
 def test_find_shows_no_close_match_and_marks_weak_rows(index):
     from textual.widgets import Static
 
-    from kbtool.cli.commands.find import NO_CLOSE, make_app
+    from kbtool.cli.commands.find import make_app
+    from kbtool.cli.finder import NO_CLOSE
 
     seen = {}
 
