@@ -251,3 +251,15 @@ def page(browser):
     tab = new_page(browser)
     yield tab
     tab.context.close()
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """Run the modules that drive Chromium or are marked slow first, heaviest first, each module's
+    tests still together and in their order. xdist hands out tests in this order: a heavy module
+    started last keeps one worker busy long after the other has run out of tests."""
+    weight: dict[str, int] = {}
+    for item in items:
+        heavy = "browser" in item.fixturenames or any(item.iter_markers("browser")) or any(item.iter_markers("slow"))
+        weight[item.module.__name__] = weight.get(item.module.__name__, 0) + (1 if heavy else 0)
+    first_seen = {name: i for i, name in enumerate(dict.fromkeys(item.module.__name__ for item in items))}
+    items.sort(key=lambda item: (-weight[item.module.__name__], first_seen[item.module.__name__]))

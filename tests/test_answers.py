@@ -237,6 +237,7 @@ def test_off_topic_questions_mostly_get_no_close_match(index):
         assert result["right"] / result["n"] >= 0.8, name
 
 
+@pytest.mark.slow
 def test_staff_queries_stay_close_and_right_and_wrong_answers_stay_rare(index):
     staff = rates(index, "mid-call")
     assert staff["right"] / staff["n"] >= 0.9

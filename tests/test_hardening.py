@@ -90,6 +90,7 @@ def test_builds_killed_at_random_points_leave_site_and_index_whole(built):
     assert site_pages(site) == pages
 
 
+@pytest.mark.slow
 def test_two_builds_at_once_one_is_told_clearly(built):
     """A build that finds another one writing the site stops at once, says so, and leaves the site."""
     from kbtool.builders.lock import build_lock
@@ -106,6 +107,7 @@ def test_two_builds_at_once_one_is_told_clearly(built):
     assert run("build", "--no-search-index", root=built).returncode == 0
 
 
+@pytest.mark.slow
 def test_searches_during_index_rebuilds_always_answer(built):
     from kbtool.search.api import open_index, search
 

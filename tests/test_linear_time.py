@@ -107,6 +107,7 @@ CHECK_SHAPES: dict[str, Callable[[int], str]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("token", CHECK_TOKENS)
 def test_check_is_linear_on_repeats(checker: Checker, token: str) -> None:
     assert_linear(repeat(token), checker.check)
@@ -192,6 +193,7 @@ JS_TEXTS = {
 }
 
 
+@pytest.mark.slow
 def test_check_page_port_is_linear(rules: dict[str, Any], checker: Checker, tmp_path: Path) -> None:
     """check.js in node, in one run (so one worker pays for it): every repeat as the Python
     tests check the engine, the reported 200 KB line (it froze the tab for 19 s: every word's
@@ -303,6 +305,7 @@ HTML_SHAPES: dict[str, Callable[[int], str]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("token", HTML_TOKENS)
 def test_html_to_text_is_linear_on_repeats(token: str) -> None:
     assert_linear(repeat(token), html_to_text)

@@ -123,6 +123,7 @@ def test_query_sets_are_big_enough_and_point_at_real_entries(name):
                 assert expected["item"] in {item.id for item in entry.items()}, (case["query"], expected)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(QUERY_SETS))
 def test_recall_at_3(bundled_index: Path, name: str):
     evaluation = evaluate_index(bundled_index, load_queries(name))
@@ -130,6 +131,7 @@ def test_recall_at_3(bundled_index: Path, name: str):
     assert evaluation.recall_at_3 >= TARGETS[name]
 
 
+@pytest.mark.slow
 def test_the_lexicon_is_what_finds_customer_wordings(bundled_index: Path, no_lexicon_index: Path):
     queries = load_queries("paraphrase") + load_queries("lexicon held out")
     with_lexicon = evaluate_index(bundled_index, queries)

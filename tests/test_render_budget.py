@@ -34,6 +34,7 @@ def _peak_bytes(func) -> int:
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", [PLAIN, JINJA], ids=["plain", "jinja"])
 def test_render_refuses_before_building_the_text(text):
     def attempt():

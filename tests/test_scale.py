@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -23,6 +25,7 @@ def held_text(files) -> int:
     return total
 
 
+@pytest.mark.slow
 def test_page_size_and_held_text_do_not_grow_with_the_number_of_entries(tmp_path: Path, monkeypatch):
     from kbtool.builders.build import build_site
     from kbtool.mkdocs.plugin import KbtoolPlugin

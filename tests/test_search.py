@@ -332,6 +332,7 @@ def test_builds_swap_atomically_and_old_ones_go_after_the_grace_period(kb):
     assert second.exists() and not first.exists()
 
 
+@pytest.mark.slow
 def test_search_during_concurrent_rebuilds_never_sees_an_empty_index(kb):
     kb_model = load_knowledge_base(kb)
     build_index(kb_model)
@@ -367,6 +368,7 @@ def test_search_during_concurrent_rebuilds_never_sees_an_empty_index(kb):
     assert searched > 10
 
 
+@pytest.mark.slow
 def test_search_during_rebuilds_in_another_process(kb):
     code = (
         "import sys; from kbtool.assemble import load_knowledge_base; from kbtool.search.api import build_index\n"

@@ -84,6 +84,7 @@ def test_vectors_are_written_beside_the_index_atomically(index):
     assert vectors is not None and len(vectors.keys) == vectors.matrix.shape[0] > 100
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(QUERY_SETS))
 def test_recall_with_meaning_and_no_set_drops(index, name):
     lexical = recall_at_3(index, load_queries(name), lexical_query)
@@ -168,6 +169,7 @@ def test_vectors_match_wordllamas_own(tmp_path):
     assert np.abs(theirs - ours).max() < 1e-5
 
 
+@pytest.mark.slow
 def test_the_plain_python_tokenizer_matches_the_library_on_every_bundled_text():
     """Queries use kbtool's own BPE (cheaper to load); builds use `tokenizers`. They must agree."""
     kb = load_knowledge_base(REPO)
@@ -384,6 +386,7 @@ def test_rows_are_found_by_key_first_in_the_text_then_in_a_table(index):
 
 @pytest.mark.parametrize("damage", ["cut short", "header overwritten", "records cut", "records forged",
                                     "offsets reversed"])
+@pytest.mark.slow
 def test_a_damaged_vectors_file_is_a_clear_error_and_kbtool_index_mends_it(tmp_path, index, cli, damage):
     root = copy_bundled(tmp_path / "kb")
     assert cli("index", "--root", str(root)).code == 0

@@ -32,6 +32,7 @@ def _set(data, ptr, value):
     data[ptr[-1]] = value
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path, ptr", TEMPLATE_FIELDS, ids=lambda v: str(v))
 def test_every_template_payload_in_every_template_field_is_an_error(cli, kb_root, path, ptr):
     files = dict(GOOD)
