@@ -107,7 +107,6 @@ CHECK_SHAPES: dict[str, Callable[[int], str]] = {
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("token", CHECK_TOKENS)
 def test_check_is_linear_on_repeats(checker: Checker, token: str) -> None:
     assert_linear(repeat(token), checker.check)
@@ -161,7 +160,8 @@ function cpu(text) {
   return (used.user + used.system) / 1e6;
 }
 
-// As assert_linear in the Python: the least of three small runs, the first big run under the bound.
+// As assert_linear in the Python, made for a JIT's noisier timings: the median of three small runs,
+// the least of up to five big runs against the bound (a quadratic cost is 16 times, the bound 10).
 const out = { times: {}, findings: {} };
 for (const [name, [head, token, tail]] of Object.entries(job.repeats)) {
   let n = 1000, small, text;
@@ -171,9 +171,9 @@ for (const [name, [head, token, tail]] of Object.entries(job.repeats)) {
     if (small >= job.target || text.length >= job.chars) break;
     n *= 2;
   }
-  small = Math.min(small, cpu(text), cpu(text));
+  small = [small, cpu(text), cpu(text)].sort((a, b) => a - b)[1];  // the median: one lucky run must not set the bound
   const big = head + token.repeat(4 * n) + tail, bound = job.ratio * Math.max(small, job.target), times = [];
-  while (times.length < 3 && !(times.length && times[times.length - 1] < bound)) times.push(cpu(big));
+  while (times.length < 5 && !(times.length && Math.min(...times) < bound)) times.push(cpu(big));
   out.times[name] = [n, small, Math.min(...times)];
 }
 for (const [name, text] of Object.entries(job.texts)) {
@@ -305,7 +305,6 @@ HTML_SHAPES: dict[str, Callable[[int], str]] = {
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("token", HTML_TOKENS)
 def test_html_to_text_is_linear_on_repeats(token: str) -> None:
     assert_linear(repeat(token), html_to_text)
