@@ -493,7 +493,7 @@ def test_a_json_document_is_read_ticket_by_ticket_with_lines():
 def test_the_html_report_is_accessible_offline_and_fits_a_phone(tmp_path, cli, browser):
     """One page load: at 390 px, then at 1280 px, axe-core (WCAG 2.0-2.2 A/AA) finds nothing, the
     page never scrolls sideways, the charts are drawn, and no request leaves the file."""
-    axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
+    from axe_playwright_python import sync_playwright as axe_playwright
     from conftest import new_page
 
     report = tmp_path / "audit.html"

@@ -141,7 +141,6 @@ def test_kb_yaml_chooses_the_builder_and_validation_knows_the_names(kb_root, cli
 
 
 def test_plugins_zensical_would_drop_are_named_and_kbtool_is_explained(tmp_path):
-    pytest.importorskip("zensical")
     from kbtool.builders.zensical import plan
 
     (tmp_path / "mkdocs.yml").write_text("site_name: T\nplugins:\n  - tags\n  - offline\n  - git-revision-date\n"

@@ -100,8 +100,6 @@ def injected(request, tmp_path_factory):
     """The payload knowledge base built by each builder (the same checks run on both sites)."""
     from kbtool.builders.build import build_site
 
-    if request.param == "zensical":
-        pytest.importorskip("zensical")
     root = write_kb(tmp_path_factory.mktemp(f"injected-{request.param}"), SITE_PAYLOADS)
     result = build_site(root, builder=request.param)
     return root, result.site_dir

@@ -61,9 +61,8 @@ def axe_violations(tab, selector="article"):
     """WCAG 2.2 A/AA violations axe-core finds in `selector` (a CSS selector, or a list of them)."""
     import importlib.util
 
-    spec = importlib.util.find_spec("axe_playwright_python")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("axe-playwright-python is not installed")
+    spec = importlib.util.find_spec("axe_playwright_python")  # a test extra: it carries axe-core
+    assert spec is not None and spec.submodule_search_locations, 'install the test extras: pip install -e ".[test]"'
     tab.add_script_tag(path=str(Path(next(iter(spec.submodule_search_locations))) / "axe.min.js"))
     tab.wait_for_timeout(300)  # the theme's transitions settle before colours are measured
     return tab.evaluate("""async (selector) => (await axe.run(Array.isArray(selector) ? {include: selector.map(s => [s])}

@@ -13,10 +13,11 @@ import re
 from pathlib import Path
 
 import pytest
+from axe_playwright_python import sync_playwright as axe_playwright
 from conftest import REPO, bundled_site_of, keep_local, on_both_builders, serve_folder
 
 pytestmark = pytest.mark.browser
-axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
+
 ARTIFACTS = REPO / "test-artifacts"
 
 # One page of every kind the site generates, plus a team-written page.
