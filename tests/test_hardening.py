@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,14 +18,6 @@ import pytest
 from tests.conftest import REPO, bundled_with
 
 KBTOOL = [sys.executable, "-m", "kbtool"]
-
-
-def copy_bundled(root: Path) -> Path:
-    for name in ("standards", "scripts_library", "docs_site"):
-        shutil.copytree(REPO / name, root / name)
-    for name in ("kb.yaml", "mkdocs.yml"):
-        shutil.copy(REPO / name, root / name)
-    return root
 
 
 def run(*args: str, root: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -168,7 +159,7 @@ def test_template_output_size_limit_is_a_clear_error(cli, tmp_path):
 def test_material_custom_dir_overrides_keep_working(tmp_path):
     from kbtool.builders.build import build_site
 
-    root = copy_bundled(tmp_path)
+    root = bundled_with(tmp_path)
     overrides = root / "overrides"
     overrides.mkdir()
     (overrides / "main.html").write_text(
